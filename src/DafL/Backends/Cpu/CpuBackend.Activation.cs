@@ -1,0 +1,44 @@
+using System.Runtime.Intrinsics;
+
+namespace DafL.Backends.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    public void LeakyRelu(Tensor x, Tensor y, float slope)
+    {
+        float* px = x.Ptr, py = y.Ptr;
+        ParallelRanges(x.Numel, 1 << 16, (from, to) =>
+        {
+            long i = from;
+            if (Simd.Has512)
+            {
+                var s = Vector512.Create(slope);
+                for (; i + 16 <= to; i += 16)
+                {
+                    var v = Vector512.Load(px + i);
+                    Vector512.Store(Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * s), py + i);
+                }
+            }
+            for (; i < to; i++) py[i] = px[i] > 0 ? px[i] : px[i] * slope;
+        });
+    }
+
+    public void LeakyReluBackward(Tensor x, Tensor gy, Tensor gx, float slope)
+    {
+        float* px = x.Ptr, pg = gy.Ptr, po = gx.Ptr;
+        ParallelRanges(x.Numel, 1 << 16, (from, to) =>
+        {
+            long i = from;
+            if (Simd.Has512)
+            {
+                var s = Vector512.Create(slope);
+                for (; i + 16 <= to; i += 16)
+                {
+                    var g = Vector512.Load(pg + i);
+                    Vector512.Store(Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(px + i), Vector512<float>.Zero), g, g * s), po + i);
+                }
+            }
+            for (; i < to; i++) po[i] = px[i] > 0 ? pg[i] : pg[i] * slope;
+        });
+    }
+}

@@ -1,0 +1,96 @@
+using DafL.Memory;
+using DafL.Random;
+
+namespace DafL.Backends.Cpu;
+
+/// <summary>
+/// The managed CPU backend: the reference every other backend is checked against, and fast in its own right
+/// (Vector512/Vector256 FMA kernels, Parallel.For over independent rows or images). One file per op family.
+/// </summary>
+public sealed unsafe partial class CpuBackend : IBackend
+{
+    public string Name => "cpu";
+
+    public Storage Allocate(long floats) => new CpuStorage(floats);
+
+    public void Fill(Tensor dst, float value) => dst.Span.Fill(value);
+
+    public void CopyFromHost(ReadOnlySpan<float> src, Tensor dst) => src.CopyTo(dst.Span);
+
+    public void CopyToHost(Tensor src, Span<float> dst) => src.Span.CopyTo(dst);
+
+    public void CopyStrided(Tensor src, Tensor dst)
+    {
+        if (src.IsContiguous && dst.IsContiguous)
+        {
+            new ReadOnlySpan<float>(src.Ptr, (int)src.Numel).CopyTo(dst.Span);
+            return;
+        }
+        int rank = src.Rank;
+        var index = new int[rank];
+        float* s = src.Ptr, d = dst.Ptr;
+        for (long n = 0; n < src.Numel; n++)
+        {
+            long so = 0, doff = 0;
+            for (int k = 0; k < rank; k++)
+            {
+                so += (long)index[k] * src.Strides[k];
+                doff += (long)index[k] * dst.Strides[k];
+            }
+            d[doff] = s[so];
+            for (int k = rank - 1; k >= 0; k--)
+            {
+                if (++index[k] < src.Shape[k]) break;
+                index[k] = 0;
+            }
+        }
+    }
+
+    public void FillUniform(Tensor dst, ulong seed, ulong offset)
+    {
+        float* d = dst.Ptr;
+        ParallelRanges(dst.Numel, 1 << 14, (from, to) =>
+        {
+            for (long i = from; i < to; i++) d[i] = Philox.ToUniform(Philox.Bits(seed, offset, i, out _));
+        });
+    }
+
+    public void FillNormal(Tensor dst, ulong seed, ulong offset)
+    {
+        float* d = dst.Ptr;
+        ParallelRanges(dst.Numel, 1 << 14, (from, to) =>
+        {
+            for (long i = from; i < to; i++)
+            {
+                uint w = Philox.Bits(seed, offset, i, out uint pair);
+                d[i] = Philox.ToNormal(i, w, pair);
+            }
+        });
+    }
+
+    public void AddInPlace(Tensor dst, Tensor src)
+    {
+        float* d = dst.Ptr, s = src.Ptr;
+        ParallelRanges(dst.Numel, 1 << 16, (from, to) => Simd.Add(d + from, s + from, d + from, to - from));
+    }
+
+    /// <summary>
+    /// Splits [0, count) into chunks of at least <paramref name="grain"/> elements and runs them in parallel
+    /// (inline when there is only one chunk, so small tensors pay no scheduling cost).
+    /// </summary>
+    internal static void ParallelRanges(long count, long grain, Action<long, long> body)
+    {
+        int chunks = (int)Math.Clamp(count / Math.Max(grain, 1), 1, Environment.ProcessorCount * 4);
+        if (chunks == 1)
+        {
+            body(0, count);
+            return;
+        }
+        long size = (count + chunks - 1) / chunks;
+        Parallel.For(0, chunks, c =>
+        {
+            long from = c * size, to = Math.Min(count, from + size);
+            if (from < to) body(from, to);
+        });
+    }
+}

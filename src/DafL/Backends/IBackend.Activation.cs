@@ -1,0 +1,9 @@
+namespace DafL.Backends;
+
+public partial interface IBackend
+{
+    /// <summary>y = max(x, 0)·1 + min(x, 0)·slope (slope 0 is ReLU).</summary>
+    void LeakyRelu(Tensor x, Tensor y, float slope);
+    /// <summary>gx = gy where x &gt; 0, gy·slope elsewhere.</summary>
+    void LeakyReluBackward(Tensor x, Tensor gy, Tensor gx, float slope);
+}

@@ -1,0 +1,29 @@
+using DafL.Memory;
+
+namespace DafL.Backends;
+
+/// <summary>
+/// The door between ops and hardware. Ops above this interface never know which backend runs. Each file
+/// IBackend.*.cs declares one family of kernels; the CPU backend implements every one of them and is the reference.
+/// Conventions: tensors passed in are contiguous unless a method says otherwise; outputs are allocated by the
+/// caller with the right shape; a kernel writes every element of its outputs.
+/// </summary>
+public partial interface IBackend
+{
+    string Name { get; }
+    Storage Allocate(long floats);
+
+    void Fill(Tensor dst, float value);
+    void CopyFromHost(ReadOnlySpan<float> src, Tensor dst);
+    void CopyToHost(Tensor src, Span<float> dst);
+    /// <summary>Copies any-strided <paramref name="src"/> into <paramref name="dst"/> (any strides, same shape).</summary>
+    void CopyStrided(Tensor src, Tensor dst);
+
+    /// <summary>Philox uniform [0,1) into every element, counters from <paramref name="offset"/>.</summary>
+    void FillUniform(Tensor dst, ulong seed, ulong offset);
+    /// <summary>Philox standard normal into every element, counters from <paramref name="offset"/>.</summary>
+    void FillNormal(Tensor dst, ulong seed, ulong offset);
+
+    /// <summary>dst += src (same shape).</summary>
+    void AddInPlace(Tensor dst, Tensor src);
+}

@@ -1,0 +1,24 @@
+namespace DafL.Ops;
+
+public static partial class Functional
+{
+    /// <summary>max(x, 0).</summary>
+    public static Tensor Relu(Tensor x) => LeakyReluOp("relu", x, 0f);
+
+    /// <summary>x for x &gt; 0, slope·x otherwise (PyTorch's default slope is 0.01; DAFL's generator uses 0.2).</summary>
+    public static Tensor LeakyRelu(Tensor x, float slope = 0.01f) => LeakyReluOp("leaky_relu", x, slope);
+
+    static Tensor LeakyReluOp(string op, Tensor x, float slope)
+    {
+        using var xc = x.ContiguousNoGrad();
+        var y = Tensor.Empty(x.Shape, x.Device);
+        x.Backend.LeakyRelu(xc, y, slope);
+        return Record(op, y, [x], gy =>
+        {
+            var gx = Tensor.Empty(x.Shape, x.Device);
+            using var xs = x.ContiguousNoGrad();
+            x.Backend.LeakyReluBackward(xs, gy, gx, slope);
+            return [gx];
+        });
+    }
+}

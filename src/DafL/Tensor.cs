@@ -1,0 +1,371 @@
+using System.Text;
+using DafL.Autograd;
+using DafL.Backends;
+using DafL.Memory;
+
+namespace DafL;
+
+/// <summary>
+/// A float32 n-dimensional array (NCHW for images) with define-by-run autograd.
+/// Ownership rule: every op returns a new tensor that the caller owns and must dispose, directly or through the
+/// enclosing <see cref="TensorScope"/>. Views (reshape, flatten, batch slices) share memory with their base through
+/// a reference-counted <see cref="Storage"/>, so disposing either one never frees memory the other still uses.
+/// </summary>
+public sealed unsafe partial class Tensor : IDisposable
+{
+    static long _liveTensors;
+    /// <summary>Tensors created and not yet disposed, all threads.</summary>
+    public static long LiveTensors => Interlocked.Read(ref _liveTensors);
+
+    Storage? _storage;
+    internal TensorScope? Scope;
+
+    public int[] Shape { get; }
+    public int[] Strides { get; }
+    public long Offset { get; }
+    public long Numel { get; }
+    public int Rank => Shape.Length;
+    public Device Device => Storage.Device;
+    internal IBackend Backend => Backends.Backend.For(Device);
+
+    /// <summary>Gradient accumulated by <see cref="Backward"/> into a leaf; owned by this tensor.</summary>
+    public Tensor? Grad { get; internal set; }
+    /// <summary>The op that produced this tensor, when it is part of a graph that needs gradients.</summary>
+    public Node? GradFn { get; internal set; }
+    bool _requiresGrad;
+
+    /// <summary>Whether gradients flow to this tensor. Only a leaf (no <see cref="GradFn"/>) may be set directly.</summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (GradFn != null && !value)
+                throw new InvalidOperationException($"RequiresGrad cannot be cleared on a non-leaf tensor made by '{GradFn.Op}'; use Detach().");
+            _requiresGrad = value;
+        }
+    }
+
+    public bool IsLeaf => GradFn == null;
+    public bool IsDisposed => _storage == null;
+
+    internal Storage Storage => _storage ?? throw new ObjectDisposedException(nameof(Tensor), $"Tensor {ShapeString(Shape)} was used after it was disposed.");
+
+    internal Tensor(Storage storage, int[] shape, int[] strides, long offset)
+    {
+        _storage = storage;
+        Shape = shape;
+        Strides = strides;
+        Offset = offset;
+        Numel = NumelOf(shape);
+        Interlocked.Increment(ref _liveTensors);
+        TensorScope.Register(this);
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /// <summary>A new uninitialised contiguous tensor.</summary>
+    public static Tensor Empty(int[] shape, Device device = Device.Cpu)
+    {
+        CheckShape(shape);
+        long n = NumelOf(shape);
+        return new Tensor(Backends.Backend.For(device).Allocate(n), (int[])shape.Clone(), ContiguousStrides(shape), 0);
+    }
+
+    public static Tensor Full(int[] shape, float value, Device device = Device.Cpu)
+    {
+        var t = Empty(shape, device);
+        t.Backend.Fill(t, value);
+        return t;
+    }
+
+    public static Tensor Zeros(int[] shape, Device device = Device.Cpu) => Full(shape, 0f, device);
+    public static Tensor Ones(int[] shape, Device device = Device.Cpu) => Full(shape, 1f, device);
+    public static Tensor Scalar(float value, Device device = Device.Cpu) => Full([], value, device);
+
+    /// <summary>Copies <paramref name="data"/> (row-major) into a new tensor of the given shape.</summary>
+    public static Tensor FromArray(ReadOnlySpan<float> data, int[] shape, Device device = Device.Cpu)
+    {
+        CheckShape(shape);
+        if (data.Length != NumelOf(shape))
+            throw new ArgumentException($"FromArray: {data.Length} values do not fill shape {ShapeString(shape)} ({NumelOf(shape)} elements).");
+        var t = Empty(shape, device);
+        t.Backend.CopyFromHost(data, t);
+        return t;
+    }
+
+    public static Tensor FromArray(float[] data, params int[] shape) => FromArray(data.AsSpan(), shape);
+
+    /// <summary>Uniform [0, 1) from the counter-based generator (same numbers on every backend).</summary>
+    public static Tensor Rand(int[] shape, Random.Philox gen, Device device = Device.Cpu)
+    {
+        var t = Empty(shape, device);
+        t.Backend.FillUniform(t, gen.Seed, gen.Advance(t.Numel));
+        return t;
+    }
+
+    /// <summary>Standard normal from the counter-based generator (Box–Muller on the uniform bits).</summary>
+    public static Tensor Randn(int[] shape, Random.Philox gen, Device device = Device.Cpu)
+    {
+        var t = Empty(shape, device);
+        t.Backend.FillNormal(t, gen.Seed, gen.Advance(t.Numel));
+        return t;
+    }
+
+    // ---------------------------------------------------------------- element access (host)
+
+    /// <summary>Whether the elements are laid out row-major without gaps.</summary>
+    public bool IsContiguous
+    {
+        get
+        {
+            long expected = 1;
+            for (int d = Rank - 1; d >= 0; d--)
+            {
+                if (Shape[d] != 1 && Strides[d] != expected) return false;
+                expected *= Shape[d];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Pointer to the first element of a CPU tensor.</summary>
+    public float* Ptr
+    {
+        get
+        {
+            if (Storage is not CpuStorage cpu)
+                throw new InvalidOperationException($"Ptr: tensor {ShapeString(Shape)} lives on {Device}; copy it with To(Device.Cpu) first.");
+            return cpu.Ptr + Offset;
+        }
+    }
+
+    /// <summary>The elements of a contiguous CPU tensor, writable.</summary>
+    public Span<float> Span
+    {
+        get
+        {
+            if (!IsContiguous) throw new InvalidOperationException($"Span: tensor {ShapeString(Shape)} with strides {ShapeString(Strides)} is not contiguous; call Contiguous() first.");
+            return new Span<float>(Ptr, checked((int)Numel));
+        }
+    }
+
+    /// <summary>Copies the elements to a new host array in row-major order.</summary>
+    public float[] ToArray()
+    {
+        using var c = Contiguous();
+        var result = new float[c.Numel];
+        c.Backend.CopyToHost(c, result);
+        return result;
+    }
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (Numel != 1) throw new InvalidOperationException($"Item: tensor has shape {ShapeString(Shape)}, not one element.");
+        return ToArray()[0];
+    }
+
+    /// <summary>A copy on <paramref name="device"/> (a plain copy when it is already there). Not differentiable.</summary>
+    public Tensor To(Device device)
+    {
+        using var c = Contiguous();
+        var host = c.ToArray();
+        return FromArray(host, Shape, device);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// <summary>A view with a new shape over the same elements; one dimension may be -1. Copies only if not contiguous.</summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        var resolved = ResolveShape(shape, Numel, "Reshape", Shape);
+        if (!IsContiguous)
+        {
+            using var c = Contiguous();
+            return c.Reshape(resolved);
+        }
+        var view = MakeView(resolved, ContiguousStrides(resolved), Offset);
+        return Ops.Functional.RecordView("reshape", view, this);
+    }
+
+    public Tensor View(params int[] shape) => Reshape(shape);
+
+    /// <summary>A reshaped view that is never recorded in the graph (used inside backward closures).</summary>
+    internal Tensor ReshapeNoGrad(int[] shape)
+    {
+        if (!IsContiguous) throw new InvalidOperationException("ReshapeNoGrad: tensor is not contiguous.");
+        return MakeView(ResolveShape(shape, Numel, "Reshape", Shape), ContiguousStrides(shape), Offset);
+    }
+
+    /// <summary>Flattens dimensions from <paramref name="startDim"/> on: (B, C, H, W) → (B, C·H·W).</summary>
+    public Tensor Flatten(int startDim = 1)
+    {
+        if (startDim < 0 || startDim > Rank) throw new ArgumentOutOfRangeException(nameof(startDim), $"Flatten: start dim {startDim} for shape {ShapeString(Shape)}.");
+        var shape = Shape.Take(startDim).Append(checked((int)NumelOf(Shape[startDim..]))).ToArray();
+        return Reshape(shape);
+    }
+
+    /// <summary>A view of rows [start, start+length) along dimension 0 (a batch slice).</summary>
+    public Tensor Narrow0(int start, int length)
+    {
+        if (Rank == 0 || start < 0 || length < 0 || start + length > Shape[0])
+            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow0: rows [{start}, {start + length}) of shape {ShapeString(Shape)}.");
+        var shape = (int[])Shape.Clone();
+        shape[0] = length;
+        var view = MakeView(shape, (int[])Strides.Clone(), Offset + (long)start * Strides[0]);
+        return Ops.Functional.RecordNarrow0(view, this, start);
+    }
+
+    /// <summary>A transposed view of a 2-D tensor (strides swapped, no copy).</summary>
+    public Tensor T()
+    {
+        if (Rank != 2) throw new InvalidOperationException($"T: expects a 2-D tensor, got {ShapeString(Shape)}.");
+        var view = MakeView([Shape[1], Shape[0]], [Strides[1], Strides[0]], Offset);
+        return Ops.Functional.RecordTranspose(view, this);
+    }
+
+    /// <summary>This tensor if already contiguous (as a new handle sharing memory), else a row-major copy.</summary>
+    public Tensor Contiguous()
+    {
+        if (IsContiguous) return Ops.Functional.RecordView("contiguous", MakeView(Shape, Strides, Offset), this);
+        var dst = Empty(Shape, Device);
+        Backend.CopyStrided(this, dst);
+        return Ops.Functional.RecordView("contiguous", dst, this);
+    }
+
+    /// <summary>Contiguous data for a kernel: a new handle on this memory, or a row-major copy. Never recorded.</summary>
+    internal Tensor ContiguousNoGrad() => IsContiguous ? MakeView(Shape, Strides, Offset) : Clone();
+
+    /// <summary>A new handle on the same memory that is cut from the graph.</summary>
+    public Tensor Detach() => MakeView(Shape, Strides, Offset);
+
+    /// <summary>A contiguous copy with its own memory, cut from the graph.</summary>
+    public Tensor Clone()
+    {
+        var dst = Empty(Shape, Device);
+        Backend.CopyStrided(this, dst);
+        return dst;
+    }
+
+    internal Tensor MakeView(int[] shape, int[] strides, long offset)
+    {
+        Storage.AddRef();
+        return new Tensor(Storage, shape, strides, offset);
+    }
+
+    /// <summary>Copies <paramref name="src"/>'s elements into this tensor (same shape). Not differentiable.</summary>
+    public void CopyFrom(Tensor src)
+    {
+        if (!Shape.AsSpan().SequenceEqual(src.Shape))
+            throw new ArgumentException($"CopyFrom: source {ShapeString(src.Shape)} does not match destination {ShapeString(Shape)}.");
+        if (src.Device != Device)
+        {
+            using var moved = src.To(Device);
+            Backend.CopyStrided(moved, this);
+        }
+        else Backend.CopyStrided(src, this);
+    }
+
+    // ---------------------------------------------------------------- autograd entry
+
+    /// <summary>Backpropagates from this tensor (a scalar unless <paramref name="gradient"/> is given).</summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false) => Engine.Backward(this, gradient, retainGraph);
+
+    /// <summary>Frees this tensor's gradient (PyTorch's zero_grad(set_to_none=True)).</summary>
+    public void ZeroGrad()
+    {
+        Grad?.Dispose();
+        Grad = null;
+    }
+
+    // ---------------------------------------------------------------- lifetime
+
+    public void Dispose()
+    {
+        var s = Interlocked.Exchange(ref _storage, null);
+        if (s == null) return;
+        s.Release();
+        Interlocked.Decrement(ref _liveTensors);
+        Grad?.Dispose();
+        Grad = null;
+        GradFn = null;
+    }
+
+    // ---------------------------------------------------------------- shape helpers
+
+    public static long NumelOf(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (var d in shape) n *= d;
+        return n;
+    }
+
+    public static int[] ContiguousStrides(int[] shape)
+    {
+        var strides = new int[shape.Length];
+        int s = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            strides[d] = s;
+            s *= Math.Max(shape[d], 1);
+        }
+        return strides;
+    }
+
+    public static string ShapeString(ReadOnlySpan<int> shape)
+    {
+        var sb = new StringBuilder("[");
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            sb.Append(shape[i]);
+        }
+        return sb.Append(']').ToString();
+    }
+
+    static void CheckShape(int[] shape)
+    {
+        foreach (var d in shape)
+            if (d < 0) throw new ArgumentException($"Shape {ShapeString(shape)} has a negative dimension.");
+    }
+
+    static int[] ResolveShape(int[] shape, long numel, string op, int[] from)
+    {
+        var result = (int[])shape.Clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (result[i] == -1)
+            {
+                if (infer >= 0) throw new ArgumentException($"{op}: more than one -1 in {ShapeString(shape)}.");
+                infer = i;
+            }
+            else known *= result[i];
+        }
+        if (infer >= 0)
+        {
+            if (known == 0 || numel % known != 0)
+                throw new ArgumentException($"{op}: cannot view {ShapeString(from)} ({numel} elements) as {ShapeString(shape)}.");
+            result[infer] = (int)(numel / known);
+        }
+        if (NumelOf(result) != numel)
+            throw new ArgumentException($"{op}: cannot view {ShapeString(from)} ({numel} elements) as {ShapeString(shape)}.");
+        return result;
+    }
+
+    public override string ToString()
+    {
+        if (IsDisposed) return "Tensor(disposed)";
+        var sb = new StringBuilder($"Tensor{ShapeString(Shape)} {Device}");
+        if (GradFn != null) sb.Append($" grad_fn={GradFn.Op}");
+        else if (RequiresGrad) sb.Append(" requires_grad");
+        if (Numel <= 16)
+        {
+            var data = ToArray();
+            sb.Append(" [").Append(string.Join(", ", data.Select(v => v.ToString("G6")))).Append(']');
+        }
+        return sb.ToString();
+    }
+}
