@@ -89,21 +89,20 @@ public sealed unsafe partial class CpuBackend
         {
             for (long p = from; p < to; p++)
             {
-                float* g = pg + p * outPlane;
-                var dst = new Span<float>(pgx + p * inPlane, (int)inPlane);
+                float* g = pg + p * outPlane, dst = pgx + p * inPlane;
                 if (global)
                 {
-                    dst.Fill(g[0] * inv);
+                    new Span<float>(dst, (int)inPlane).Fill(g[0] * inv);
                     continue;
                 }
-                dst.Clear(); // stride > kernel leaves gaps; stride < kernel overlaps and adds
+                new Span<float>(dst, (int)inPlane).Clear(); // stride > kernel leaves gaps; stride < kernel overlaps and adds
                 for (int oy = 0; oy < oh; oy++)
                     for (int ox = 0; ox < ow; ox++)
                     {
                         float v = g[oy * ow + ox] * inv;
                         for (int ky = 0; ky < kernel; ky++)
                         {
-                            var row = dst.Slice((oy * stride + ky) * w + ox * stride, kernel);
+                            float* row = dst + (oy * stride + ky) * w + ox * stride;
                             for (int kx = 0; kx < kernel; kx++) row[kx] += v;
                         }
                     }
@@ -192,21 +191,51 @@ public sealed unsafe partial class CpuBackend
             }
     }
 
-    /// <summary><see cref="MaxPoolPlane"/> for kernel 2, stride 2 (LeNet), the window unrolled in the same order.</summary>
+    /// <summary>
+    /// <see cref="MaxPoolPlane"/> for kernel 2, stride 2 (LeNet): per output row, the two input rows are split into
+    /// even and odd columns and the four window positions are compared branch-free, in the scalar rule's order.
+    /// </summary>
     static void MaxPool2x2Plane(float* src, int w, int oh, int ow, float* dst, float* idx)
     {
         for (int oy = 0; oy < oh; oy++)
         {
-            int top = 2 * oy * w;
-            for (int ox = 0; ox < ow; ox++)
+            int top = 2 * oy * w, ox = 0;
+            float* r0 = src + top, r1 = r0 + w, o = dst + oy * ow, io = idx + oy * ow;
+            if (Avx512F.IsSupported)
+                for (; ox + 16 <= ow; ox += 16)
+                {
+                    var (a, b) = Deinterleave512(r0 + 2 * ox);
+                    var (c, d) = Deinterleave512(r1 + 2 * ox);
+                    var first = Vector512.Create((float)(top + 2 * ox)) + Vector512.ConvertToSingle(Evens512);
+                    var (max, at) = (a, first);
+                    TakeLarger(b, first + Vector512<float>.One, ref max, ref at);
+                    TakeLarger(c, first + Vector512.Create((float)w), ref max, ref at);
+                    TakeLarger(d, first + Vector512.Create(w + 1f), ref max, ref at);
+                    Vector512.Store(max, o + ox);
+                    Vector512.Store(at, io + ox);
+                }
+            if (Avx2.IsSupported)
+                for (; ox + 8 <= ow; ox += 8)
+                {
+                    var (a, b) = Deinterleave256(r0 + 2 * ox);
+                    var (c, d) = Deinterleave256(r1 + 2 * ox);
+                    var first = Vector256.Create((float)(top + 2 * ox)) + Vector256.ConvertToSingle(Evens256);
+                    var (max, at) = (a, first);
+                    TakeLarger(b, first + Vector256<float>.One, ref max, ref at);
+                    TakeLarger(c, first + Vector256.Create((float)w), ref max, ref at);
+                    TakeLarger(d, first + Vector256.Create(w + 1f), ref max, ref at);
+                    Vector256.Store(max, o + ox);
+                    Vector256.Store(at, io + ox);
+                }
+            for (; ox < ow; ox++)
             {
                 int first = top + 2 * ox, best = first;
                 float max = src[first];
                 Consider(src, first + 1, ref max, ref best);
                 Consider(src, first + w, ref max, ref best);
                 Consider(src, first + w + 1, ref max, ref best);
-                dst[oy * ow + ox] = max;
-                idx[oy * ow + ox] = best;
+                o[ox] = max;
+                io[ox] = best;
             }
         }
     }
@@ -221,9 +250,42 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    /// <summary>Where v &gt; max or v is NaN (the scalar rule), max = v and at = pos.</summary>
+    static void TakeLarger(Vector512<float> v, Vector512<float> pos, ref Vector512<float> max, ref Vector512<float> at)
+    {
+        var take = Vector512.GreaterThan(v, max) | ~Vector512.Equals(v, v);
+        max = Vector512.ConditionalSelect(take, v, max);
+        at = Vector512.ConditionalSelect(take, pos, at);
+    }
+
+    static void TakeLarger(Vector256<float> v, Vector256<float> pos, ref Vector256<float> max, ref Vector256<float> at)
+    {
+        var take = Vector256.GreaterThan(v, max) | ~Vector256.Equals(v, v);
+        max = Vector256.ConditionalSelect(take, v, max);
+        at = Vector256.ConditionalSelect(take, pos, at);
+    }
+
+    /// <summary>32 floats from p split into (even columns, odd columns).</summary>
+    static (Vector512<float> Even, Vector512<float> Odd) Deinterleave512(float* p)
+    {
+        Vector512<float> lo = Vector512.Load(p), hi = Vector512.Load(p + 16);
+        return (Avx512F.PermuteVar16x32x2(lo, Evens512, hi), Avx512F.PermuteVar16x32x2(lo, Odds512, hi));
+    }
+
+    /// <summary>16 floats from p split into (even columns, odd columns).</summary>
+    static (Vector256<float> Even, Vector256<float> Odd) Deinterleave256(float* p)
+    {
+        Vector256<float> lo = Vector256.Load(p), hi = Vector256.Load(p + 8);
+        // Within 128-bit lanes: [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6]; reordering the 64-bit halves makes it [lo0 lo2 lo4 lo6 hi0 hi2 hi4 hi6].
+        var even = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        var odd = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        return (even, odd);
+    }
+
     static readonly Vector512<int> PairIndices512 = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     static readonly Vector256<int> PairIndices256 = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
     static readonly Vector512<int> Evens512 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    static readonly Vector256<int> Evens256 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
     static readonly Vector512<int> Odds512 = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 
     /// <summary>dst[2i] = dst[2i + 1] = src[i] for i &lt; n: one output row of a ×2 nearest upsample.</summary>
