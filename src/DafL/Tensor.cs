@@ -289,6 +289,7 @@ public sealed unsafe partial class Tensor : IDisposable
         Interlocked.Decrement(ref _liveTensors);
         Grad?.Dispose();
         Grad = null;
+        GradFn?.Release(); // the tensors its op saved for backward go with the output (a graph never run backward)
         GradFn = null;
     }
 
