@@ -46,21 +46,34 @@ public sealed class PilBilinearResize
         // (InHeight, OutWidth): the horizontal pass, already rounded to bytes as Pillow's intermediate image is.
         int tempLength = InHeight * OutWidth;
         Span<byte> temp = tempLength <= 4096 ? stackalloc byte[tempLength] : new byte[tempLength];
+        var h = _horizontal;
         for (int y = 0; y < InHeight; y++)
+        {
+            var row = source.Slice(y * InWidth, InWidth);
             for (int x = 0; x < OutWidth; x++)
-                temp[y * OutWidth + x] = Tap(_horizontal, x, source, y * InWidth, stride: 1);
+            {
+                var taps = row.Slice(h.First[x], h.Count[x]);
+                var weights = h.Weights.AsSpan(x * h.Taps, taps.Length);
+                int sum = 1 << (PrecisionBits - 1);
+                for (int k = 0; k < taps.Length; k++) sum += taps[k] * weights[k];
+                temp[y * OutWidth + x] = Clip8(sum);
+            }
+        }
+        // The vertical pass accumulates whole rows: output row y is a weighted sum of a few rows of temp.
+        var v = _vertical;
+        Span<int> sums = OutWidth <= 1024 ? stackalloc int[OutWidth] : new int[OutWidth];
         for (int y = 0; y < OutHeight; y++)
-            for (int x = 0; x < OutWidth; x++)
-                destination[y * OutWidth + x] = Tap(_vertical, y, temp, x, stride: OutWidth);
-    }
-
-    /// <summary>Output pixel <paramref name="o"/> of a pass over the line of <paramref name="input"/> that starts at <paramref name="start"/>.</summary>
-    static byte Tap(Pass pass, int o, ReadOnlySpan<byte> input, int start, int stride)
-    {
-        int first = pass.First[o], count = pass.Count[o];
-        int sum = 1 << (PrecisionBits - 1);
-        for (int k = 0; k < count; k++) sum += input[start + (first + k) * stride] * pass.Weights[o * pass.Taps + k];
-        return Clip8(sum);
+        {
+            sums.Fill(1 << (PrecisionBits - 1));
+            for (int k = 0; k < v.Count[y]; k++)
+            {
+                int weight = v.Weights[y * v.Taps + k];
+                var tempRow = temp.Slice((v.First[y] + k) * OutWidth, OutWidth);
+                for (int x = 0; x < OutWidth; x++) sums[x] += tempRow[x] * weight;
+            }
+            var outRow = destination.Slice(y * OutWidth, OutWidth);
+            for (int x = 0; x < OutWidth; x++) outRow[x] = Clip8(sums[x]);
+        }
     }
 
     static byte Clip8(int sum)
