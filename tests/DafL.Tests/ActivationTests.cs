@@ -34,4 +34,21 @@ public class ActivationTests
         using var x = GradCheck.Input([2, 3, 5, 7], 2, minAbs: 0.05f);
         GradCheck.Check(i => LeakyRelu(i[0], 0.2f), [x], h: 1e-3);
     }
+
+    [Test]
+    public void TanhMatchesDoublePrecision()
+    {
+        using var scope = TensorScope.Begin();
+        float[] args = [-20f, -3f, -0.5f, -1e-4f, 0f, 1e-6f, 0.25f, 2f, 9f, float.PositiveInfinity];
+        var y = Tanh(Tensor.FromArray(args, args.Length)).ToArray();
+        for (int i = 0; i < args.Length; i++)
+            Assert.That((double)y[i], Is.EqualTo(Math.Tanh(args[i])).Within(2e-7 * Math.Abs(Math.Tanh(args[i]))), $"tanh({args[i]})");
+    }
+
+    [Test]
+    public void TanhGradCheck()
+    {
+        using var x = GradCheck.Input([2, 3, 37], 3, scale: 1.5f);
+        GradCheck.Check(i => Tanh(i[0]), [x], h: 1e-3);
+    }
 }

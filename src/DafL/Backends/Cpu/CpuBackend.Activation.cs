@@ -41,4 +41,33 @@ public sealed unsafe partial class CpuBackend
             for (; i < to; i++) po[i] = px[i] > 0 ? pg[i] : pg[i] * slope;
         });
     }
+
+    public void Tanh(Tensor x, Tensor y)
+    {
+        // MathF.Tanh (accurate to about an ulp): tanh runs once per generator output, far from the hot path,
+        // and the exp-based vector identity loses relative accuracy near 0.
+        float* px = x.Ptr, py = y.Ptr;
+        ParallelRanges(x.Numel, 1 << 14, (from, to) =>
+        {
+            for (long i = from; i < to; i++) py[i] = MathF.Tanh(px[i]);
+        });
+    }
+
+    public void TanhBackward(Tensor y, Tensor gy, Tensor gx)
+    {
+        float* py = y.Ptr, pg = gy.Ptr, po = gx.Ptr;
+        ParallelRanges(y.Numel, 1 << 16, (from, to) =>
+        {
+            long i = from;
+            if (Simd.Has512)
+            {
+                for (; i + 16 <= to; i += 16)
+                {
+                    var v = Vector512.Load(py + i);
+                    Vector512.Store(Vector512.Load(pg + i) * Vector512.FusedMultiplyAdd(-v, v, Vector512<float>.One), po + i);
+                }
+            }
+            for (; i < to; i++) po[i] = pg[i] * MathF.FusedMultiplyAdd(-py[i], py[i], 1f);
+        });
+    }
 }
