@@ -16,7 +16,7 @@ public sealed unsafe partial class CpuBackend
     public void Softmax(Tensor x, Tensor y, int dim, bool log)
     {
         float* px = x.Ptr, py = y.Ptr;
-        ForEachRow(x.Shape, dim, [px], [py], (src, dst, n) =>
+        ForEachRow(x.Shape, dim, [px], py, (src, dst, n) =>
         {
             if (log) LogSoftmaxRow(src[0], dst, n);
             else SoftmaxRow(src[0], dst, n);
@@ -26,7 +26,7 @@ public sealed unsafe partial class CpuBackend
     public void SoftmaxBackward(Tensor y, Tensor gy, Tensor gx, int dim, bool log)
     {
         float* py = y.Ptr, pg = gy.Ptr, po = gx.Ptr;
-        ForEachRow(y.Shape, dim, [py, pg], [po], (src, dst, n) =>
+        ForEachRow(y.Shape, dim, [py, pg], po, (src, dst, n) =>
         {
             if (log) LogSoftmaxBackwardRow(src[0], src[1], dst, n);
             else SoftmaxBackwardRow(src[0], src[1], dst, n);
@@ -35,16 +35,16 @@ public sealed unsafe partial class CpuBackend
 
     public void CrossEntropy(Tensor logits, Tensor targets, Tensor loss)
     {
-        float* px = logits.Ptr, pt = targets.Ptr;
+        float* px = logits.Ptr;
         long rows = logits.Shape[0], classes = logits.Shape[1];
-        for (long i = 0; i < rows; i++) ClassIndex(pt[i], classes, i);
+        var index = ClassIndices(targets, classes);
         double total = DeterministicSum(rows, Math.Max(1, RowGrain / classes), (from, to) =>
         {
             double s = 0;
             for (long i = from; i < to; i++)
             {
                 float* row = px + i * classes;
-                s += LogSumExp(row, classes, 1f) - row[(long)pt[i]];
+                s += LogSumExp(row, classes, 1f) - row[index[i]];
             }
             return s;
         });
@@ -53,10 +53,10 @@ public sealed unsafe partial class CpuBackend
 
     public void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor gLoss, Tensor gLogits)
     {
-        float* px = logits.Ptr, pt = targets.Ptr, pg = gLogits.Ptr;
+        float* px = logits.Ptr, pg = gLogits.Ptr;
         long rows = logits.Shape[0], classes = logits.Shape[1];
         float g = gLoss.Ptr[0] / rows;
-        for (long i = 0; i < rows; i++) ClassIndex(pt[i], classes, i);
+        var index = ClassIndices(targets, classes);
         ParallelRanges(rows, Math.Max(1, RowGrain / classes), (from, to) =>
         {
             for (long i = from; i < to; i++)
@@ -64,7 +64,7 @@ public sealed unsafe partial class CpuBackend
                 float* gRow = pg + i * classes;
                 SoftmaxRow(px + i * classes, gRow, classes);
                 Simd.Affine(gRow, g, 0f, gRow, classes);
-                gRow[(long)pt[i]] -= g;
+                gRow[index[i]] -= g;
             }
         });
     }
@@ -147,7 +147,7 @@ public sealed unsafe partial class CpuBackend
     /// of contiguous tensors of <paramref name="shape"/>. When the dimension is not the last one, each strided row is
     /// gathered into a per-chunk buffer and the result scattered back, so the row kernels always see contiguous data.
     /// </summary>
-    static void ForEachRow(int[] shape, int dim, float*[] sources, float*[] destinations, RowBody body)
+    static void ForEachRow(int[] shape, int dim, float*[] sources, float* destination, RowBody body)
     {
         var (outer, size, inner) = Split(shape, dim);
         if (size == 0) return;
@@ -159,7 +159,7 @@ public sealed unsafe partial class CpuBackend
                 for (long r = from; r < to; r++)
                 {
                     for (int k = 0; k < sources.Length; k++) src[k] = sources[k] + r * size;
-                    body(src, destinations[0] + r * size, size);
+                    body(src, destination + r * size, size);
                 }
                 return;
             }
@@ -174,7 +174,7 @@ public sealed unsafe partial class CpuBackend
                     for (int k = 0; k < sources.Length; k++)
                         for (long j = 0; j < size; j++) src[k][j] = sources[k][start + j * inner];
                     body(src, dst, size);
-                    for (long j = 0; j < size; j++) destinations[0][start + j * inner] = dst[j];
+                    for (long j = 0; j < size; j++) destination[start + j * inner] = dst[j];
                 }
             }
         });
@@ -345,10 +345,18 @@ public sealed unsafe partial class CpuBackend
         return total;
     }
 
-    /// <summary>A target value as a class index in [0, classes), or an error naming the op, row and value.</summary>
-    static long ClassIndex(float target, long classes, long row)
+    /// <summary>The targets (N) as class indices in [0, classes), or an error naming the op, the row and the value.</summary>
+    static long[] ClassIndices(Tensor targets, long classes)
     {
-        if (target >= 0 && target < classes && target == MathF.Floor(target)) return (long)target;
-        throw new ArgumentException($"cross_entropy: target {target} in row {row} is not a class index in [0, {classes}).");
+        float* pt = targets.Ptr;
+        var index = new long[targets.Numel];
+        for (long i = 0; i < index.Length; i++)
+        {
+            float t = pt[i];
+            if (!(t >= 0 && t < classes && t == MathF.Floor(t)))
+                throw new ArgumentException($"cross_entropy: target {t} in row {i} is not a class index in [0, {classes}).");
+            index[i] = (long)t;
+        }
+        return index;
     }
 }
