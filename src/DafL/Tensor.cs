@@ -119,6 +119,7 @@ public sealed unsafe partial class Tensor : IDisposable
     {
         get
         {
+            if (Numel == 0) return true;
             long expected = 1;
             for (int d = Rank - 1; d >= 0; d--)
             {
