@@ -21,19 +21,28 @@ public class ConvTests
         public override string ToString() => $"x[{N},{C},{H},{W}] w[{O},{C},{KH},{KW}] s{Stride} p{Padding}";
     }
 
-    static readonly Case Pointwise = new(1, 5, 16, 17, 3, 1, 1, 1, 0);
-    static readonly Case PointwiseBatch = new(5, 4, 6, 7, 3, 1, 1, 1, 0);
-    static readonly Case Pad1Batch5NonSquare = new(5, 3, 7, 9, 4, 3, 3, 1, 1);
+    // im2col + GEMM (more than four output channels)
+    static readonly Case Pointwise = new(1, 5, 16, 17, 6, 1, 1, 1, 0);
+    static readonly Case PointwiseBatch = new(5, 4, 6, 7, 6, 1, 1, 1, 0);
+    static readonly Case Pad1Batch5NonSquare = new(5, 3, 7, 9, 5, 3, 3, 1, 1);
     static readonly Case Kernel5Batch1 = new(1, 2, 12, 10, 6, 5, 5, 1, 0);
-    static readonly Case Stride2Batch5 = new(5, 3, 9, 8, 4, 3, 3, 2, 1);
+    static readonly Case Stride2Batch5 = new(5, 3, 9, 8, 5, 3, 3, 2, 1);
     static readonly Case OnePixelOutput = new(5, 4, 5, 5, 7, 5, 5, 1, 0);
-    static readonly Case Banded = new(2, 64, 32, 32, 4, 3, 3, 1, 1);
+    static readonly Case Banded = new(1, 12, 32, 32, 5, 5, 5, 1, 2);
     static readonly Case PointwiseStride2 = new(2, 3, 8, 8, 5, 1, 1, 2, 0);
-    static readonly Case Stride2Large = new(1, 2, 40, 36, 3, 5, 5, 2, 2);
-    static readonly Case PaddingBeyondKernel = new(2, 2, 4, 5, 3, 3, 3, 2, 3);
+    static readonly Case Stride2Large = new(1, 2, 40, 36, 6, 5, 5, 2, 2);
+    static readonly Case PaddingBeyondKernel = new(2, 2, 4, 5, 5, 3, 3, 2, 3);
+    // direct (at most four output channels)
+    static readonly Case DirectOneOutput = new(3, 4, 10, 9, 1, 3, 3, 1, 1);
+    static readonly Case DirectStride2 = new(2, 3, 9, 11, 3, 5, 5, 2, 2);
+    static readonly Case DirectPaddingBeyondKernel = new(2, 2, 4, 5, 2, 3, 3, 2, 3);
+    static readonly Case DirectPointwise = new(2, 3, 4, 6, 4, 1, 1, 1, 0);
 
     static readonly Case[] Cases =
-        [Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, Banded, PointwiseStride2, Stride2Large, PaddingBeyondKernel];
+    [
+        Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, Banded, PointwiseStride2,
+        Stride2Large, PaddingBeyondKernel, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
+    ];
 
     long _buffersAtStart, _tensorsAtStart;
 
@@ -170,6 +179,7 @@ public class ConvTests
     [Test]
     public void CasesCoverEveryPanelLayout()
     {
+        foreach (var k in Cases) Assert.That(k.Plan.IsDirect, Is.EqualTo(k.O <= 4), $"{k.Plan}: direct only for few outputs");
         Assert.That(Pointwise.Plan is { IsPointwise: true, ImagesPerGroup: 1 }, Is.True, $"{Pointwise.Plan}: x read in place");
         Assert.That(PointwiseBatch.Plan is { IsPointwise: true, ImagesPerGroup: > 1 }, Is.True, $"{PointwiseBatch.Plan}: pointwise, images side by side");
         Assert.That(Banded.Plan.RowsPerPanel, Is.LessThan(Banded.Ho), $"{Banded.Plan}: image cut into bands of rows");
@@ -200,8 +210,8 @@ public class ConvTests
     public void GradCheckPad1()
     {
         using var x = GradCheck.Input([2, 3, 5, 6], 20);
-        using var w = GradCheck.Input([4, 3, 3, 3], 21);
-        using var b = GradCheck.Input([4], 22);
+        using var w = GradCheck.Input([5, 3, 3, 3], 21);
+        using var b = GradCheck.Input([5], 22);
         GradCheck.Check(i => Conv2d(i[0], i[1], i[2], 1, 1), [x, w, b]);
     }
 
@@ -209,17 +219,27 @@ public class ConvTests
     public void GradCheckStride2Kernel5()
     {
         using var x = GradCheck.Input([2, 2, 9, 8], 23);
-        using var w = GradCheck.Input([3, 2, 5, 5], 24);
-        using var b = GradCheck.Input([3], 25);
+        using var w = GradCheck.Input([6, 2, 5, 5], 24);
+        using var b = GradCheck.Input([6], 25);
         GradCheck.Check(i => Conv2d(i[0], i[1], i[2], 2, 1), [x, w, b]);
+    }
+
+    [Test]
+    public void GradCheckDirect()
+    {
+        using var x = GradCheck.Input([2, 3, 6, 5], 26);
+        using var w = GradCheck.Input([2, 3, 3, 3], 27);
+        using var b = GradCheck.Input([2], 28);
+        GradCheck.Check(i => Conv2d(i[0], i[1], i[2], 1, 1), [x, w, b]);
     }
 
     // ---------------------------------------------------------------- determinism
 
-    [Test]
-    public void WeightGradientIsBitwiseReproducible()
+    [TestCase(8)]
+    [TestCase(2)]
+    public void WeightGradientIsBitwiseReproducible(int outputs)
     {
-        var k = new Case(40, 16, 12, 12, 8, 3, 3, 1, 1);
+        var k = new Case(20, 8, 12, 12, outputs, 3, 3, 1, 1);
         Assert.That(k.Plan.Groups, Is.GreaterThan(16), "more image groups than partial gradients, so blocks hold several");
         using var x = Random(k.XShape, 30, false);
         using var gy = Random(k.YShape, 31, false);

@@ -12,14 +12,17 @@ namespace DafL.Backends.Cpu;
 /// enough to run at speed (LeNet's last layer has P = 1); their rows of y or gy are scattered or gathered through an
 /// (O, nb·P) block.</item>
 /// </list>
-/// The plan depends on the shapes only, never on the number of threads, so results are the same on every machine.
+/// Layers with at most <see cref="DirectMaxOutputs"/> output channels skip all this and run <see cref="DirectConv"/>
+/// image by image. The plan depends on the shapes only, never on the number of threads, so results are the same on every machine.
 /// </summary>
 internal readonly struct ConvGeometry
 {
     /// <summary>GEMM width (output pixels per panel) that keeps the micro-kernel busy.</summary>
     const int TargetColumns = 256;
-    /// <summary>Floats in one panel's im2col slice: 512 KiB, half a Zen 4 L2.</summary>
+    /// <summary>Floats in one panel's im2col slice: 512 KiB, half of a Zen 4/5 core's L2.</summary>
     const long ColumnBudget = 1 << 17;
+    /// <summary>Up to this many output channels, <see cref="DirectConv"/> beats im2col + GEMM.</summary>
+    const int DirectMaxOutputs = 4;
 
     public int N { get; }
     public int C { get; }
@@ -47,7 +50,12 @@ internal readonly struct ConvGeometry
         Ho = (H + 2 * padding - KH) / stride + 1;
         Wo = (W + 2 * padding - KW) / stride + 1;
 
-        if (P >= TargetColumns)
+        if (IsDirect)
+        {
+            ImagesPerGroup = 1;
+            RowsPerPanel = Ho;
+        }
+        else if (P >= TargetColumns)
         {
             ImagesPerGroup = 1;
             // A 1×1 stride-1 convolution reads x in place: there is no im2col slice to keep small.
@@ -69,16 +77,35 @@ internal readonly struct ConvGeometry
     public long InputPerImage => (long)C * H * W;
     /// <summary>Output elements per image.</summary>
     public long OutputPerImage => (long)O * P;
+    /// <summary>Few output channels: each image is convolved directly (<see cref="DirectConv"/>), without im2col.</summary>
+    public bool IsDirect => O <= DirectMaxOutputs;
     /// <summary>1×1, stride 1, no padding: x itself is the column matrix.</summary>
     public bool IsPointwise => KH == 1 && KW == 1 && Stride == 1 && Padding == 0;
     /// <summary>Groups of <see cref="ImagesPerGroup"/> images (the last may be short).</summary>
     public int Groups => (N + ImagesPerGroup - 1) / ImagesPerGroup;
     /// <summary>Columns of the widest panel.</summary>
     public int PanelColumns => ImagesPerGroup == 1 ? RowsPerPanel * Wo : ImagesPerGroup * P;
-    /// <summary>Floats of the im2col slice of one panel.</summary>
-    public long ColumnFloats => (long)K * PanelColumns;
+    /// <summary>Floats of the im2col slice of one panel (none when x is read in place or convolved directly).</summary>
+    public long ColumnFloats => IsDirect || (IsPointwise && ImagesPerGroup == 1) ? 0 : (long)K * PanelColumns;
     /// <summary>Floats of the (O, nb·P) block that gathers several images' rows of y or gy (none for one image).</summary>
     public long BlockFloats => ImagesPerGroup == 1 ? 0 : (long)O * PanelColumns;
+
+    /// <summary>Output rows [lo, hi) whose input row oh·s − p + ki lies inside the image (lo = hi when none does).</summary>
+    public void ValidRows(int ki, out int lo, out int hi) => ValidRange(H, Ho, ki, out lo, out hi);
+
+    /// <summary>Output columns [lo, hi) whose input column ow·s − p + kj lies inside the image (lo = hi when none does).</summary>
+    public void ValidColumns(int kj, out int lo, out int hi) => ValidRange(W, Wo, kj, out lo, out hi);
+
+    void ValidRange(int size, int outSize, int tap, out int lo, out int hi)
+    {
+        // 0 ≤ o·s − p + tap ≤ size − 1  ⇔  ceil((p − tap) / s) ≤ o ≤ floor((size − 1 + p − tap) / s)
+        lo = Math.Clamp(CeilDiv(Padding - tap, Stride), 0, outSize);
+        hi = Math.Clamp(FloorDiv(size - 1 + Padding - tap, Stride) + 1, lo, outSize);
+    }
+
+    static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
+    static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     public override string ToString() =>
         $"conv N={N} C={C} {H}×{W} → O={O} {Ho}×{Wo}, kernel {KH}×{KW}, stride {Stride}, padding {Padding}; " +

@@ -3,7 +3,8 @@ using DafL.Memory;
 namespace DafL.Backends.Cpu;
 
 /// <summary>
-/// 2-D convolution as im2col + GEMM (<see cref="ConvGeometry"/> explains the panels). Work is split over groups of
+/// 2-D convolution as im2col + GEMM (<see cref="ConvGeometry"/> explains the panels), or directly for layers with
+/// very few output channels (<see cref="DirectConv"/>). Work is split over groups of
 /// images, one group per task with a GEMM that runs on one thread; when there are fewer groups than cores the groups
 /// run one after another with a multi-threaded GEMM instead. Each worker thread rents one scratch buffer per call.
 /// </summary>
@@ -23,7 +24,13 @@ public sealed unsafe partial class CpuBackend
         RunConvTasks(g.Groups, g.ColumnFloats + g.BlockFloats, (group, scratch, parallelGemm) =>
         {
             int n0 = group * g.ImagesPerGroup, count = Math.Min(g.ImagesPerGroup, g.N - n0);
-            if (count == 1)
+            if (g.IsDirect)
+            {
+                float* yn = py + n0 * g.OutputPerImage;
+                for (int c = 0; c < o; c++) new Span<float>(yn + c * p, p).Fill(pb == null ? 0f : pb[c]);
+                DirectConv.Forward(px + n0 * g.InputPerImage, pw, g, yn);
+            }
+            else if (count == 1)
             {
                 float* xi = px + n0 * g.InputPerImage, yi = py + n0 * g.OutputPerImage;
                 for (int oh0 = 0; oh0 < g.Ho; oh0 += g.RowsPerPanel)
@@ -64,7 +71,8 @@ public sealed unsafe partial class CpuBackend
             }
             new Span<float>(gxi, checked((int)(count * g.InputPerImage))).Clear();
             float* gcol = scratch; // (K, cols)
-            if (count == 1)
+            if (g.IsDirect) DirectConv.BackwardData(pgy + n0 * g.OutputPerImage, pw, g, gxi);
+            else if (count == 1)
             {
                 float* gyi = pgy + n0 * g.OutputPerImage;
                 for (int oh0 = 0; oh0 < g.Ho; oh0 += g.RowsPerPanel)
@@ -108,10 +116,12 @@ public sealed unsafe partial class CpuBackend
             {
                 float* target = b == 0 ? pgw : partials + (b - 1) * weightFloats; // (O, K)
                 float beta = 0f; // the first product overwrites the partial
+                if (g.IsDirect) new Span<float>(target, checked((int)weightFloats)).Clear();
                 for (int group = (int)((long)groups * b / blocks), end = (int)((long)groups * (b + 1) / blocks); group < end; group++)
                 {
                     int n0 = group * g.ImagesPerGroup, count = Math.Min(g.ImagesPerGroup, g.N - n0);
-                    if (count == 1)
+                    if (g.IsDirect) DirectConv.BackwardWeight(px + n0 * g.InputPerImage, pgy + n0 * g.OutputPerImage, g, target);
+                    else if (count == 1)
                     {
                         float* xi = px + n0 * g.InputPerImage, gyi = pgy + n0 * g.OutputPerImage;
                         for (int oh0 = 0; oh0 < g.Ho; oh0 += g.RowsPerPanel, beta = 1f)
