@@ -119,6 +119,7 @@ public sealed unsafe partial class Tensor : IDisposable
     {
         get
         {
+            if (Numel == 0) return true;
             long expected = 1;
             for (int d = Rank - 1; d >= 0; d--)
             {
@@ -289,6 +290,7 @@ public sealed unsafe partial class Tensor : IDisposable
         Interlocked.Decrement(ref _liveTensors);
         Grad?.Dispose();
         Grad = null;
+        GradFn?.Release(); // the tensors its op saved for backward go with the output (a graph never run backward)
         GradFn = null;
     }
 

@@ -34,4 +34,42 @@ public class ActivationTests
         using var x = GradCheck.Input([2, 3, 5, 7], 2, minAbs: 0.05f);
         GradCheck.Check(i => LeakyRelu(i[0], 0.2f), [x], h: 1e-3);
     }
+
+    [Test]
+    public void TanhIsWithinOneUlpOnTheVectorPath()
+    {
+        // 1024 points over [−12, 12): a multiple of 16, so every one goes through the vector kernel.
+        using var scope = TensorScope.Begin();
+        var args = Enumerable.Range(0, 1024).Select(i => -12f + i * (24f / 1024) + 1e-3f).ToArray();
+        var y = Tanh(Tensor.FromArray(args, args.Length)).ToArray();
+        for (int i = 0; i < args.Length; i++)
+        {
+            float expected = (float)Math.Tanh(args[i]);
+            Assert.That(y[i], Is.EqualTo(expected).Within(1.2e-7f * MathF.Abs(expected)), $"tanh({args[i]})");
+        }
+    }
+
+    [Test]
+    public void TanhEdgeValues()
+    {
+        // 27 values: 16 through Vector512, 8 through Vector256, 3 through the scalar tail.
+        using var scope = TensorScope.Begin();
+        float[] edge = [-0f, 1e-6f, -1e-4f, 0.6249f, -0.6251f, 9.5f, float.PositiveInfinity, float.NegativeInfinity, float.NaN];
+        var args = Enumerable.Repeat(edge, 3).SelectMany(v => v).ToArray();
+        var y = Tanh(Tensor.FromArray(args, args.Length)).ToArray();
+        for (int i = 0; i < args.Length; i++)
+        {
+            float expected = (float)Math.Tanh(args[i]);
+            if (float.IsNaN(expected)) Assert.That(y[i], Is.NaN);
+            else Assert.That(y[i], Is.EqualTo(expected).Within(2.4e-7f * MathF.Abs(expected)), $"tanh({args[i]})");
+        }
+        Assert.That(float.IsNegative(y[0]), Is.True, "tanh(−0) = −0");
+    }
+
+    [Test]
+    public void TanhGradCheck()
+    {
+        using var x = GradCheck.Input([2, 3, 37], 3, scale: 1.5f);
+        GradCheck.Check(i => Tanh(i[0]), [x], h: 1e-3);
+    }
 }

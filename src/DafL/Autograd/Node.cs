@@ -3,11 +3,13 @@ namespace DafL.Autograd;
 /// <summary>
 /// One recorded op in the graph: the inputs it differentiates with respect to and a closure that maps the
 /// gradient of its output to the gradients of those inputs (null where an input needs none). The closure
-/// holds the tensors saved for backward; <see cref="Release"/> drops it so their memory can go.
+/// holds the tensors saved for backward; <see cref="Release"/> drops it so their memory can go. Tensors the op made
+/// only for its backward (batch statistics, argmax indices) are owned by the node and disposed on release.
 /// </summary>
 public sealed class Node
 {
     Func<Tensor, Tensor?[]>? _backward;
+    Tensor[]? _owned;
 
     public string Op { get; }
     public Tensor[] Inputs { get; }
@@ -15,8 +17,9 @@ public sealed class Node
     public string InputShapes { get; }
     public int[] OutputShape { get; }
 
-    internal Node(string op, Tensor[] inputs, int[] outputShape, Func<Tensor, Tensor?[]> backward)
+    internal Node(string op, Tensor[] inputs, int[] outputShape, Func<Tensor, Tensor?[]> backward, Tensor[]? owned = null)
     {
+        _owned = owned;
         Op = op;
         Inputs = inputs;
         OutputShape = outputShape;
@@ -37,7 +40,14 @@ public sealed class Node
         return grads;
     }
 
-    internal void Release() => _backward = null;
+    /// <summary>Drops the backward closure and disposes the tensors this node owns (idempotent).</summary>
+    internal void Release()
+    {
+        _backward = null;
+        var owned = Interlocked.Exchange(ref _owned, null);
+        if (owned != null)
+            foreach (var t in owned) t.Dispose();
+    }
 
     public override string ToString() => $"{Op}({InputShapes}) → {Tensor.ShapeString(OutputShape)}";
 }

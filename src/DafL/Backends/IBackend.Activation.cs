@@ -6,4 +6,9 @@ public partial interface IBackend
     void LeakyRelu(Tensor x, Tensor y, float slope);
     /// <summary>gx = gy where x &gt; 0, gy·slope elsewhere.</summary>
     void LeakyReluBackward(Tensor x, Tensor gy, Tensor gx, float slope);
+
+    /// <summary>y = tanh(x).</summary>
+    void Tanh(Tensor x, Tensor y);
+    /// <summary>gx = gy·(1 − y²), from the forward output y.</summary>
+    void TanhBackward(Tensor y, Tensor gy, Tensor gx);
 }

@@ -8,6 +8,19 @@ public static partial class Functional
     /// <summary>x for x &gt; 0, slope·x otherwise (PyTorch's default slope is 0.01; DAFL's generator uses 0.2).</summary>
     public static Tensor LeakyRelu(Tensor x, float slope = 0.01f) => LeakyReluOp("leaky_relu", x, slope);
 
+    /// <summary>tanh x (the DAFL generator's output layer); the gradient is 1 − tanh² x, from the output.</summary>
+    public static Tensor Tanh(Tensor x)
+    {
+        var y = Tensor.Empty(x.Shape, x.Device);
+        using (var xc = x.ContiguousNoGrad()) x.Backend.Tanh(xc, y);
+        return Record("tanh", y, [x], gy =>
+        {
+            var gx = Tensor.Empty(x.Shape, x.Device);
+            x.Backend.TanhBackward(y, gy, gx);
+            return [gx];
+        });
+    }
+
     static Tensor LeakyReluOp(string op, Tensor x, float slope)
     {
         using var xc = x.ContiguousNoGrad();

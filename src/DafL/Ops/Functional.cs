@@ -27,6 +27,24 @@ public static partial class Functional
         return output;
     }
 
+    /// <summary>
+    /// <see cref="Record"/> for an op that made tensors only its backward needs (batch statistics, argmax indices):
+    /// they leave every scope and belong to the node, which disposes them when it is released (after backward, or
+    /// when <paramref name="output"/> is disposed). Without a node they are disposed at once.
+    /// </summary>
+    internal static Tensor RecordOwning(string op, Tensor output, Tensor[] inputs, Tensor[] owned, Func<Tensor, Tensor?[]> backward)
+    {
+        if (!NeedsGrad(inputs))
+        {
+            foreach (var t in owned) t.Dispose();
+            return output;
+        }
+        foreach (var t in owned) TensorScope.Detach(t);
+        output.GradFn = new Node(op, inputs, output.Shape, backward, owned);
+        output.RequiresGrad = true;
+        return output;
+    }
+
     /// <summary>A view (or copy) with the same elements in the same order: the gradient is reshaped back.</summary>
     internal static Tensor RecordView(string op, Tensor view, Tensor source) =>
         Record(op, view, [source], gy =>

@@ -41,4 +41,35 @@ public sealed unsafe partial class CpuBackend
             for (; i < to; i++) po[i] = px[i] > 0 ? pg[i] : pg[i] * slope;
         });
     }
+
+    public void Tanh(Tensor x, Tensor y)
+    {
+        float* px = x.Ptr, py = y.Ptr;
+        ParallelRanges(x.Numel, 1 << 16, (from, to) =>
+        {
+            long i = from;
+            if (Simd.Has512)
+                for (; i + 16 <= to; i += 16) Vector512.Store(Simd.Tanh(Vector512.Load(px + i)), py + i);
+            for (; i + 8 <= to; i += 8) Vector256.Store(Simd.Tanh(Vector256.Load(px + i)), py + i);
+            for (; i < to; i++) py[i] = MathF.Tanh(px[i]);
+        });
+    }
+
+    public void TanhBackward(Tensor y, Tensor gy, Tensor gx)
+    {
+        float* py = y.Ptr, pg = gy.Ptr, po = gx.Ptr;
+        ParallelRanges(y.Numel, 1 << 16, (from, to) =>
+        {
+            long i = from;
+            if (Simd.Has512)
+            {
+                for (; i + 16 <= to; i += 16)
+                {
+                    var v = Vector512.Load(py + i);
+                    Vector512.Store(Vector512.Load(pg + i) * Vector512.FusedMultiplyAdd(-v, v, Vector512<float>.One), po + i);
+                }
+            }
+            for (; i < to; i++) po[i] = pg[i] * MathF.FusedMultiplyAdd(-py[i], py[i], 1f);
+        });
+    }
 }

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DafL.Ops;
+
+namespace DafL.Training;
+
+/// <summary>
+/// Every setting of a DAFL run. Saved as JSON next to each checkpoint, so a result can always be traced to the
+/// exact losses and hyperparameters that made it (the official code's losses changed between versions; see
+/// ../shared/reference/dafl-facts.md §2.2).
+/// </summary>
+public sealed record DistillConfig
+{
+    public string Preset { get; init; } = "mnist";
+    public string Dataset { get; init; } = "mnist";
+    public string Teacher { get; init; } = "lenet5";
+    public string Student { get; init; } = "lenet5-half";
+    public int NumClasses { get; init; } = 10;
+    public int Channels { get; init; } = 1;
+    public int ImageSize { get; init; } = 32;
+
+    public int BatchSize { get; init; } = 512;
+    public int Epochs { get; init; } = 200;
+    /// <summary>The official code hard-codes 120 iterations per epoch.</summary>
+    public int ItersPerEpoch { get; init; } = 120;
+    public int LatentDim { get; init; } = 100;
+    /// <summary>Channels of the generator's first conv block (128 in the official code; the second block has half).</summary>
+    public int GeneratorWidth { get; init; } = 128;
+
+    public float LrG { get; init; } = 0.2f;
+    public float LrS { get; init; } = 2e-3f;
+    /// <summary>"adam" (MNIST) or "sgd" (CIFAR: momentum 0.9, weight decay 5e-4).</summary>
+    public string StudentOptimizer { get; init; } = "adam";
+    public float StudentMomentum { get; init; } = 0.9f;
+    public float StudentWeightDecay { get; init; } = 5e-4f;
+    /// <summary>Epochs at which the student's lr is multiplied by 0.1 (CIFAR: 800, 1600).</summary>
+    public int[] StudentLrMilestones { get; init; } = [];
+
+    /// <summary>Weight of the one-hot loss L_oh.</summary>
+    public float Oh { get; init; } = 1f;
+    /// <summary>Weight of the information-entropy loss L_ie.</summary>
+    public float Ie { get; init; } = 5f;
+    /// <summary>Weight of the activation loss L_a.</summary>
+    public float A { get; init; } = 0.1f;
+    [JsonConverter(typeof(JsonStringEnumConverter))] public LossVariant Entropy { get; init; } = LossVariant.Official;
+    [JsonConverter(typeof(JsonStringEnumConverter))] public LossVariant Activation { get; init; } = LossVariant.Official;
+
+    public ulong Seed { get; init; } = 1;
+    public string Device { get; init; } = "cpu";
+
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static DistillConfig FromJson(string json, string source) =>
+        JsonSerializer.Deserialize<DistillConfig>(json, Json) ?? throw new InvalidDataException($"{source}: empty DAFL config.");
+}
+
+/// <summary>Which definition of a DAFL loss term to use.</summary>
+public enum LossVariant
+{
+    /// <summary>The official code's (log10 without 1/k; mean of |f|): what produced the published numbers.</summary>
+    Official,
+    /// <summary>The paper's equations (natural log with 1/k; per-sample L1 norm averaged over the batch).</summary>
+    Paper,
+}
