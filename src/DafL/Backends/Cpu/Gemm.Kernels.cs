@@ -6,20 +6,21 @@ namespace DafL.Backends.Cpu;
 internal static unsafe partial class Gemm
 {
     /// <summary>
-    /// Computes one MR×w tile of C from packed panels: C[r, 0..w) = Σₖ a[k·MR + r] · b[k·w + 0..w), then stores
-    /// it as C = tile (beta 0, C not read) or C = tile + beta·C. <paramref name="c"/> points at the tile's top-left
-    /// element, <paramref name="ldc"/> is C's row stride.
+    /// Computes one MR×w tile of C: tile[r, 0..w) = Σₖ a[r·rsA + k·csA] · b[k·w + 0..w) over a packed B panel and
+    /// an A panel that is either packed (rsA = 1, csA = MR) or read in place from op(A) (its strides), then stores
+    /// C = alpha·tile (beta 0: C is not read, so garbage or NaN there cannot leak in) or C = alpha·tile + beta·C.
+    /// <c>c</c> points at the tile's top-left element, <c>ldc</c> is C's row stride.
     /// </summary>
     internal readonly struct MicroKernels
     {
         /// <summary>Columns of a full tile (the width of a packed B panel).</summary>
         public readonly int Nr;
         /// <summary>MR × Nr tile.</summary>
-        public readonly delegate*<int, float*, float*, float*, nint, float, void> Wide;
+        public readonly delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> Wide;
         /// <summary>MR × Nr/2 tile, for a last column panel at most half full (N = 10, N = 784 = 24·32 + 16).</summary>
-        public readonly delegate*<int, float*, float*, float*, nint, float, void> Narrow;
+        public readonly delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> Narrow;
 
-        MicroKernels(int nr, delegate*<int, float*, float*, float*, nint, float, void> wide, delegate*<int, float*, float*, float*, nint, float, void> narrow)
+        MicroKernels(int nr, delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> wide, delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> narrow)
         {
             Nr = nr;
             Wide = wide;
@@ -36,8 +37,9 @@ internal static unsafe partial class Gemm
     // broadcasts the MR values of the A panel one at a time and issues MR·(vectors per row) independent FMAs,
     // enough chains to cover the FMA latency on both FMA pipes.
 
-    static void Kernel6x32V512(int kc, float* a, float* b, float* c, nint ldc, float beta)
+    static void Kernel6x32V512(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
     {
+        nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int k = 0; k < kc; k++)
@@ -46,56 +48,60 @@ internal static unsafe partial class Gemm
             var b1 = Vector512.Load(b + 16);
             var x = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
+            x = Vector512.Create(a[rsA]);
             c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
+            x = Vector512.Create(a[a2]);
             c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
+            x = Vector512.Create(a[a3]);
             c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
+            x = Vector512.Create(a[a4]);
             c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
+            x = Vector512.Create(a[a5]);
             c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            a += Mr;
+            a += csA;
             b += 32;
         }
+        var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
         bool load = beta != 0;
-        Store(c00, c, vb, load); Store(c01, c + 16, vb, load); c += ldc;
-        Store(c10, c, vb, load); Store(c11, c + 16, vb, load); c += ldc;
-        Store(c20, c, vb, load); Store(c21, c + 16, vb, load); c += ldc;
-        Store(c30, c, vb, load); Store(c31, c + 16, vb, load); c += ldc;
-        Store(c40, c, vb, load); Store(c41, c + 16, vb, load); c += ldc;
-        Store(c50, c, vb, load); Store(c51, c + 16, vb, load);
+        Store(c00, c, va, vb, load); Store(c01, c + 16, va, vb, load); c += ldc;
+        Store(c10, c, va, vb, load); Store(c11, c + 16, va, vb, load); c += ldc;
+        Store(c20, c, va, vb, load); Store(c21, c + 16, va, vb, load); c += ldc;
+        Store(c30, c, va, vb, load); Store(c31, c + 16, va, vb, load); c += ldc;
+        Store(c40, c, va, vb, load); Store(c41, c + 16, va, vb, load); c += ldc;
+        Store(c50, c, va, vb, load); Store(c51, c + 16, va, vb, load);
     }
 
-    static void Kernel6x16V512(int kc, float* a, float* b, float* c, nint ldc, float beta)
+    static void Kernel6x16V512(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
     {
+        nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector512.Load(b);
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
-            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
-            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
-            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
-            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
-            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
-            a += Mr;
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[rsA]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[a2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[a3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[a4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[a5]), b0, c5);
+            a += csA;
             b += 16;
         }
+        var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
         bool load = beta != 0;
-        Store(c0, c, vb, load); c += ldc;
-        Store(c1, c, vb, load); c += ldc;
-        Store(c2, c, vb, load); c += ldc;
-        Store(c3, c, vb, load); c += ldc;
-        Store(c4, c, vb, load); c += ldc;
-        Store(c5, c, vb, load);
+        Store(c0, c, va, vb, load); c += ldc;
+        Store(c1, c, va, vb, load); c += ldc;
+        Store(c2, c, va, vb, load); c += ldc;
+        Store(c3, c, va, vb, load); c += ldc;
+        Store(c4, c, va, vb, load); c += ldc;
+        Store(c5, c, va, vb, load);
     }
 
-    static void Kernel6x16V256(int kc, float* a, float* b, float* c, nint ldc, float beta)
+    static void Kernel6x16V256(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
     {
+        nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int k = 0; k < kc; k++)
@@ -104,60 +110,63 @@ internal static unsafe partial class Gemm
             var b1 = Vector256.Load(b + 8);
             var x = Vector256.Create(a[0]);
             c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[1]);
+            x = Vector256.Create(a[rsA]);
             c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[2]);
+            x = Vector256.Create(a[a2]);
             c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[3]);
+            x = Vector256.Create(a[a3]);
             c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[4]);
+            x = Vector256.Create(a[a4]);
             c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[5]);
+            x = Vector256.Create(a[a5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            a += Mr;
+            a += csA;
             b += 16;
         }
+        var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
         bool load = beta != 0;
-        Store(c00, c, vb, load); Store(c01, c + 8, vb, load); c += ldc;
-        Store(c10, c, vb, load); Store(c11, c + 8, vb, load); c += ldc;
-        Store(c20, c, vb, load); Store(c21, c + 8, vb, load); c += ldc;
-        Store(c30, c, vb, load); Store(c31, c + 8, vb, load); c += ldc;
-        Store(c40, c, vb, load); Store(c41, c + 8, vb, load); c += ldc;
-        Store(c50, c, vb, load); Store(c51, c + 8, vb, load);
+        Store(c00, c, va, vb, load); Store(c01, c + 8, va, vb, load); c += ldc;
+        Store(c10, c, va, vb, load); Store(c11, c + 8, va, vb, load); c += ldc;
+        Store(c20, c, va, vb, load); Store(c21, c + 8, va, vb, load); c += ldc;
+        Store(c30, c, va, vb, load); Store(c31, c + 8, va, vb, load); c += ldc;
+        Store(c40, c, va, vb, load); Store(c41, c + 8, va, vb, load); c += ldc;
+        Store(c50, c, va, vb, load); Store(c51, c + 8, va, vb, load);
     }
 
-    static void Kernel6x8V256(int kc, float* a, float* b, float* c, nint ldc, float beta)
+    static void Kernel6x8V256(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
     {
+        nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector256.Load(b);
             c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a[0]), b0, c0);
-            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[1]), b0, c1);
-            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[2]), b0, c2);
-            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[3]), b0, c3);
-            c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a[4]), b0, c4);
-            c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a[5]), b0, c5);
-            a += Mr;
+            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[rsA]), b0, c1);
+            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a2]), b0, c2);
+            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a3]), b0, c3);
+            c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a4]), b0, c4);
+            c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a5]), b0, c5);
+            a += csA;
             b += 8;
         }
+        var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
         bool load = beta != 0;
-        Store(c0, c, vb, load); c += ldc;
-        Store(c1, c, vb, load); c += ldc;
-        Store(c2, c, vb, load); c += ldc;
-        Store(c3, c, vb, load); c += ldc;
-        Store(c4, c, vb, load); c += ldc;
-        Store(c5, c, vb, load);
+        Store(c0, c, va, vb, load); c += ldc;
+        Store(c1, c, va, vb, load); c += ldc;
+        Store(c2, c, va, vb, load); c += ldc;
+        Store(c3, c, va, vb, load); c += ldc;
+        Store(c4, c, va, vb, load); c += ldc;
+        Store(c5, c, va, vb, load);
     }
 
-    /// <summary>c = acc (C not read, so garbage or NaN there cannot leak in), or c = acc + beta·c.</summary>
+    /// <summary>c = alpha·acc (C not read), or c = alpha·acc + beta·c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(Vector512<float> acc, float* c, Vector512<float> beta, bool load) =>
-        Vector512.Store(load ? Vector512.FusedMultiplyAdd(Vector512.Load(c), beta, acc) : acc, c);
+    static void Store(Vector512<float> acc, float* c, Vector512<float> alpha, Vector512<float> beta, bool load) =>
+        Vector512.Store(load ? Vector512.FusedMultiplyAdd(Vector512.Load(c), beta, acc * alpha) : acc * alpha, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(Vector256<float> acc, float* c, Vector256<float> beta, bool load) =>
-        Vector256.Store(load ? Vector256.FusedMultiplyAdd(Vector256.Load(c), beta, acc) : acc, c);
+    static void Store(Vector256<float> acc, float* c, Vector256<float> alpha, Vector256<float> beta, bool load) =>
+        Vector256.Store(load ? Vector256.FusedMultiplyAdd(Vector256.Load(c), beta, acc * alpha) : acc * alpha, c);
 }

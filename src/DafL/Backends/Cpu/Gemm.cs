@@ -9,8 +9,9 @@ namespace DafL.Backends.Cpu;
 /// When beta is 0, C is not read (it may hold garbage or NaN).
 /// <para>
 /// The BLIS scheme: for each Nc-wide column block of C and each Kc-deep slice of K, op(B) is packed into column
-/// panels (Gemm.Packing.cs); for each Mc-tall row block, op(A)·alpha is packed into row panels of MR rows; then a
-/// register-blocked micro-kernel (Gemm.Kernels.cs) computes each MR×NR tile of C over the slice. One packed B
+/// panels (Gemm.Packing.cs); for each Mc-tall row block, op(A) is packed into row panels of MR rows; then a
+/// register-blocked micro-kernel (Gemm.Kernels.cs) computes each MR×NR tile of C over the slice and stores
+/// alpha·tile (+ beta·C). One packed B
 /// panel (Kc × NR) is reused by every A panel of the block, so it stays in L1; the packed A block (Mc × Kc) stays
 /// in L2; the packed B block (Kc × Nc) in L3. Transposes cost nothing beyond the packing.
 /// </para>
@@ -25,6 +26,8 @@ internal static unsafe partial class Gemm
     internal const int Mc = 144;
     /// <summary>Columns of a packed B block: 256 × 2048 floats = 2 MiB, in L3.</summary>
     internal const int Nc = 2048;
+    /// <summary>At most this many column panels in a block: A is read in place instead of packed.</summary>
+    internal const int UnpackedAMaxPanels = 4;
     /// <summary>Below this many multiply-adds a product runs on the calling thread: splitting costs more than it saves.</summary>
     const long ParallelMinMacs = 1 << 20;
 
@@ -81,28 +84,37 @@ internal static unsafe partial class Gemm
         float* A, int lda, float* B, int ldb, float beta, float* C, int ldc)
     {
         int nr = kernels.Nr;
-        int kcMax = Math.Min(K, Kc);
-        long aFloats = (long)RoundUp(Math.Min(M, Mc), Mr) * kcMax;
-        long bFloats = (long)RoundUp(Math.Min(N, Nc), nr) * kcMax;
-        float* packedA = BufferPool.Rent(aFloats, out long aCapacity);
-        float* packedB = BufferPool.Rent(bFloats, out long bCapacity);
+        // Blocks of equal size rather than full blocks and a thin remainder: K = 576 runs as 3 slices of 192, not
+        // 256 + 256 + 64 (a thin slice pays the full cost of loading and storing C for little work).
+        int kcStep = Balanced(K, Kc, 1), mcStep = Balanced(M, Mc, Mr), ncStep = Balanced(N, Nc, nr);
+        float* packedA = BufferPool.Rent((long)RoundUp(mcStep, Mr) * kcStep + PackSlack, out long aCapacity);
+        float* packedB = BufferPool.Rent((long)RoundUp(ncStep, nr) * kcStep, out long bCapacity);
+        // op(A)'s strides as stored: element (i, k) is at A[i·rowStride + k·colStride].
+        nint aRowStride = transA ? 1 : lda, aColStride = transA ? lda : 1;
         // An edge tile (fewer than MR rows or fewer columns than its panel) is computed here, then merged into C.
         float* edge = stackalloc float[Mr * 32];
         try
         {
-            for (int jc = 0; jc < N; jc += Nc)
+            for (int jc = 0; jc < N; jc += ncStep)
             {
-                int nc = Math.Min(Nc, N - jc);
-                for (int pc = 0; pc < K; pc += Kc)
+                int nc = Math.Min(ncStep, N - jc);
+                // Packing A pays off when its panels serve many B panels; for a narrow C (a linear layer's 10, 84 or
+                // 120 outputs) the kernel reads the full MR-row panels of A where they lie and only the ragged last
+                // panel is packed (rows past M must not be read).
+                bool packAll = (nc + nr - 1) / nr > UnpackedAMaxPanels;
+                for (int pc = 0; pc < K; pc += kcStep)
                 {
-                    int kc = Math.Min(Kc, K - pc);
+                    int kc = Math.Min(kcStep, K - pc);
                     PackB(transB, transB ? B + (long)jc * ldb + pc : B + (long)pc * ldb + jc, ldb, kc, nc, nr, packedB);
                     // The first K slice applies beta; later slices add onto what the earlier ones stored.
                     float sliceBeta = pc == 0 ? beta : 1f;
-                    for (int ic = 0; ic < M; ic += Mc)
+                    for (int ic = 0; ic < M; ic += mcStep)
                     {
-                        int mc = Math.Min(Mc, M - ic);
-                        PackA(transA, transA ? A + (long)pc * lda + ic : A + (long)ic * lda + pc, lda, mc, kc, alpha, packedA);
+                        int mc = Math.Min(mcStep, M - ic);
+                        float* aBlock = A + (ic * aRowStride + pc * aColStride);
+                        int packedFrom = packAll ? 0 : mc / Mr * Mr;
+                        if (packedFrom < mc)
+                            PackA(transA, aBlock + packedFrom * aRowStride, lda, mc - packedFrom, kc, packedA + (long)packedFrom * kc);
                         for (int jr = 0; jr < nc;)
                         {
                             int w = PanelWidth(nc - jr, nr);
@@ -112,12 +124,14 @@ internal static unsafe partial class Gemm
                             for (int ir = 0; ir < mc; ir += Mr)
                             {
                                 int rows = Math.Min(Mr, mc - ir);
-                                float* aPanel = packedA + (long)ir * kc;
+                                bool packed = ir >= packedFrom;
+                                float* aPanel = packed ? packedA + (long)ir * kc : aBlock + ir * aRowStride;
+                                nint rs = packed ? 1 : aRowStride, cs = packed ? Mr : aColStride;
                                 float* c = C + (long)(ic + ir) * ldc + jc + jr;
-                                if (rows == Mr && cols == w) kernel(kc, aPanel, bPanel, c, ldc, sliceBeta);
+                                if (rows == Mr && cols == w) kernel(kc, aPanel, rs, cs, bPanel, c, ldc, alpha, sliceBeta);
                                 else
                                 {
-                                    kernel(kc, aPanel, bPanel, edge, w, 0f);
+                                    kernel(kc, aPanel, rs, cs, bPanel, edge, w, alpha, 0f);
                                     MergeEdge(edge, w, rows, cols, c, ldc, sliceBeta);
                                 }
                             }
@@ -170,4 +184,11 @@ internal static unsafe partial class Gemm
     }
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>Step that cuts <paramref name="extent"/> into as few blocks of at most <paramref name="limit"/> as possible, all of about equal size (a multiple of <paramref name="multiple"/>).</summary>
+    static int Balanced(int extent, int limit, int multiple)
+    {
+        int blocks = (extent + limit - 1) / limit;
+        return Math.Min(limit, RoundUp((extent + blocks - 1) / blocks, multiple));
+    }
 }
