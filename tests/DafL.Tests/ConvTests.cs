@@ -32,6 +32,7 @@ public class ConvTests
     static readonly Case PointwiseStride2 = new(2, 3, 8, 8, 5, 1, 1, 2, 0);
     static readonly Case Stride2Large = new(1, 2, 40, 36, 6, 5, 5, 2, 2);
     static readonly Case PaddingBeyondKernel = new(2, 2, 4, 5, 5, 3, 3, 2, 3);
+    static readonly Case WideRows = new(1, 3, 20, 27, 5, 3, 3, 1, 1);
     // direct (at most four output channels)
     static readonly Case DirectOneOutput = new(3, 4, 10, 9, 1, 3, 3, 1, 1);
     static readonly Case DirectStride2 = new(2, 3, 9, 11, 3, 5, 5, 2, 2);
@@ -41,7 +42,7 @@ public class ConvTests
     static readonly Case[] Cases =
     [
         Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, Banded, PointwiseStride2,
-        Stride2Large, PaddingBeyondKernel, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
+        Stride2Large, PaddingBeyondKernel, WideRows, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
     ];
 
     long _buffersAtStart, _tensorsAtStart;

@@ -70,30 +70,63 @@ internal static unsafe class Im2Col
                     float* dst = gx + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p;
                     for (int oh = ohLo; oh < ohHi; oh++, src += wo, dst += s * g.W)
                     {
-                        if (s == 1) Simd.Add(dst + lo, src + lo, dst + lo, hi - lo);
+                        if (s == 1) AddTo(src + lo, dst + lo, hi - lo);
                         else for (int ow = lo; ow < hi; ow++) dst[ow * s] += src[ow];
                     }
                 }
             }
     }
 
+    // Image rows are short (Wo = 10…32 in DAFL), so a scalar tail would cost as much as the vectors: each helper
+    // finishes with one vector that ends exactly at n and overlaps the part already done.
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Clear(float* p, int n)
     {
-        int i = 0;
-        if (Simd.Has512)
-            for (; i + 16 <= n; i += 16) Vector512.Store(Vector512<float>.Zero, p + i);
-        for (; i + 8 <= n; i += 8) Vector256.Store(Vector256<float>.Zero, p + i);
-        for (; i < n; i++) p[i] = 0f;
+        if (Simd.Has512 && n >= 16)
+        {
+            for (int i = 0; i < n - 16; i += 16) Vector512.Store(Vector512<float>.Zero, p + i);
+            Vector512.Store(Vector512<float>.Zero, p + n - 16);
+        }
+        else if (n >= 8)
+        {
+            for (int i = 0; i < n - 8; i += 8) Vector256.Store(Vector256<float>.Zero, p + i);
+            Vector256.Store(Vector256<float>.Zero, p + n - 8);
+        }
+        else for (int i = 0; i < n; i++) p[i] = 0f;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Copy(float* src, float* dst, int n)
     {
-        int i = 0;
-        if (Simd.Has512)
-            for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
-        for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
-        for (; i < n; i++) dst[i] = src[i];
+        if (Simd.Has512 && n >= 16)
+        {
+            for (int i = 0; i < n - 16; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+            Vector512.Store(Vector512.Load(src + n - 16), dst + n - 16);
+        }
+        else if (n >= 8)
+        {
+            for (int i = 0; i < n - 8; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+            Vector256.Store(Vector256.Load(src + n - 8), dst + n - 8);
+        }
+        else for (int i = 0; i < n; i++) dst[i] = src[i];
+    }
+
+    /// <summary>dst[i] += src[i]; the last vector adds only the lanes the others did not (a mask, since adding twice is wrong).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AddTo(float* src, float* dst, int n)
+    {
+        if (Simd.Has512 && n >= 16)
+        {
+            int i = 0;
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(dst + i) + Vector512.Load(src + i), dst + i);
+            if (i < n)
+            {
+                // Lanes [16 − (n − i), 16) of the vector ending at n are new.
+                var fresh = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(16 - (n - i))).AsSingle();
+                Vector512.Store(Vector512.Load(dst + n - 16) + (Vector512.Load(src + n - 16) & fresh), dst + n - 16);
+            }
+        }
+        else Simd.Add(dst, src, dst, n);
     }
 }
