@@ -25,7 +25,7 @@ public sealed class DaflDistiller : IDisposable
     readonly IImageDataset? _test;
     readonly string? _runDir;
     readonly Optimizer _optG, _optS;
-    readonly LrSchedule _scheduleS;
+    readonly LrScheduler _scheduleS;
     Philox _noise;
 
     public DaflGenerator Generator { get; }
@@ -48,7 +48,7 @@ public sealed class DaflDistiller : IDisposable
         _optG = new Adam(Generator.Parameters(), config.LrG);
         _optS = OptimizerFactory.Create(config.StudentOptimizer, Student.Parameters(), config.LrS, config.StudentMomentum,
             config.StudentOptimizer == "sgd" ? config.StudentWeightDecay : 0f);
-        _scheduleS = OptimizerFactory.Schedule(config.LrS, config.StudentLrMilestones);
+        _scheduleS = OptimizerFactory.Schedule(_optS, config.StudentLrMilestones);
         _noise = SeedStreams.For(config.Seed, "latent-noise");
     }
 
@@ -81,7 +81,7 @@ public sealed class DaflDistiller : IDisposable
         {
             cancel.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            _scheduleS.Apply(_optS, Epoch);
+            _scheduleS.SetEpoch(Epoch);
             Student.Train();
             Generator.Train();
             var sums = new double[5];

@@ -12,6 +12,6 @@ public static class OptimizerFactory
         _ => throw new ArgumentException($"Unknown optimizer '{kind}'; expected adam or sgd."),
     };
 
-    public static LrSchedule Schedule(float lr, int[] milestones) =>
-        milestones.Length == 0 ? new ConstantLr(lr) : new MultiStepLr(lr, milestones, 0.1f);
+    /// <summary>The recipes' schedule: ×0.1 at each milestone (none: a constant rate).</summary>
+    public static LrScheduler Schedule(Optimizer optimizer, int[] milestones) => new MultiStepLr(optimizer, milestones, 0.1f);
 }

@@ -14,14 +14,14 @@ public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, II
         observer ??= SilentObserver.Instance;
         var loader = new DataLoader(train, config.BatchSize, shuffle: true, SeedStreams.For(config.Seed, "teacher-data"));
         using var optimizer = OptimizerFactory.Create(config.Optimizer, model.Parameters(), config.Lr, config.Momentum, config.WeightDecay);
-        var schedule = OptimizerFactory.Schedule(config.Lr, config.LrMilestones);
+        var schedule = OptimizerFactory.Schedule(optimizer, config.LrMilestones);
         var total = Stopwatch.StartNew();
         double best = 0, last = 0, stepMs = 0;
         int bestEpoch = 0, steps = 0;
         for (int epoch = 0; epoch < config.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            schedule.Apply(optimizer, epoch);
+            schedule.SetEpoch(epoch);
             model.Train();
             double lossSum = 0;
             int iteration = 0;

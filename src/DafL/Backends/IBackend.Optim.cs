@@ -3,15 +3,17 @@ namespace DafL.Backends;
 public partial interface IBackend
 {
     /// <summary>
-    /// One fused torch.optim.SGD step over a parameter (all contiguous, same shape):
-    /// g = grad + wd·p; buf = momentum·buf + g (buf = g on the first step); g = nesterov ? g + momentum·buf : buf;
-    /// p −= lr·g. Without momentum, <paramref name="momentumBuffer"/> is null and p −= lr·(grad + wd·p).
+    /// One fused torch.optim.SGD update in a single pass (param, grad, buffer contiguous, same shape), with
+    /// PyTorch's operations and roundings (fma where PyTorch's <c>add(alpha=)</c> uses one):
+    /// d = grad + λ·param (when λ ≠ 0); with momentum, buf = d on the first step, else buf = μ·buf + (1 − dampening)·d,
+    /// and d = nesterov ? d + μ·buf : buf; then param += −lr·d. Without momentum <paramref name="momentumBuffer"/> is null.
     /// </summary>
-    void SgdStep(Tensor param, Tensor grad, Tensor? momentumBuffer, float lr, float momentum, float weightDecay, bool nesterov, bool firstStep);
+    void SgdStep(Tensor param, Tensor grad, Tensor? momentumBuffer, SgdScalars s, bool firstStep);
 
     /// <summary>
-    /// One fused torch.optim.Adam step (L2 weight decay, no amsgrad): g = grad + wd·p; m = β1·m + (1−β1)·g;
-    /// v = β2·v + (1−β2)·g²; p −= (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + eps).
+    /// One fused torch.optim.Adam update (L2 weight decay, no amsgrad) in a single pass, with PyTorch's operations and
+    /// roundings: g = grad + λ·param (when λ ≠ 0); m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g·g;
+    /// param += (−step size)·m / (√v / √(1 − β2ᵗ) + ε).
     /// </summary>
-    void AdamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
+    void AdamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamScalars s);
 }

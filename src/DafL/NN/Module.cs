@@ -1,11 +1,13 @@
+using DafL.Autograd;
+
 namespace DafL.NN;
 
 /// <summary>
 /// Base of every layer and model, shaped like PyTorch's <c>nn.Module</c>: children, parameters and buffers are
-/// registered by name in order, so <see cref="StateDict"/> yields PyTorch's keys (<c>conv1.weight</c>,
-/// <c>layer1.0.bn1.running_mean</c>, <c>bn1.num_batches_tracked</c>). A module owns its parameters and buffers
-/// (created untracked, so no training-step scope disposes them) and disposes them, and its children, in
-/// <see cref="Dispose"/>.
+/// registered by name in order, so <see cref="StateDict"/> yields PyTorch's keys in PyTorch's order
+/// (<c>conv1.weight</c>, <c>layer1.0.bn1.running_mean</c>, <c>bn1.num_batches_tracked</c>).
+/// Ownership: a module owns its parameters and buffers (created untracked, so no training-step scope disposes
+/// them) and its children, and disposes all of them in <see cref="Dispose"/>.
 /// </summary>
 public abstract class Module : IDisposable
 {
@@ -14,34 +16,61 @@ public abstract class Module : IDisposable
     readonly List<(string Name, Tensor Tensor)> _buffers = new();
     bool _disposed;
 
+    /// <summary>Training mode (BatchNorm uses batch statistics and updates its running ones); true at construction.</summary>
     public bool IsTraining { get; private set; } = true;
 
-    /// <summary>Registers a child module under <paramref name="name"/> (its keys get the prefix "name.").</summary>
+    // ---------------------------------------------------------------- registration
+
+    /// <summary>Registers a child module under <paramref name="name"/>; its keys get the prefix "name.".</summary>
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
+        CheckNewName(name);
         _children.Add((name, module));
         return module;
     }
 
-    /// <summary>Registers a trainable tensor; it becomes a leaf that requires grad.</summary>
+    /// <summary>Registers a trainable tensor, which becomes a leaf that requires grad, owned by this module.</summary>
     protected Tensor RegisterParameter(string name, Tensor tensor)
     {
+        CheckNewName(name);
+        CheckOwnable(name, tensor);
         TensorScope.Detach(tensor);
         tensor.RequiresGrad = true;
         _parameters.Add((name, tensor));
         return tensor;
     }
 
-    /// <summary>Registers a state tensor that is saved but not trained (BatchNorm's running statistics).</summary>
+    /// <summary>Registers a state tensor that is saved but not trained (BatchNorm's running statistics), owned by this module.</summary>
     protected Tensor RegisterBuffer(string name, Tensor tensor)
     {
+        CheckNewName(name);
+        CheckOwnable(name, tensor);
         TensorScope.Detach(tensor);
         _buffers.Add((name, tensor));
         return tensor;
     }
 
+    void CheckNewName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.'))
+            throw new ArgumentException($"{GetType().Name}: '{name}' is not a valid member name (non-empty, no '.').", nameof(name));
+        if (_children.Any(c => c.Name == name) || _parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name))
+            throw new ArgumentException($"{GetType().Name}: a child, parameter or buffer named '{name}' is already registered.", nameof(name));
+    }
+
+    void CheckOwnable(string name, Tensor tensor)
+    {
+        // A view of another tensor could be freed or changed behind the module's back, and a non-leaf carries a graph.
+        if (!tensor.IsContiguous || !tensor.IsLeaf)
+            throw new ArgumentException($"{GetType().Name}: '{name}' must be a contiguous leaf tensor; got {Tensor.ShapeString(tensor.Shape)} " +
+                $"with strides {Tensor.ShapeString(tensor.Strides)}{(tensor.IsLeaf ? "" : $", made by '{tensor.GradFn!.Op}'")}.", nameof(tensor));
+    }
+
+    // ---------------------------------------------------------------- traversal
+
     public IEnumerable<(string Name, Module Module)> NamedChildren() => _children;
 
+    /// <summary>Parameters with their PyTorch keys: this module's own, then each child's, depth first.</summary>
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(string prefix = "")
     {
         foreach (var (name, p) in _parameters) yield return (prefix + name, p);
@@ -49,6 +78,7 @@ public abstract class Module : IDisposable
             foreach (var item in child.NamedParameters(prefix + name + ".")) yield return item;
     }
 
+    /// <summary>Buffers with their PyTorch keys: this module's own, then each child's, depth first.</summary>
     public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(string prefix = "")
     {
         foreach (var (name, b) in _buffers) yield return (prefix + name, b);
@@ -58,12 +88,16 @@ public abstract class Module : IDisposable
 
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Parameter);
 
-    /// <summary>Number of trainable scalars (the paper's "#params").</summary>
+    public IEnumerable<Tensor> Buffers() => NamedBuffers().Select(b => b.Buffer);
+
+    /// <summary>Number of trainable scalars (PyTorch's <c>sum(p.numel() for p in m.parameters())</c>, the paper's "#params").</summary>
     public long ParameterCount() => Parameters().Sum(p => p.Numel);
+
+    // ---------------------------------------------------------------- state dict
 
     /// <summary>
     /// Every parameter and buffer by its PyTorch key, in PyTorch's order (a module's own parameters, then its
-    /// buffers, then each child's). The tensors are the module's own, not copies.
+    /// buffers, then each child's, depth first). The tensors are the module's own, not copies.
     /// </summary>
     public IReadOnlyList<(string Key, Tensor Tensor)> StateDict()
     {
@@ -80,29 +114,35 @@ public abstract class Module : IDisposable
     }
 
     /// <summary>
-    /// Copies values into this module's parameters and buffers by key. With <paramref name="strict"/>, a missing or
-    /// unexpected key is an error; a shape mismatch is always one. <paramref name="source"/> names the origin in errors.
+    /// Copies values into this module's parameters and buffers by key, like PyTorch's <c>load_state_dict</c>.
+    /// With <paramref name="strict"/>, a missing or unexpected key is an error; a shape mismatch always is. Everything
+    /// is checked before anything is copied, so a failed load leaves the module as it was. <paramref name="source"/>
+    /// names the origin (a file) in errors. Returns the keys that were missing and unexpected (empty when strict).
     /// </summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true, string source = "state dict")
+    public StateDictLoadResult LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true, string source = "state dict")
     {
         var own = StateDict();
-        var missing = own.Where(e => !state.ContainsKey(e.Key)).Select(e => e.Key).ToList();
         var ownKeys = own.Select(e => e.Key).ToHashSet();
-        var unexpected = state.Keys.Where(k => !ownKeys.Contains(k)).ToList();
-        if (strict && (missing.Count > 0 || unexpected.Count > 0))
-            throw new InvalidDataException($"{source}: does not fit {GetType().Name}. " +
-                (missing.Count > 0 ? $"Missing keys: {string.Join(", ", missing)}. " : "") +
-                (unexpected.Count > 0 ? $"Unexpected keys: {string.Join(", ", unexpected)}." : ""));
+        var missing = own.Where(e => !state.ContainsKey(e.Key)).Select(e => e.Key).ToList();
+        var unexpected = state.Keys.Where(k => !ownKeys.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var problems = new List<string>();
+        if (strict && missing.Count > 0) problems.Add($"missing keys: {string.Join(", ", missing)}");
+        if (strict && unexpected.Count > 0) problems.Add($"unexpected keys: {string.Join(", ", unexpected)}");
         foreach (var (key, target) in own)
-        {
-            if (!state.TryGetValue(key, out var value)) continue;
-            if (!value.Shape.AsSpan().SequenceEqual(target.Shape))
-                throw new InvalidDataException($"{source}: '{key}' has shape {Tensor.ShapeString(value.Shape)}, expected {Tensor.ShapeString(target.Shape)} for {GetType().Name}.");
-            target.CopyFrom(value);
-        }
+            if (state.TryGetValue(key, out var value) && !value.Shape.AsSpan().SequenceEqual(target.Shape))
+                problems.Add($"'{key}' has shape {Tensor.ShapeString(value.Shape)} but {GetType().Name} expects {Tensor.ShapeString(target.Shape)}");
+        if (problems.Count > 0)
+            throw new InvalidDataException($"{source}: does not fit {GetType().Name}; {string.Join("; ", problems)}.");
+
+        using (GradMode.NoGrad())
+            foreach (var (key, target) in own)
+                if (state.TryGetValue(key, out var value)) target.CopyFrom(value);
+        return new StateDictLoadResult(missing, unexpected);
     }
 
-    /// <summary>Sets training mode here and in every descendant (BatchNorm switches statistics).</summary>
+    // ---------------------------------------------------------------- modes and gradients
+
+    /// <summary>Sets training mode here and in every descendant.</summary>
     public Module Train(bool training = true)
     {
         IsTraining = training;
@@ -110,9 +150,10 @@ public abstract class Module : IDisposable
         return this;
     }
 
+    /// <summary>Evaluation mode here and in every descendant (BatchNorm normalises with its running statistics).</summary>
     public Module Eval() => Train(false);
 
-    /// <summary>Frees every parameter's gradient.</summary>
+    /// <summary>Frees every parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
     public void ZeroGrad()
     {
         foreach (var p in Parameters()) p.ZeroGrad();
@@ -128,6 +169,7 @@ public abstract class Module : IDisposable
         }
     }
 
+    /// <summary>Disposes this module's parameters (and their gradients), buffers and children.</summary>
     public void Dispose()
     {
         if (_disposed) return;
@@ -137,10 +179,4 @@ public abstract class Module : IDisposable
         foreach (var (_, c) in _children) c.Dispose();
         GC.SuppressFinalize(this);
     }
-}
-
-/// <summary>A module with one input and one output.</summary>
-public abstract class Layer : Module
-{
-    public abstract Tensor Forward(Tensor x);
 }

@@ -1,32 +1,47 @@
+using DafL.Backends;
+
 namespace DafL.Optim;
 
-/// <summary>torch.optim.Adam (L2 weight decay, no amsgrad), with PyTorch's bias correction.</summary>
+/// <summary>
+/// <c>torch.optim.Adam</c> (L2 weight decay added to the gradient, no amsgrad) with PyTorch's bias correction:
+/// at a parameter's t-th update, step size = lr / (1 − β1ᵗ) and denominator = √v / √(1 − β2ᵗ) + ε, the scalars
+/// computed in double as PyTorch does. One fused kernel pass per parameter.
+/// </summary>
 public sealed class Adam : Optimizer
 {
-    public float Beta1 { get; }
-    public float Beta2 { get; }
-    public float Eps { get; }
-    public float WeightDecay { get; }
+    static readonly string[] MomentState = ["exp_avg", "exp_avg_sq"];
 
-    public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f) : base(parameters, lr)
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Eps { get; }
+    public double WeightDecay { get; }
+
+    public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f)
+        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay) { }
+
+    public Adam(IEnumerable<ParamGroup> groups, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f)
+        : base(groups, lr)
     {
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Eps = eps;
-        WeightDecay = weightDecay;
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
+            throw new ArgumentException($"Adam: betas ({beta1}, {beta2}) must lie in [0, 1).");
+        if (!(eps >= 0)) throw new ArgumentException($"Adam: eps {eps} must be ≥ 0.");
+        if (!(weightDecay >= 0)) throw new ArgumentException($"Adam: weight decay {weightDecay} must be ≥ 0.");
+        Beta1 = Hyperparameter.AsWritten(beta1);
+        Beta2 = Hyperparameter.AsWritten(beta2);
+        Eps = Hyperparameter.AsWritten(eps);
+        WeightDecay = Hyperparameter.AsWritten(weightDecay);
     }
 
-    public override void Step()
-    {
-        StepCount++;
-        foreach (var p in Params)
-        {
-            if (p.Grad == null) continue;
-            var s = State(p, 2);
-            p.Backend.AdamStep(p, p.Grad, s[0], s[1], LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
-        }
-    }
+    protected override IReadOnlyList<string> StateNames => MomentState;
 
-    public override void LoadState(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source) =>
-        LoadStateTensors(state, 2, stepCount, source);
+    private protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParamState state)
+    {
+        int t = state.Step;
+        double biasCorrection1 = 1 - Math.Pow(Beta1, t);
+        double biasCorrection2 = 1 - Math.Pow(Beta2, t);
+        double stepSize = group.Lr / biasCorrection1;
+        var scalars = new AdamScalars((float)Beta1, (float)(1 - Beta1), (float)Beta2, (float)(1 - Beta2), (float)WeightDecay,
+            (float)-stepSize, (float)Math.Sqrt(biasCorrection2), (float)Eps);
+        param.Backend.AdamStep(param, grad, state.Slots[0], state.Slots[1], scalars);
+    }
 }

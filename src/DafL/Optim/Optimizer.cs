@@ -1,84 +1,154 @@
+using System.Globalization;
+using DafL.Autograd;
+
 namespace DafL.Optim;
 
 /// <summary>
-/// Base of the optimizers: a list of parameters with one learning rate that schedules change, and per-parameter
-/// state tensors created on first use (untracked, owned and disposed by the optimizer).
-/// Parameters without a gradient are skipped, as in PyTorch.
+/// Base of the optimizers, shaped like <c>torch.optim.Optimizer</c>: parameter groups with their own learning
+/// rate (which schedulers change), and per-parameter state created on a parameter's first update (untracked, owned
+/// by the optimizer, freed by <see cref="Dispose"/>). Parameters without a gradient are skipped, as in PyTorch.
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
-    protected readonly Tensor[] Params;
-    readonly Dictionary<Tensor, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
+    readonly ParamGroup[] _groups;
+    readonly Tensor[] _params; // every parameter of every group, in order; the index is the state key's number
+    readonly Dictionary<Tensor, ParamState> _state = new(ReferenceEqualityComparer.Instance);
 
-    public float LearningRate { get; set; }
-    /// <summary>Steps taken so far.</summary>
-    public int StepCount { get; protected set; }
+    /// <summary>One group holding <paramref name="parameters"/> with learning rate <paramref name="lr"/>.</summary>
+    protected Optimizer(IEnumerable<Tensor> parameters, float lr) : this([new ParamGroup(parameters)], lr) { }
 
-    protected Optimizer(IEnumerable<Tensor> parameters, float lr)
+    /// <summary>Several groups; a group without its own learning rate takes <paramref name="lr"/>.</summary>
+    protected Optimizer(IEnumerable<ParamGroup> groups, float lr)
     {
-        Params = parameters.ToArray();
-        if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), $"{GetType().Name}: learning rate {lr} is negative.");
-        LearningRate = lr;
+        string name = GetType().Name;
+        _groups = groups.ToArray();
+        foreach (var g in _groups) g.Bind(this, lr);
+        _params = _groups.SelectMany(g => g.Params).ToArray();
+        if (_params.Length == 0) throw new ArgumentException($"{name}: got an empty parameter list.");
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var p in _params)
+        {
+            if (!seen.Add(p)) throw new ArgumentException($"{name}: parameter {Tensor.ShapeString(p.Shape)} appears more than once.");
+            if (!p.IsLeaf) throw new ArgumentException($"{name}: cannot optimise a non-leaf tensor (made by '{p.GradFn!.Op}').");
+            if (!p.IsContiguous) throw new ArgumentException($"{name}: parameter {Tensor.ShapeString(p.Shape)} is not contiguous; updates must write its own memory.");
+        }
     }
+
+    public IReadOnlyList<ParamGroup> ParamGroups => _groups;
+
+    /// <summary>The first group's learning rate (the only one for a single-group optimizer).</summary>
+    public double LearningRate => _groups[0].Lr;
+
+    /// <summary>Calls of <see cref="Step"/> so far (or as restored by <see cref="LoadState"/>).</summary>
+    public int StepCount { get; private set; }
+
+    /// <summary>Names of the per-parameter state tensors, PyTorch's keys (<c>momentum_buffer</c>, <c>exp_avg</c>, …).</summary>
+    protected abstract IReadOnlyList<string> StateNames { get; }
+
+    /// <summary>Updates one parameter from its (contiguous) gradient; <paramref name="state"/>.Step already counts this update.</summary>
+    private protected abstract void Update(ParamGroup group, Tensor param, Tensor grad, ParamState state);
 
     /// <summary>Applies one update to every parameter that has a gradient.</summary>
-    public abstract void Step();
+    public void Step()
+    {
+        StepCount++;
+        using var _ = GradMode.NoGrad();
+        foreach (var group in _groups)
+            foreach (var p in group.Params)
+            {
+                if (p.Grad == null) continue;
+                if (!_state.TryGetValue(p, out var state)) _state[p] = state = new ParamState(p, StateNames.Count);
+                state.Step++;
+                using var grad = p.Grad.ContiguousNoGrad();
+                Update(group, p, grad, state);
+            }
+    }
 
+    /// <summary>Frees every parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Params) p.ZeroGrad();
+        foreach (var p in _params) p.ZeroGrad();
     }
 
-    /// <summary>The state tensors of <paramref name="p"/>, zero-initialised on first use.</summary>
-    protected Tensor[] State(Tensor p, int count)
-    {
-        if (_state.TryGetValue(p, out var s)) return s;
-        using (TensorScope.Untracked())
-        {
-            s = new Tensor[count];
-            for (int i = 0; i < count; i++) s[i] = Tensor.Zeros(p.Shape, p.Device);
-        }
-        _state[p] = s;
-        return s;
-    }
+    // ---------------------------------------------------------------- checkpoints
 
-    /// <summary>Named state for checkpoints: "{index}.{slot}" per parameter in order, plus the step count.</summary>
+    /// <summary>
+    /// The state for a checkpoint, keyed as PyTorch's optimizer <c>state_dict()['state']</c> flattened:
+    /// "{index}.step" and "{index}.{name}" per parameter that has state, the index counting parameters over all
+    /// groups in order. The tensors are the optimizer's own (valid until its next step or disposal), not copies.
+    /// </summary>
     public IReadOnlyList<(string Key, Tensor Tensor)> StateTensors()
     {
         var result = new List<(string, Tensor)>();
-        for (int i = 0; i < Params.Length; i++)
-            if (_state.TryGetValue(Params[i], out var s))
-                for (int k = 0; k < s.Length; k++) result.Add(($"{i}.{k}", s[k]));
+        for (int i = 0; i < _params.Length; i++)
+        {
+            if (!_state.TryGetValue(_params[i], out var s)) continue;
+            s.StepTensor.Backend.Fill(s.StepTensor, s.Step);
+            result.Add(($"{i}.step", s.StepTensor));
+            for (int k = 0; k < s.Slots.Length; k++) result.Add(($"{i}.{StateNames[k]}", s.Slots[k]));
+        }
         return result;
     }
 
-    /// <summary>Restores state saved by <see cref="StateTensors"/> (slot count <paramref name="slots"/> per parameter).</summary>
-    protected void LoadStateTensors(IReadOnlyDictionary<string, Tensor> state, int slots, int stepCount, string source)
+    /// <summary>
+    /// Replaces the state with one saved by <see cref="StateTensors"/> and sets <see cref="StepCount"/> to
+    /// <paramref name="stepCount"/>. Everything is checked first (key names, every tensor of a parameter present,
+    /// shapes, whole step counts); an error names <paramref name="source"/> and the key, and leaves the state as it was.
+    /// </summary>
+    public void LoadState(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source)
     {
-        StepCount = stepCount;
-        for (int i = 0; i < Params.Length; i++)
+        if (stepCount < 0) throw new InvalidDataException($"{source}: optimizer step count {stepCount} is negative.");
+        var steps = new Dictionary<int, int>();
+        var mentioned = new HashSet<int>();
+        foreach (var (key, t) in state)
         {
-            if (!state.ContainsKey($"{i}.0")) continue;
-            var s = State(Params[i], slots);
-            for (int k = 0; k < slots; k++)
+            int dot = key.IndexOf('.');
+            if (dot < 0 || !int.TryParse(key.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= _params.Length)
+                throw new InvalidDataException($"{source}: optimizer state key '{key}' is not '{{parameter index < {_params.Length}}}.{{name}}'.");
+            mentioned.Add(i);
+            string name = key[(dot + 1)..];
+            if (name == "step")
             {
-                if (!state.TryGetValue($"{i}.{k}", out var t))
-                    throw new InvalidDataException($"{source}: optimizer state '{i}.{k}' is missing.");
-                if (!t.Shape.AsSpan().SequenceEqual(s[k].Shape))
-                    throw new InvalidDataException($"{source}: optimizer state '{i}.{k}' has shape {Tensor.ShapeString(t.Shape)}, expected {Tensor.ShapeString(s[k].Shape)}.");
-                s[k].CopyFrom(t);
+                float v = t.Numel == 1 ? t.Item() : float.NaN;
+                if (!(v >= 0 && v <= int.MaxValue && v == MathF.Floor(v)))
+                    throw new InvalidDataException($"{source}: optimizer state '{key}' must be one whole number ≥ 0, got {t}.");
+                steps[i] = (int)v;
             }
+            else if (!StateNames.Contains(name))
+                throw new InvalidDataException($"{source}: optimizer state key '{key}' names no {GetType().Name} state (expected step, {string.Join(", ", StateNames)}).");
         }
+        foreach (int i in mentioned)
+            if (!steps.ContainsKey(i)) throw new InvalidDataException($"{source}: optimizer state '{i}.step' is missing (parameter {i} has other state).");
+        foreach (int i in steps.Keys)
+            foreach (var name in StateNames)
+            {
+                string key = $"{i}.{name}";
+                if (!state.TryGetValue(key, out var t))
+                    throw new InvalidDataException($"{source}: optimizer state '{key}' is missing.");
+                if (!t.Shape.AsSpan().SequenceEqual(_params[i].Shape))
+                    throw new InvalidDataException($"{source}: optimizer state '{key}' has shape {Tensor.ShapeString(t.Shape)}, expected {Tensor.ShapeString(_params[i].Shape)} (parameter {i}).");
+            }
+
+        ClearState();
+        foreach (var (i, step) in steps)
+        {
+            var s = new ParamState(_params[i], StateNames.Count) { Step = step };
+            for (int k = 0; k < s.Slots.Length; k++) s.Slots[k].CopyFrom(state[$"{i}.{StateNames[k]}"]);
+            _state[_params[i]] = s;
+        }
+        StepCount = stepCount;
     }
 
-    /// <summary>Restores state saved by <see cref="StateTensors"/>.</summary>
-    public abstract void LoadState(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source);
+    void ClearState()
+    {
+        foreach (var s in _state.Values) s.Dispose();
+        _state.Clear();
+    }
 
+    /// <summary>Frees the state tensors (the parameters belong to their module).</summary>
     public void Dispose()
     {
-        foreach (var s in _state.Values)
-            foreach (var t in s) t.Dispose();
-        _state.Clear();
+        ClearState();
         GC.SuppressFinalize(this);
     }
 }

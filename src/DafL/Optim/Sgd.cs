@@ -1,37 +1,41 @@
+using DafL.Backends;
+
 namespace DafL.Optim;
 
-/// <summary>torch.optim.SGD: momentum (dampening 0), L2 weight decay, Nesterov.</summary>
+/// <summary>
+/// <c>torch.optim.SGD</c>: momentum (the buffer starts as the first step's gradient), dampening, L2 weight decay
+/// added to the gradient, Nesterov. One fused kernel pass per parameter.
+/// </summary>
 public sealed class Sgd : Optimizer
 {
-    public float Momentum { get; }
-    public float WeightDecay { get; }
-    public bool Nesterov { get; }
-    readonly HashSet<Tensor> _started = new(ReferenceEqualityComparer.Instance);
+    static readonly string[] MomentumState = ["momentum_buffer"];
 
-    public Sgd(IEnumerable<Tensor> parameters, float lr, float momentum = 0f, float weightDecay = 0f, bool nesterov = false) : base(parameters, lr)
+    public double Momentum { get; }
+    public double Dampening { get; }
+    public double WeightDecay { get; }
+    public bool Nesterov { get; }
+
+    public Sgd(IEnumerable<Tensor> parameters, float lr, float momentum = 0f, float weightDecay = 0f, bool nesterov = false, float dampening = 0f)
+        : this([new ParamGroup(parameters)], lr, momentum, weightDecay, nesterov, dampening) { }
+
+    public Sgd(IEnumerable<ParamGroup> groups, float lr, float momentum = 0f, float weightDecay = 0f, bool nesterov = false, float dampening = 0f)
+        : base(groups, lr)
     {
-        if (nesterov && momentum <= 0) throw new ArgumentException("Sgd: Nesterov momentum needs momentum > 0.");
-        Momentum = momentum;
-        WeightDecay = weightDecay;
+        if (!(momentum >= 0)) throw new ArgumentException($"Sgd: momentum {momentum} must be ≥ 0.");
+        if (!(weightDecay >= 0)) throw new ArgumentException($"Sgd: weight decay {weightDecay} must be ≥ 0.");
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException($"Sgd: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum {momentum}, dampening {dampening}).");
+        Momentum = Hyperparameter.AsWritten(momentum);
+        Dampening = Hyperparameter.AsWritten(dampening);
+        WeightDecay = Hyperparameter.AsWritten(weightDecay);
         Nesterov = nesterov;
     }
 
-    public override void Step()
-    {
-        StepCount++;
-        foreach (var p in Params)
-        {
-            if (p.Grad == null) continue;
-            var buffer = Momentum != 0 ? State(p, 1)[0] : null;
-            bool first = buffer != null && _started.Add(p);
-            p.Backend.SgdStep(p, p.Grad, buffer, LearningRate, Momentum, WeightDecay, Nesterov, first);
-        }
-    }
+    protected override IReadOnlyList<string> StateNames => Momentum != 0 ? MomentumState : [];
 
-    public override void LoadState(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source)
+    private protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParamState state)
     {
-        LoadStateTensors(state, 1, stepCount, source);
-        for (int i = 0; i < Params.Length; i++)
-            if (state.ContainsKey($"{i}.0")) _started.Add(Params[i]);
+        var scalars = new SgdScalars((float)-group.Lr, (float)Momentum, (float)(1 - Dampening), (float)WeightDecay, Nesterov);
+        param.Backend.SgdStep(param, grad, Momentum != 0 ? state.Slots[0] : null, scalars, firstStep: state.Step == 1);
     }
 }
