@@ -11,9 +11,10 @@ namespace DafL.Backends.Cpu;
 /// The BLIS scheme: for each Nc-wide column block of C and each Kc-deep slice of K, op(B) is packed into column
 /// panels (Gemm.Packing.cs); for each Mc-tall row block, op(A) is packed into row panels of MR rows; then a
 /// register-blocked micro-kernel (Gemm.Kernels.cs) computes each MR×NR tile of C over the slice and stores
-/// alpha·tile (+ beta·C). One packed B
-/// panel (Kc × NR) is reused by every A panel of the block, so it stays in L1; the packed A block (Mc × Kc) stays
-/// in L2; the packed B block (Kc × Nc) in L3. Transposes cost nothing beyond the packing.
+/// alpha·tile (+ beta·C). One B panel (Kc × NR) is reused by every A panel of the block, so it stays in L1; the
+/// packed A block (Mc × Kc) stays in L2; the packed B block (Kc × Nc) in L3. Transposes cost nothing beyond the
+/// packing. A panel that few others reuse (skinny and short products) is read where it lies instead of packed.
+/// With <c>parallel</c>, a large product is cut into one band of C per core.
 /// </para>
 /// </summary>
 internal static unsafe partial class Gemm
