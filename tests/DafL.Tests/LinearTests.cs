@@ -148,6 +148,22 @@ public class LinearTests
     }
 
     [Test]
+    public void EmptyBatchGivesEmptyOutputAndZeroWeightGradient()
+    {
+        using var x = GradCheck.Input([0, 3], 23);
+        using var w = GradCheck.Input([2, 3], 24);
+        using var b = GradCheck.Input([2], 25);
+        using (var y = Linear(x, w, b))
+        {
+            Assert.That(y.Shape, Is.EqualTo(new[] { 0, 2 }));
+            using var loss = Sum(y);
+            loss.Backward();
+        }
+        Assert.That(w.Grad!.ToArray(), Is.EqualTo(new float[6]));
+        Assert.That(b.Grad!.ToArray(), Is.EqualTo(new float[2]));
+    }
+
+    [Test]
     public void ShapeErrorsNameTheOpAndShapes()
     {
         using var a = Tensor.Zeros([2, 3]);
