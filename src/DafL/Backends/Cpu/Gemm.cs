@@ -26,15 +26,17 @@ internal static unsafe partial class Gemm
     internal const int Mc = 144;
     /// <summary>Columns of a packed B block: 256 × 2048 floats = 2 MiB, in L3.</summary>
     internal const int Nc = 2048;
-    /// <summary>At most this many column panels in a block: A is read in place instead of packed.</summary>
-    internal const int UnpackedAMaxPanels = 4;
+    /// <summary>
+    /// A panel used this many times or fewer is read where it lies instead of packed: packing costs about as much
+    /// as the products it would speed up.
+    /// </summary>
+    internal const int InPlaceMaxReuse = 4;
     /// <summary>Below this many multiply-adds a product runs on the calling thread: splitting costs more than it saves.</summary>
     const long ParallelMinMacs = 1 << 20;
 
     public static void Sgemm(bool transA, bool transB, int M, int N, int K, float alpha,
         float* A, int lda, float* B, int ldb, float beta, float* C, int ldc, bool parallel = true) =>
-        Sgemm(Simd.Has512 ? MicroKernels.Vector512Tiles : MicroKernels.Vector256Tiles,
-            transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, parallel);
+        Sgemm(MicroKernels.Native, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, parallel);
 
     /// <summary>The product with an explicit kernel family (tests run both on any machine).</summary>
     internal static void Sgemm(MicroKernels kernels, bool transA, bool transB, int M, int N, int K, float alpha,
@@ -72,7 +74,8 @@ internal static unsafe partial class Gemm
         });
     }
 
-    static int ThreadsFor(int M, int N, int K, int nr)
+    /// <summary>Threads a parallel product of this size runs on (1 when it is too small to split).</summary>
+    internal static int ThreadsFor(int M, int N, int K, int nr)
     {
         if ((long)M * N * K < ParallelMinMacs) return 1;
         int tiles = Math.Max((M + Mr - 1) / Mr, (N + nr - 1) / nr);
@@ -98,40 +101,48 @@ internal static unsafe partial class Gemm
             for (int jc = 0; jc < N; jc += ncStep)
             {
                 int nc = Math.Min(ncStep, N - jc);
-                // Packing A pays off when its panels serve many B panels; for a narrow C (a linear layer's 10, 84 or
-                // 120 outputs) the kernel reads the full MR-row panels of A where they lie and only the ragged last
-                // panel is packed (rows past M must not be read).
-                bool packAll = (nc + nr - 1) / nr > UnpackedAMaxPanels;
+                // An A panel serves every B panel of the block and vice versa. For a narrow C (a linear layer's 10, 84
+                // or 120 outputs) the kernel reads the full MR-row panels of A where they lie; for a short C (a
+                // convolution with 6 output channels, a weight gradient with 10 rows) it reads the full column panels
+                // of a row-major B where they lie. Ragged last panels are always packed: rows or columns past the
+                // matrix must not be read.
+                bool packAllA = (nc + nr - 1) / nr > InPlaceMaxReuse;
+                bool packAllB = transB || (M + Mr - 1) / Mr > InPlaceMaxReuse;
                 for (int pc = 0; pc < K; pc += kcStep)
                 {
                     int kc = Math.Min(kcStep, K - pc);
-                    PackB(transB, transB ? B + (long)jc * ldb + pc : B + (long)pc * ldb + jc, ldb, kc, nc, nr, packedB);
+                    float* bSlice = transB ? B + (long)jc * ldb + pc : B + (long)pc * ldb + jc;
+                    int bPackedFrom = packAllB ? 0 : nc / nr * nr;
+                    if (bPackedFrom < nc)
+                        PackB(transB, bSlice + (transB ? (long)bPackedFrom * ldb : bPackedFrom), ldb, kc, nc - bPackedFrom, nr, packedB + (long)bPackedFrom * kc);
                     // The first K slice applies beta; later slices add onto what the earlier ones stored.
                     float sliceBeta = pc == 0 ? beta : 1f;
                     for (int ic = 0; ic < M; ic += mcStep)
                     {
                         int mc = Math.Min(mcStep, M - ic);
                         float* aBlock = A + (ic * aRowStride + pc * aColStride);
-                        int packedFrom = packAll ? 0 : mc / Mr * Mr;
-                        if (packedFrom < mc)
-                            PackA(transA, aBlock + packedFrom * aRowStride, lda, mc - packedFrom, kc, packedA + (long)packedFrom * kc);
+                        int aPackedFrom = packAllA ? 0 : mc / Mr * Mr;
+                        if (aPackedFrom < mc)
+                            PackA(transA, aBlock + aPackedFrom * aRowStride, lda, mc - aPackedFrom, kc, packedA + (long)aPackedFrom * kc);
                         for (int jr = 0; jr < nc;)
                         {
                             int w = PanelWidth(nc - jr, nr);
                             int cols = Math.Min(w, nc - jr);
                             var kernel = w == nr ? kernels.Wide : kernels.Narrow;
-                            float* bPanel = packedB + (long)jr * kc;
+                            bool bPacked = jr >= bPackedFrom;
+                            float* bPanel = bPacked ? packedB + (long)jr * kc : bSlice + jr;
+                            nint bs = bPacked ? w : ldb;
                             for (int ir = 0; ir < mc; ir += Mr)
                             {
                                 int rows = Math.Min(Mr, mc - ir);
-                                bool packed = ir >= packedFrom;
-                                float* aPanel = packed ? packedA + (long)ir * kc : aBlock + ir * aRowStride;
-                                nint rs = packed ? 1 : aRowStride, cs = packed ? Mr : aColStride;
+                                bool aPacked = ir >= aPackedFrom;
+                                float* aPanel = aPacked ? packedA + (long)ir * kc : aBlock + ir * aRowStride;
+                                nint rs = aPacked ? 1 : aRowStride, cs = aPacked ? Mr : aColStride;
                                 float* c = C + (long)(ic + ir) * ldc + jc + jr;
-                                if (rows == Mr && cols == w) kernel(kc, aPanel, rs, cs, bPanel, c, ldc, alpha, sliceBeta);
+                                if (rows == Mr && cols == w) kernel(kc, aPanel, rs, cs, bPanel, bs, c, ldc, alpha, sliceBeta);
                                 else
                                 {
-                                    kernel(kc, aPanel, rs, cs, bPanel, edge, w, alpha, 0f);
+                                    kernel(kc, aPanel, rs, cs, bPanel, bs, edge, w, alpha, 0f);
                                     MergeEdge(edge, w, rows, cols, c, ldc, sliceBeta);
                                 }
                             }
