@@ -1,0 +1,291 @@
+using DafL.Backends;
+using DafL.Backends.Cpu;
+using DafL.Memory;
+using DafL.Random;
+using DafL.Tests.Support;
+using static DafL.Ops.Functional;
+
+namespace DafL.Tests;
+
+public class ConvTests
+{
+    /// <summary>One convolution: x (N, C, H, W), weight (O, C, KH, KW), square stride and padding.</summary>
+    public sealed record Case(int N, int C, int H, int W, int O, int KH, int KW, int Stride, int Padding)
+    {
+        public int Ho => (H + 2 * Padding - KH) / Stride + 1;
+        public int Wo => (W + 2 * Padding - KW) / Stride + 1;
+        public int[] XShape => [N, C, H, W];
+        public int[] WShape => [O, C, KH, KW];
+        public int[] YShape => [N, O, Ho, Wo];
+        internal ConvGeometry Plan => new(XShape, WShape, Stride, Padding);
+        public override string ToString() => $"x[{N},{C},{H},{W}] w[{O},{C},{KH},{KW}] s{Stride} p{Padding}";
+    }
+
+    // im2col + GEMM (more than four output channels)
+    static readonly Case Pointwise = new(1, 5, 16, 17, 6, 1, 1, 1, 0);
+    static readonly Case PointwiseBatch = new(5, 4, 6, 7, 6, 1, 1, 1, 0);
+    static readonly Case Pad1Batch5NonSquare = new(5, 3, 7, 9, 5, 3, 3, 1, 1);
+    static readonly Case Kernel5Batch1 = new(1, 2, 12, 10, 6, 5, 5, 1, 0);
+    static readonly Case Stride2Batch5 = new(5, 3, 9, 8, 5, 3, 3, 2, 1);
+    static readonly Case OnePixelOutput = new(5, 4, 5, 5, 7, 5, 5, 1, 0);
+    static readonly Case Banded = new(1, 12, 32, 32, 5, 5, 5, 1, 2);
+    static readonly Case PointwiseStride2 = new(2, 3, 8, 8, 5, 1, 1, 2, 0);
+    static readonly Case Stride2Large = new(1, 2, 40, 36, 6, 5, 5, 2, 2);
+    static readonly Case PaddingBeyondKernel = new(2, 2, 4, 5, 5, 3, 3, 2, 3);
+    static readonly Case WideRows = new(1, 3, 20, 27, 5, 3, 3, 1, 1);
+    // direct (at most four output channels)
+    static readonly Case DirectOneOutput = new(3, 4, 10, 9, 1, 3, 3, 1, 1);
+    static readonly Case DirectStride2 = new(2, 3, 9, 11, 3, 5, 5, 2, 2);
+    static readonly Case DirectPaddingBeyondKernel = new(2, 2, 4, 5, 2, 3, 3, 2, 3);
+    static readonly Case DirectPointwise = new(2, 3, 4, 6, 4, 1, 1, 1, 0);
+
+    static readonly Case[] Cases =
+    [
+        Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, Banded, PointwiseStride2,
+        Stride2Large, PaddingBeyondKernel, WideRows, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
+    ];
+
+    long _buffersAtStart, _tensorsAtStart;
+
+    [SetUp]
+    public void RecordLiveCounts()
+    {
+        _buffersAtStart = BufferPool.LiveBuffers;
+        _tensorsAtStart = Tensor.LiveTensors;
+    }
+
+    [TearDown]
+    public void NothingLeaked()
+    {
+        Assert.That(Tensor.LiveTensors, Is.EqualTo(_tensorsAtStart), "tensors leaked");
+        Assert.That(BufferPool.LiveBuffers, Is.EqualTo(_buffersAtStart), "buffers leaked");
+    }
+
+    // ---------------------------------------------------------------- naive reference (7 loops, float64)
+
+    /// <summary>y[n,o,oh,ow] = b[o] + Σ_c,ki,kj w[o,c,ki,kj]·x[n,c,oh·s−p+ki,ow·s−p+kj]; mag is the same sum of |terms|.</summary>
+    static (double[] Y, double[] Mag) NaiveForward(Case k, float[] x, float[] w, float[]? b)
+    {
+        var y = new double[k.N * k.O * k.Ho * k.Wo];
+        var mag = new double[y.Length];
+        for (int n = 0; n < k.N; n++)
+            for (int o = 0; o < k.O; o++)
+                for (int oh = 0; oh < k.Ho; oh++)
+                    for (int ow = 0; ow < k.Wo; ow++)
+                    {
+                        int yi = ((n * k.O + o) * k.Ho + oh) * k.Wo + ow;
+                        y[yi] = b?[o] ?? 0;
+                        mag[yi] = Math.Abs(y[yi]);
+                        for (int c = 0; c < k.C; c++)
+                            for (int ki = 0; ki < k.KH; ki++)
+                                for (int kj = 0; kj < k.KW; kj++)
+                                {
+                                    int ih = oh * k.Stride - k.Padding + ki, iw = ow * k.Stride - k.Padding + kj;
+                                    if (ih < 0 || ih >= k.H || iw < 0 || iw >= k.W) continue;
+                                    double t = (double)w[((o * k.C + c) * k.KH + ki) * k.KW + kj] * x[((n * k.C + c) * k.H + ih) * k.W + iw];
+                                    y[yi] += t;
+                                    mag[yi] += Math.Abs(t);
+                                }
+                    }
+        return (y, mag);
+    }
+
+    /// <summary>The same seven loops, scattering gy into gx, gw and gb (each with its sum of |terms|).</summary>
+    static (double[] Gx, double[] GxMag, double[] Gw, double[] GwMag, double[] Gb, double[] GbMag) NaiveBackward(Case k, float[] x, float[] w, float[] gy)
+    {
+        var gx = new double[x.Length]; var gxMag = new double[x.Length];
+        var gw = new double[w.Length]; var gwMag = new double[w.Length];
+        var gb = new double[k.O]; var gbMag = new double[k.O];
+        for (int n = 0; n < k.N; n++)
+            for (int o = 0; o < k.O; o++)
+                for (int oh = 0; oh < k.Ho; oh++)
+                    for (int ow = 0; ow < k.Wo; ow++)
+                    {
+                        double g = gy[((n * k.O + o) * k.Ho + oh) * k.Wo + ow];
+                        gb[o] += g;
+                        gbMag[o] += Math.Abs(g);
+                        for (int c = 0; c < k.C; c++)
+                            for (int ki = 0; ki < k.KH; ki++)
+                                for (int kj = 0; kj < k.KW; kj++)
+                                {
+                                    int ih = oh * k.Stride - k.Padding + ki, iw = ow * k.Stride - k.Padding + kj;
+                                    if (ih < 0 || ih >= k.H || iw < 0 || iw >= k.W) continue;
+                                    int xi = ((n * k.C + c) * k.H + ih) * k.W + iw, wi = ((o * k.C + c) * k.KH + ki) * k.KW + kj;
+                                    gx[xi] += g * w[wi];
+                                    gxMag[xi] += Math.Abs(g * w[wi]);
+                                    gw[wi] += g * x[xi];
+                                    gwMag[wi] += Math.Abs(g * x[xi]);
+                                }
+                    }
+        return (gx, gxMag, gw, gwMag, gb, gbMag);
+    }
+
+    /// <summary>float32 sums of K terms in any order stay within a few K·2⁻²⁴ of the sum of |terms|.</summary>
+    static void AssertClose(float[] got, double[] expected, double[] mag, string what)
+    {
+        Assert.That(got, Has.Length.EqualTo(expected.Length), what);
+        for (int i = 0; i < got.Length; i++)
+        {
+            double tolerance = 1e-5 * mag[i] + 1e-6;
+            if (Math.Abs(got[i] - expected[i]) > tolerance)
+                Assert.Fail($"{what}: element {i} is {got[i]:G9}, expected {expected[i]:G9} (tolerance {tolerance:G3}).");
+        }
+    }
+
+    static Tensor Random(int[] shape, ulong seed, bool requiresGrad)
+    {
+        var t = GradCheck.Input(shape, seed);
+        t.RequiresGrad = requiresGrad;
+        return t;
+    }
+
+    // ---------------------------------------------------------------- forward and backward against the reference
+
+    [TestCaseSource(nameof(Cases))]
+    public void ForwardMatchesNaiveLoops(Case k)
+    {
+        using var x = Random(k.XShape, 1, false);
+        using var w = Random(k.WShape, 2, false);
+        using var b = Random([k.O], 3, false);
+        using var y = Conv2d(x, w, b, k.Stride, k.Padding);
+        Assert.That(y.Shape, Is.EqualTo(k.YShape));
+        var (expected, mag) = NaiveForward(k, x.ToArray(), w.ToArray(), b.ToArray());
+        AssertClose(y.ToArray(), expected, mag, $"y of {k}");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void ForwardWithoutBiasMatchesNaiveLoops(Case k)
+    {
+        using var x = Random(k.XShape, 4, false);
+        using var w = Random(k.WShape, 5, false);
+        using var y = Conv2d(x, w, null, k.Stride, k.Padding);
+        var (expected, mag) = NaiveForward(k, x.ToArray(), w.ToArray(), null);
+        AssertClose(y.ToArray(), expected, mag, $"y of {k}");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void BackwardMatchesNaiveLoops(Case k)
+    {
+        using var x = Random(k.XShape, 6, true);
+        using var w = Random(k.WShape, 7, true);
+        using var b = Random([k.O], 8, true);
+        using var gy = Random(k.YShape, 9, false);
+        using (var y = Conv2d(x, w, b, k.Stride, k.Padding)) y.Backward(gy);
+        var r = NaiveBackward(k, x.ToArray(), w.ToArray(), gy.ToArray());
+        AssertClose(x.Grad!.ToArray(), r.Gx, r.GxMag, $"gx of {k}");
+        AssertClose(w.Grad!.ToArray(), r.Gw, r.GwMag, $"gw of {k}");
+        AssertClose(b.Grad!.ToArray(), r.Gb, r.GbMag, $"gb of {k}");
+    }
+
+    [Test]
+    public void CasesCoverEveryPanelLayout()
+    {
+        foreach (var k in Cases) Assert.That(k.Plan.IsDirect, Is.EqualTo(k.O <= 4), $"{k.Plan}: direct only for few outputs");
+        Assert.That(Pointwise.Plan is { IsPointwise: true, ImagesPerGroup: 1 }, Is.True, $"{Pointwise.Plan}: x read in place");
+        Assert.That(PointwiseBatch.Plan is { IsPointwise: true, ImagesPerGroup: > 1 }, Is.True, $"{PointwiseBatch.Plan}: pointwise, images side by side");
+        Assert.That(Banded.Plan.RowsPerPanel, Is.LessThan(Banded.Ho), $"{Banded.Plan}: image cut into bands of rows");
+        Assert.That(Stride2Large.Plan is { ImagesPerGroup: 1, Stride: 2 }, Is.True, $"{Stride2Large.Plan}: strided, one image per panel");
+        Assert.That(OnePixelOutput.Plan.ImagesPerGroup, Is.EqualTo(OnePixelOutput.N), $"{OnePixelOutput.Plan}: all images in one panel");
+        Assert.That(Pad1Batch5NonSquare.Plan.Groups * Pad1Batch5NonSquare.Plan.ImagesPerGroup, Is.GreaterThan(Pad1Batch5NonSquare.N),
+            $"{Pad1Batch5NonSquare.Plan}: a short last group");
+    }
+
+    [Test]
+    public void OnlyInputsThatRequireGradGetGradients()
+    {
+        var k = Pad1Batch5NonSquare;
+        using var x = Random(k.XShape, 10, false);
+        using var w = Random(k.WShape, 11, true);
+        using var b = Random([k.O], 12, false);
+        using var gy = Random(k.YShape, 13, false);
+        using (var y = Conv2d(x, w, b, k.Stride, k.Padding)) y.Backward(gy);
+        Assert.That(x.Grad, Is.Null);
+        Assert.That(b.Grad, Is.Null);
+        var r = NaiveBackward(k, x.ToArray(), w.ToArray(), gy.ToArray());
+        AssertClose(w.Grad!.ToArray(), r.Gw, r.GwMag, "gw");
+    }
+
+    // ---------------------------------------------------------------- finite differences
+
+    [Test]
+    public void GradCheckPad1()
+    {
+        using var x = GradCheck.Input([2, 3, 5, 6], 20);
+        using var w = GradCheck.Input([5, 3, 3, 3], 21);
+        using var b = GradCheck.Input([5], 22);
+        GradCheck.Check(i => Conv2d(i[0], i[1], i[2], 1, 1), [x, w, b]);
+    }
+
+    [Test]
+    public void GradCheckStride2Kernel5()
+    {
+        using var x = GradCheck.Input([2, 2, 9, 8], 23);
+        using var w = GradCheck.Input([6, 2, 5, 5], 24);
+        using var b = GradCheck.Input([6], 25);
+        GradCheck.Check(i => Conv2d(i[0], i[1], i[2], 2, 1), [x, w, b]);
+    }
+
+    [Test]
+    public void GradCheckDirect()
+    {
+        using var x = GradCheck.Input([2, 3, 6, 5], 26);
+        using var w = GradCheck.Input([2, 3, 3, 3], 27);
+        using var b = GradCheck.Input([2], 28);
+        GradCheck.Check(i => Conv2d(i[0], i[1], i[2], 1, 1), [x, w, b]);
+    }
+
+    // ---------------------------------------------------------------- determinism
+
+    [TestCase(8)]
+    [TestCase(2)]
+    public void WeightGradientIsBitwiseReproducible(int outputs)
+    {
+        var k = new Case(20, 8, 12, 12, outputs, 3, 3, 1, 1);
+        Assert.That(k.Plan.Groups, Is.GreaterThan(16), "more image groups than partial gradients, so blocks hold several");
+        using var x = Random(k.XShape, 30, false);
+        using var gy = Random(k.YShape, 31, false);
+        float[] Run()
+        {
+            using var gw = Tensor.Empty(k.WShape);
+            Backend.Cpu.Conv2dBackwardWeight(x, gy, gw, k.Stride, k.Padding);
+            return gw.ToArray();
+        }
+        var first = Run();
+        for (int repeat = 0; repeat < 3; repeat++)
+            Assert.That(Run().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(first.Select(BitConverter.SingleToInt32Bits)));
+        var r = NaiveBackward(k, x.ToArray(), new float[k.O * k.C * k.KH * k.KW], gy.ToArray());
+        AssertClose(first, r.Gw, r.GwMag, "gw");
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    static void AssertConvError(int[] xShape, int[] wShape, int[]? bShape, int stride, int padding, string fragment)
+    {
+        using var x = Tensor.Zeros(xShape);
+        using var w = Tensor.Zeros(wShape);
+        using var b = bShape == null ? null : Tensor.Zeros(bShape);
+        var e = Assert.Throws<ArgumentException>(() => Conv2d(x, w, b, stride, padding).Dispose())!;
+        Assert.That(e.Message, Does.StartWith("conv2d:").And.Contain(fragment)
+            .And.Contain(Tensor.ShapeString(xShape)).And.Contain(Tensor.ShapeString(wShape)));
+        if (bShape != null) Assert.That(e.Message, Does.Contain(Tensor.ShapeString(bShape)));
+    }
+
+    [Test]
+    public void RankOtherThanFourIsRejected()
+    {
+        AssertConvError([3, 8, 8], [4, 3, 3, 3], null, 1, 0, "4-D");
+        AssertConvError([2, 3, 8, 8], [4, 3, 3], null, 1, 0, "4-D");
+    }
+
+    [Test]
+    public void ChannelMismatchIsRejected() => AssertConvError([2, 3, 8, 8], [4, 2, 3, 3], [4], 1, 1, "3 channels");
+
+    [Test]
+    public void KernelLargerThanPaddedInputIsRejected() => AssertConvError([1, 1, 4, 9], [2, 1, 5, 5], null, 1, 0, "larger than the padded input 4×9");
+
+    [Test]
+    public void BiasOfWrongLengthIsRejected() => AssertConvError([1, 3, 8, 8], [4, 3, 3, 3], [3], 1, 1, "bias must be 1-D with 4");
+
+    [Test]
+    public void NonPositiveStrideIsRejected() => AssertConvError([1, 3, 8, 8], [4, 3, 3, 3], null, 0, 1, "stride");
+}
