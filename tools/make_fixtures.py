@@ -55,8 +55,8 @@ class FixtureFile:
     def add(self, name, tensor):
         if name in self.tensors:
             raise ValueError(f"{self.family}: tensor {name!r} written twice")
-        t = torch.as_tensor(tensor).detach().to(torch.float32).contiguous()
-        self.tensors[name] = t
+        # A copy: parameters, buffers and .grad are updated in place after they are recorded.
+        self.tensors[name] = torch.as_tensor(tensor).detach().to(torch.float32).clone().contiguous()
 
     def cfg(self, case, **settings):
         for key, value in settings.items():
