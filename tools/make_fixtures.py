@@ -132,6 +132,8 @@ def elementwise():
     op_case(fx, "mul_bcast", lambda a, b: a * b, {"a": a, "b": b})
     op_case(fx, "mul_outer", lambda a, b: a * b, {"a": torch.randn(4, 1), "b": torch.randn(1, 6)})  # both broadcast
     op_case(fx, "scale", lambda x: x * -1.7, {"x": torch.randn(3, 5, 7)}, cfg={"s": -1.7})
+    op_case(fx, "add_scalar", lambda x: x + 0.3, {"x": torch.randn(3, 5, 7)}, cfg={"s": 0.3})
+    op_case(fx, "neg", lambda x: -x, {"x": torch.randn(3, 5, 7)})
     op_case(fx, "abs", lambda x: x.abs(), {"x": away_from_zero(torch.randn(3, 5, 7))})
     op_case(fx, "exp", lambda x: x.exp(), {"x": torch.randn(3, 5, 7) * 2})
     positive = torch.rand(3, 5, 7) * 4 + 0.05
@@ -175,6 +177,9 @@ def softmax():
     op_case(fx, "kd_loss",
             lambda s, t: F.kl_div(F.log_softmax(s, 1), F.softmax(t, 1), reduction="sum") / s.shape[0],
             {"s": student, "t": teacher}, grad=["s"])
+    op_case(fx, "kd_loss_t4",
+            lambda s, t: F.kl_div(F.log_softmax(s / 4, 1), F.softmax(t / 4, 1), reduction="sum") / s.shape[0],
+            {"s": student, "t": teacher}, grad=["s"], cfg={"temperature": 4})
     return fx
 
 
@@ -227,22 +232,23 @@ def conv():
     return fx
 
 
-def batch_norm_case(fx, case, x, channels, training, eps, affine, momentum=0.1):
+def batch_norm_case(fx, case, x, channels, training, eps, affine, momentum=0.1, running_stats=True):
     """F.batch_norm with random running statistics (so the update is visible), stored before and after."""
-    running_mean = torch.randn(channels) * 0.5
-    running_var = torch.rand(channels) + 0.5
     inputs = {"x": x}
     if affine:
         inputs["weight"] = torch.rand(channels) + 0.5
         inputs["bias"] = torch.randn(channels) * 0.5
-    fx.add(f"{case}/running_mean", running_mean)
-    fx.add(f"{case}/running_var", running_var)
-    rm, rv = running_mean.clone(), running_var.clone()
+    rm = rv = None
+    if running_stats:
+        rm, rv = torch.randn(channels) * 0.5, torch.rand(channels) + 0.5
+        fx.add(f"{case}/running_mean", rm)
+        fx.add(f"{case}/running_var", rv)
     op_case(fx, case,
             lambda x, weight=None, bias=None: F.batch_norm(x, rm, rv, weight, bias, training, momentum, eps),
             inputs, cfg={"eps": eps, "momentum": momentum, "training": int(training)})
-    fx.add(f"{case}/running_mean.after", rm)
-    fx.add(f"{case}/running_var.after", rv)
+    if running_stats:
+        fx.add(f"{case}/running_mean.after", rm)
+        fx.add(f"{case}/running_var.after", rv)
 
 
 def norm():
@@ -251,6 +257,7 @@ def norm():
     batch_norm_case(fx, "bn_train", x, 3, training=True, eps=1e-5, affine=True)
     batch_norm_case(fx, "bn_train_eps08", x, 3, training=True, eps=0.8, affine=True)
     batch_norm_case(fx, "bn_train_noaffine", x, 3, training=True, eps=1e-5, affine=False)
+    batch_norm_case(fx, "bn_train_nostats", x, 3, training=True, eps=1e-5, affine=True, running_stats=False)
     batch_norm_case(fx, "bn_eval", x, 3, training=False, eps=1e-5, affine=True)
     batch_norm_case(fx, "bn_eval_noaffine", x, 3, training=False, eps=1e-5, affine=False)
     return fx

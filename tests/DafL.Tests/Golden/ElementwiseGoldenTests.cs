@@ -35,6 +35,14 @@ public class ElementwiseGoldenTests() : GoldenTest("elementwise")
     public void ScaleMatchesPyTorch() => CheckOp("scale", ["x"], i => Scale(i[0], Fx.Scalar("scale/cfg.s")), OneRounding, OneRounding);
 
     [Test]
+    public void AddScalarMatchesPyTorch() => CheckOp("add_scalar", ["x"], i => AddScalar(i[0], Fx.Scalar("add_scalar/cfg.s")), OneRounding,
+        Tolerance.Exact("the gradient is gout itself"));
+
+    [Test]
+    public void NegMatchesPyTorch() => CheckOp("neg", ["x"], i => Neg(i[0]),
+        Tolerance.Exact("negation involves no rounding"), Tolerance.Exact("negation involves no rounding"));
+
+    [Test]
     public void AbsMatchesPyTorch() => CheckOp("abs", ["x"], i => Abs(i[0]),
         Tolerance.Exact("|x| involves no rounding"),
         Tolerance.Exact("sign(x)·gout involves no rounding (inputs are kept away from 0)"));

@@ -34,6 +34,10 @@ public class SoftmaxGoldenTests() : GoldenTest("softmax")
         new(1e-7, 1e-6, "−t·gout·scale and (ln t + 1 − x)·gout·scale: log ulps and the order of the scaling"));
 
     [Test]
+    public void KdLossWithTemperatureMatchesPyTorch() => CheckOp("kd_loss_t4", ["s", "t"], i => KdLoss(i[0], i[1], Fx.Scalar("kd_loss_t4/cfg.temperature")), Loss,
+        new(1e-7, 1e-5, "(softmax(s/T) − softmax(t/T))·gout/(N·T): fused here, through autograd in PyTorch"), "t");
+
+    [Test]
     public void KdLossMatchesPyTorch() => CheckOp("kd_loss", ["s", "t"], i => KdLoss(i[0], i[1]), Loss,
         new(1e-7, 1e-5, "(softmax s − softmax t)·gout/N: a difference of two softmaxes, computed fused here, through autograd in PyTorch"), "t");
 }
