@@ -11,9 +11,10 @@ namespace DafL.Backends.Cpu;
 /// The BLIS scheme: for each Nc-wide column block of C and each Kc-deep slice of K, op(B) is packed into column
 /// panels (Gemm.Packing.cs); for each Mc-tall row block, op(A) is packed into row panels of MR rows; then a
 /// register-blocked micro-kernel (Gemm.Kernels.cs) computes each MR×NR tile of C over the slice and stores
-/// alpha·tile (+ beta·C). One packed B
-/// panel (Kc × NR) is reused by every A panel of the block, so it stays in L1; the packed A block (Mc × Kc) stays
-/// in L2; the packed B block (Kc × Nc) in L3. Transposes cost nothing beyond the packing.
+/// alpha·tile (+ beta·C). One B panel (Kc × NR) is reused by every A panel of the block, so it stays in L1; the
+/// packed A block (Mc × Kc) stays in L2; the packed B block (Kc × Nc) in L3. Transposes cost nothing beyond the
+/// packing. A panel that few others reuse (skinny and short products) is read where it lies instead of packed.
+/// With <c>parallel</c>, a large product is cut into one band of C per core.
 /// </para>
 /// </summary>
 internal static unsafe partial class Gemm
@@ -102,12 +103,11 @@ internal static unsafe partial class Gemm
             {
                 int nc = Math.Min(ncStep, N - jc);
                 // An A panel serves every B panel of the block and vice versa. For a narrow C (a linear layer's 10, 84
-                // or 120 outputs) the kernel reads the full MR-row panels of A where they lie; for a short C (a
-                // convolution with 6 output channels, a weight gradient with 10 rows) it reads the full column panels
-                // of a row-major B where they lie. Ragged last panels are always packed: rows or columns past the
-                // matrix must not be read.
+                // or 120 outputs) the kernel reads the full MR-row panels of A where they lie; for a C of at most Mc
+                // rows (a convolution's output channels) it reads the full column panels of a row-major B where they
+                // lie. Ragged last panels are always packed: rows or columns past the matrix must not be read.
                 bool packAllA = (nc + nr - 1) / nr > InPlaceMaxReuse;
-                bool packAllB = transB || (M + Mr - 1) / Mr > InPlaceMaxReuse;
+                bool packAllB = transB || !ReadBInPlace((M + Mr - 1) / Mr, ldb);
                 for (int pc = 0; pc < K; pc += kcStep)
                 {
                     int kc = Math.Min(kcStep, K - pc);
@@ -193,6 +193,17 @@ internal static unsafe partial class Gemm
                 $"Sgemm: leading dimensions lda={lda}, ldb={ldb}, ldc={ldc} are below the row lengths {minLda}, {minLdb}, {minLdc} " +
                 $"(transA={transA}, transB={transB}, M={M}, N={N}, K={K}).");
     }
+
+    /// <summary>
+    /// Whether the kernel should read a row-major B in place when <paramref name="rowPanels"/> row panels of A use
+    /// each B panel. Up to <see cref="InPlaceMaxReuse"/> always: packing would cost as much as the products. Up to
+    /// Mc rows when the rows of B do not alias in the caches: a B panel is then re-read from L1/L2 as cheaply as a
+    /// packed one, and a convolution's im2col matrix (K × H·W, used by 64–128 output channels) is not copied. A row
+    /// stride of a multiple of 2 KiB puts a panel's Kc rows into a few cache sets (1024 floats: 16 of the L2's 1024
+    /// sets for 2·Kc lines), and the re-reads then miss.
+    /// </summary>
+    static bool ReadBInPlace(int rowPanels, int ldb) =>
+        rowPanels <= InPlaceMaxReuse || (rowPanels <= Mc / Mr && ldb % 512 != 0);
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
