@@ -38,6 +38,12 @@ internal static unsafe class Im2Col
                     float* dst = row + (ohLo - oh0) * wo;
                     // src[ow·s] is the input element under output column ow of this row.
                     float* src = x + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p;
+                    if (s == 1 && lo == 0 && hi == wo)
+                    {
+                        // No padding on this tap's columns (every tap of an unpadded convolution): whole rows.
+                        for (int oh = ohLo; oh < ohHi; oh++, dst += wo, src += g.W) Copy(src, dst, wo);
+                        continue;
+                    }
                     for (int oh = ohLo; oh < ohHi; oh++, dst += wo, src += s * g.W)
                     {
                         Clear(dst, lo);
