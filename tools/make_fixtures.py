@@ -280,20 +280,22 @@ def pool():
 # ---------------------------------------------------------------------------------------------------- networks
 
 class LeNet5(nn.Module):
-    """lenet.py of the official DAFL code (dafl-facts §1.1): returns (logits, 120-d post-ReLU conv3 features)."""
+    """lenet.py of the official DAFL code (dafl-facts §1.1): LeNet5 and LeNet5Half; returns (logits, post-ReLU conv3 features)."""
 
-    def __init__(self):
+    def __init__(self, half=False):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.conv3 = nn.Conv2d(16, 120, 5)
-        self.fc1 = nn.Linear(120, 84)
-        self.fc2 = nn.Linear(84, 10)
+        c1, c2, c3, f1 = (3, 8, 60, 42) if half else (6, 16, 120, 84)  # LeNet5Half halves every width
+        self.features = c3
+        self.conv1 = nn.Conv2d(1, c1, 5)
+        self.conv2 = nn.Conv2d(c1, c2, 5)
+        self.conv3 = nn.Conv2d(c2, c3, 5)
+        self.fc1 = nn.Linear(c3, f1)
+        self.fc2 = nn.Linear(f1, 10)
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2, 2)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2, 2)
-        feature = F.relu(self.conv3(x)).view(-1, 120)
+        feature = F.relu(self.conv3(x)).view(-1, self.features)
         return self.fc2(F.relu(self.fc1(feature))), feature
 
 
@@ -421,7 +423,53 @@ def optim():
     return fx
 
 
-FAMILIES = [activation, elementwise, reduce, softmax, dafl, linear, conv, norm, pool, lenet5, generator, optim]
+def dafl_steps():
+    """Three whole DAFL iterations (the official DAFL-train.py loop, dafl-facts §2.4) from fixed weights and a
+    fixed z per step: teacher LeNet-5 (eval, frozen), generator of width 8 (latent 12, 32×32, 1 channel), student
+    LeNet-5-half, Adam for both (lr_G 0.2, lr_S 2e-3 as the MNIST preset), official losses and weights.
+    Stored: the initial weights, z<k>, every loss term of step k (`step<k>.oh/ie/a/kd/total`) and the generator's
+    and student's parameters and BN buffers after step 3 (`after.generator.*`, `after.student.*`)."""
+    fx = FixtureFile("dafl_steps")
+    batch, latent, width = 8, 12, 8
+    oh_w, ie_w, a_w = 1.0, 5.0, 0.1
+    teacher = LeNet5()
+    teacher.eval()
+    gen = Generator(latent, 32, 1, width, width // 2)
+    student = LeNet5(half=True)
+    fx.cfg("dafl", batch=batch, latent=latent, width=width, lr_g=0.2, lr_s=2e-3, oh=oh_w, ie=ie_w, a=a_w)
+    for prefix, model in (("teacher", teacher), ("generator", gen), ("student", student)):
+        for name, p in model.state_dict().items():
+            fx.add(f"init.{prefix}.{name}", p)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=0.2)
+    opt_s = torch.optim.Adam(student.parameters(), lr=2e-3)
+    for step in range(1, 4):
+        z = torch.randn(batch, latent)
+        fx.add(f"step{step}.z", z)
+        opt_g.zero_grad()
+        opt_s.zero_grad()
+        images = gen(z)
+        out_t, feat_t = teacher(images)
+        pred = out_t.data.max(1)[1]
+        loss_a = -feat_t.abs().mean()
+        loss_oh = F.cross_entropy(out_t, pred)
+        p_bar = F.softmax(out_t, dim=1).mean(dim=0)
+        loss_ie = (p_bar * torch.log10(p_bar)).sum()
+        loss = oh_w * loss_oh + ie_w * loss_ie + a_w * loss_a
+        out_s, _ = student(images.detach())
+        loss_kd = F.kl_div(F.log_softmax(out_s, dim=1), F.softmax(out_t.detach(), dim=1), reduction="sum") / batch
+        loss = loss + loss_kd
+        loss.backward()
+        opt_g.step()
+        opt_s.step()
+        for name, value in (("oh", loss_oh), ("ie", loss_ie), ("a", loss_a), ("kd", loss_kd), ("total", loss)):
+            fx.add(f"step{step}.{name}", value)
+    for prefix, model in (("generator", gen), ("student", student)):
+        for name, p in model.state_dict().items():
+            fx.add(f"after.{prefix}.{name}", p)
+    return fx
+
+
+FAMILIES = [activation, elementwise, reduce, softmax, dafl, linear, conv, norm, pool, lenet5, generator, optim, dafl_steps]
 
 
 def main():

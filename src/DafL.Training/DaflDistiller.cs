@@ -52,11 +52,17 @@ public sealed class DaflDistiller : IDisposable
         _noise = SeedStreams.For(config.Seed, "latent-noise");
     }
 
-    /// <summary>One DAFL iteration on a fresh batch of noise.</summary>
+    /// <summary>One DAFL iteration on a fresh batch of noise from the run's generator.</summary>
     public StepLosses Step()
     {
+        using var z = Tensor.Randn([_config.BatchSize, _config.LatentDim], _noise); // (B, latent)
+        return Step(z);
+    }
+
+    /// <summary>One DAFL iteration on the given latent batch z (B, latent) — golden tests feed PyTorch's z.</summary>
+    public StepLosses Step(Tensor z)
+    {
         using var scope = TensorScope.Begin();
-        var z = Tensor.Randn([_config.BatchSize, _config.LatentDim], _noise);   // (B, latent)
         var images = Generator.Forward(z);                                        // (B, C, s, s), BN on batch statistics
         var (teacherLogits, teacherFeatures) = _teacher.Forward(images);          // frozen teacher, eval mode
         var (studentLogits, _) = Student.Forward(images.Detach());               // the student never reaches the generator
