@@ -18,5 +18,5 @@ public sealed class LeakyReLU(float slope = 0.01f) : Layer
 /// <summary><c>nn.Tanh</c>.</summary>
 public sealed class Tanh : Layer
 {
-    public override Tensor Forward(Tensor x) => Tanh(x);
+    public override Tensor Forward(Tensor x) => Ops.Functional.Tanh(x);
 }

@@ -1,5 +1,4 @@
 using DafL.Autograd;
-using static DafL.Ops.Functional;
 
 namespace DafL.NN;
 
@@ -41,6 +40,6 @@ public sealed class BatchNorm2d : Layer
         if (IsTraining)
             using (GradMode.NoGrad())
                 NumBatchesTracked.Span[0] += 1;
-        return BatchNorm2d(x, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
+        return Ops.Functional.BatchNorm2d(x, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
     }
 }

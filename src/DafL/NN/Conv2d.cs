@@ -1,5 +1,4 @@
 using DafL.Random;
-using static DafL.Ops.Functional;
 
 namespace DafL.NN;
 
@@ -20,5 +19,5 @@ public sealed class Conv2d : Layer
         if (bias) Bias = RegisterParameter("bias", Init.Uniform([outChannels], bound, gen));
     }
 
-    public override Tensor Forward(Tensor x) => Conv2d(x, Weight, Bias, Stride, Padding); // (N, I, H, W) → (N, O, Ho, Wo)
+    public override Tensor Forward(Tensor x) => Ops.Functional.Conv2d(x, Weight, Bias, Stride, Padding); // (N, I, H, W) → (N, O, Ho, Wo)
 }

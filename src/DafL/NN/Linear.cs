@@ -1,5 +1,4 @@
 using DafL.Random;
-using static DafL.Ops.Functional;
 
 namespace DafL.NN;
 
@@ -16,5 +15,5 @@ public sealed class Linear : Layer
         if (bias) Bias = RegisterParameter("bias", Init.Uniform([outFeatures], bound, gen));
     }
 
-    public override Tensor Forward(Tensor x) => Linear(x, Weight, Bias); // (N, in) → (N, out)
+    public override Tensor Forward(Tensor x) => Ops.Functional.Linear(x, Weight, Bias); // (N, in) → (N, out)
 }

@@ -7,7 +7,7 @@ public sealed class MaxPool2d(int kernel, int? stride = null) : Layer
 {
     public int Kernel { get; } = kernel;
     public int Stride { get; } = stride ?? kernel;
-    public override Tensor Forward(Tensor x) => MaxPool2d(x, Kernel, Stride);
+    public override Tensor Forward(Tensor x) => Ops.Functional.MaxPool2d(x, Kernel, Stride);
 }
 
 /// <summary><c>nn.AvgPool2d(kernel, stride)</c> (no padding).</summary>
@@ -15,7 +15,7 @@ public sealed class AvgPool2d(int kernel, int? stride = null) : Layer
 {
     public int Kernel { get; } = kernel;
     public int Stride { get; } = stride ?? kernel;
-    public override Tensor Forward(Tensor x) => AvgPool2d(x, Kernel, Stride);
+    public override Tensor Forward(Tensor x) => Ops.Functional.AvgPool2d(x, Kernel, Stride);
 }
 
 /// <summary><c>nn.Upsample(scale_factor, mode='nearest')</c> with an integer scale.</summary>

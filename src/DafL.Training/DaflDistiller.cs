@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Globalization;
+using DafL.Data;
+using DafL.IO;
+using DafL.Models;
+using DafL.Optim;
+using DafL.Random;
+
+namespace DafL.Training;
+
+/// <summary>The losses of one DAFL iteration, read back as numbers.</summary>
+public readonly record struct StepLosses(double Total, double OneHot, double InformationEntropy, double Activation, double Kd);
+
+/// <summary>
+/// Data-free distillation (DAFL): a generator trained against the frozen teacher, and a student distilled on
+/// the generated images, both stepped after one backward per iteration (../shared/DESIGN.md §1). The real test
+/// set, when given, is only used to report accuracy after each epoch — never to train.
+/// With a run folder, every epoch ends with a checkpoint (written to temp files and renamed): the last and best
+/// student, the generator, and a full state file from which <see cref="Resume"/> continues bit-identically.
+/// </summary>
+public sealed class DaflDistiller : IDisposable
+{
+    readonly DistillConfig _config;
+    readonly Classifier _teacher;
+    readonly IImageDataset? _test;
+    readonly string? _runDir;
+    readonly Optimizer _optG, _optS;
+    readonly LrSchedule _scheduleS;
+    Philox _noise;
+
+    public DaflGenerator Generator { get; }
+    public Classifier Student { get; }
+    /// <summary>Epochs completed.</summary>
+    public int Epoch { get; private set; }
+    public double BestAccuracy { get; private set; }
+    public int BestEpoch { get; private set; }
+
+    public DaflDistiller(DistillConfig config, Classifier teacher, IImageDataset? test = null, string? runDir = null)
+    {
+        _config = config;
+        _teacher = teacher;
+        _test = test;
+        _runDir = runDir;
+        teacher.Eval();
+        teacher.Freeze();
+        Generator = new DaflGenerator(config.LatentDim, config.ImageSize, config.Channels, SeedStreams.For(config.Seed, "generator-init"), config.GeneratorWidth);
+        Student = ModelCatalog.Create(config.Student, config.NumClasses, config.Channels, SeedStreams.For(config.Seed, "student-init"));
+        _optG = new Adam(Generator.Parameters(), config.LrG);
+        _optS = OptimizerFactory.Create(config.StudentOptimizer, Student.Parameters(), config.LrS, config.StudentMomentum,
+            config.StudentOptimizer == "sgd" ? config.StudentWeightDecay : 0f);
+        _scheduleS = OptimizerFactory.Schedule(config.LrS, config.StudentLrMilestones);
+        _noise = SeedStreams.For(config.Seed, "latent-noise");
+    }
+
+    /// <summary>One DAFL iteration on a fresh batch of noise from the run's generator.</summary>
+    public StepLosses Step()
+    {
+        using var z = Tensor.Randn([_config.BatchSize, _config.LatentDim], _noise); // (B, latent)
+        return Step(z);
+    }
+
+    /// <summary>One DAFL iteration on the given latent batch z (B, latent) — golden tests feed PyTorch's z.</summary>
+    public StepLosses Step(Tensor z)
+    {
+        using var scope = TensorScope.Begin();
+        var images = Generator.Forward(z);                                        // (B, C, s, s), BN on batch statistics
+        var (teacherLogits, teacherFeatures) = _teacher.Forward(images);          // frozen teacher, eval mode
+        var (studentLogits, _) = Student.Forward(images.Detach());               // the student never reaches the generator
+        var losses = DaflObjective.Compute(teacherLogits, teacherFeatures, studentLogits, _config);
+        _optG.ZeroGrad();
+        _optS.ZeroGrad();
+        losses.Total.Backward();
+        _optG.Step();
+        _optS.Step();
+        return new StepLosses(losses.Total.Item(), losses.OneHot.Item(), losses.InformationEntropy.Item(), losses.Activation.Item(), losses.Kd.Item());
+    }
+
+    /// <summary>Runs the remaining epochs (from <see cref="Epoch"/> to the configured count).</summary>
+    public RunResult Run(ITrainingObserver? observer = null, MetricsLog? log = null, CancellationToken cancel = default)
+    {
+        observer ??= SilentObserver.Instance;
+        var total = Stopwatch.StartNew();
+        double lastAcc = 0, stepMs = 0;
+        int steps = 0, startEpoch = Epoch;
+        if (_runDir != null) AtomicFile.WriteAllText(Path.Combine(_runDir, "config.json"), _config.ToJson());
+        while (Epoch < _config.Epochs)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            _scheduleS.Apply(_optS, Epoch);
+            Student.Train();
+            Generator.Train();
+            var sums = new double[5];
+            for (int i = 0; i < _config.ItersPerEpoch; i++)
+            {
+                var step = Stopwatch.StartNew();
+                var l = Step();
+                stepMs += step.Elapsed.TotalMilliseconds;
+                steps++;
+                sums[0] += l.Total; sums[1] += l.OneHot; sums[2] += l.InformationEntropy; sums[3] += l.Activation; sums[4] += l.Kd;
+                observer.OnIteration(Epoch, i + 1, _config.ItersPerEpoch);
+            }
+            Epoch++;
+            double? acc = null;
+            if (_test != null)
+            {
+                acc = Evaluator.Evaluate(Student, _test).Accuracy;
+                lastAcc = acc.Value;
+                if (acc.Value > BestAccuracy)
+                {
+                    (BestAccuracy, BestEpoch) = (acc.Value, Epoch);
+                    if (_runDir != null) Checkpoint.SaveModel(Path.Combine(_runDir, "student-best.safetensors"), Student, _config.ToJson(), EpochMetadata());
+                }
+            }
+            int n = _config.ItersPerEpoch;
+            var losses = new Dictionary<string, double>
+            {
+                ["total"] = sums[0] / n, ["one_hot"] = sums[1] / n, ["info_entropy"] = sums[2] / n, ["activation"] = sums[3] / n, ["kd"] = sums[4] / n,
+            };
+            var summary = new EpochSummary(Epoch, _config.Epochs, losses, acc, BestAccuracy, BestEpoch, clock.Elapsed.TotalSeconds);
+            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, seconds = summary.Seconds });
+            if (_runDir != null) SaveState();
+            observer.OnEpoch(summary);
+        }
+        return new RunResult(BestAccuracy, BestEpoch, lastAcc, Epoch - startEpoch, total.Elapsed.TotalSeconds, steps == 0 ? 0 : stepMs / steps);
+    }
+
+    Dictionary<string, string> EpochMetadata() => new()
+    {
+        ["epoch"] = Epoch.ToString(CultureInfo.InvariantCulture),
+        ["best_accuracy"] = BestAccuracy.ToString("R", CultureInfo.InvariantCulture),
+        ["best_epoch"] = BestEpoch.ToString(CultureInfo.InvariantCulture),
+        ["noise_offset"] = _noise.Offset.ToString(CultureInfo.InvariantCulture),
+        ["opt_g_steps"] = _optG.StepCount.ToString(CultureInfo.InvariantCulture),
+        ["opt_s_steps"] = _optS.StepCount.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Writes the student, the generator and the full resumable state of the run folder.</summary>
+    void SaveState()
+    {
+        var meta = EpochMetadata();
+        Checkpoint.SaveModel(Path.Combine(_runDir!, "student.safetensors"), Student, _config.ToJson(), meta);
+        Checkpoint.SaveModel(Path.Combine(_runDir!, "generator.safetensors"), Generator, _config.ToJson(), meta);
+        var state = Generator.StateDict().Select(e => ("generator." + e.Key, e.Tensor))
+            .Concat(Student.StateDict().Select(e => ("student." + e.Key, e.Tensor)))
+            .Concat(_optG.StateTensors().Select(e => ("opt_g." + e.Key, e.Tensor)))
+            .Concat(_optS.StateTensors().Select(e => ("opt_s." + e.Key, e.Tensor)));
+        SafeTensors.Save(Path.Combine(_runDir!, "state.safetensors"), state, meta);
+    }
+
+    /// <summary>
+    /// Continues from the state file of <paramref name="runDir"/>. The saved config must equal this one except for
+    /// the number of epochs (a finished run can be extended).
+    /// </summary>
+    public void Resume(string runDir)
+    {
+        var statePath = Path.Combine(runDir, "state.safetensors");
+        var configPath = Path.Combine(runDir, "config.json");
+        if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: no state to resume from (a run writes it at the end of each epoch).", statePath);
+        var saved = DistillConfig.FromJson(File.ReadAllText(configPath), configPath);
+        if ((saved with { Epochs = _config.Epochs }).ToJson() != _config.ToJson())
+            throw new InvalidDataException($"{configPath}: the saved run's settings differ from this run's (only --epochs may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
+        using var file = SafeTensors.Load(statePath);
+        Dictionary<string, Tensor> Part(string prefix) => file.Tensors.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Key[prefix.Length..], e => e.Value);
+        Generator.LoadStateDict(Part("generator."), strict: true, source: statePath);
+        Student.LoadStateDict(Part("student."), strict: true, source: statePath);
+        int Meta(string key) => int.Parse(file.Metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{statePath}: metadata '{key}' is missing."), CultureInfo.InvariantCulture);
+        _optG.LoadState(Part("opt_g."), Meta("opt_g_steps"), statePath);
+        _optS.LoadState(Part("opt_s."), Meta("opt_s_steps"), statePath);
+        Epoch = Meta("epoch");
+        BestEpoch = Meta("best_epoch");
+        BestAccuracy = double.Parse(file.Metadata["best_accuracy"], CultureInfo.InvariantCulture);
+        _noise = new Philox(_noise.Seed, ulong.Parse(file.Metadata["noise_offset"], CultureInfo.InvariantCulture));
+    }
+
+    public void Dispose()
+    {
+        _optG.Dispose();
+        _optS.Dispose();
+        Generator.Dispose();
+        Student.Dispose();
+    }
+}

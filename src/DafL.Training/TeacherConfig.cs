@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace DafL.Training;
+
+/// <summary>
+/// A teacher-training run (official recipes of <c>teacher-train.py</c>, ../shared/reference/dafl-facts.md §2.8):
+/// MNIST-like: LeNet-5, Adam 1e-3, batch 256, 9 epochs. CIFAR: ResNet-34, SGD 0.1 momentum 0.9 wd 5e-4,
+/// batch 128, 199 epochs, lr ×0.1 at epochs 80 and 120, random crop + flip.
+/// </summary>
+public sealed record TeacherConfig
+{
+    public string Dataset { get; init; } = "mnist";
+    public string Arch { get; init; } = "lenet5";
+    public int Epochs { get; init; } = 9;
+    public int BatchSize { get; init; } = 256;
+    public string Optimizer { get; init; } = "adam";
+    public float Lr { get; init; } = 1e-3f;
+    public float Momentum { get; init; } = 0.9f;
+    public float WeightDecay { get; init; }
+    public int[] LrMilestones { get; init; } = [];
+    public bool Augment { get; init; }
+    public ulong Seed { get; init; } = 1;
+
+    public static TeacherConfig Official(string dataset) => dataset switch
+    {
+        "mnist" or "fashion-mnist" => new TeacherConfig { Dataset = dataset },
+        "cifar10" or "cifar100" => new TeacherConfig
+        {
+            Dataset = dataset, Arch = "resnet34", Epochs = 199, BatchSize = 128, Optimizer = "sgd", Lr = 0.1f,
+            WeightDecay = 5e-4f, LrMilestones = [80, 120], Augment = true,
+        },
+        _ => throw new ArgumentException($"Unknown dataset '{dataset}'; expected one of: {string.Join(", ", DatasetCatalog.Names)}."),
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, DistillConfig.Json);
+}
