@@ -91,15 +91,17 @@ public sealed class DaflDistiller : IDisposable
             Student.Train();
             Generator.Train();
             var sums = new double[5];
+            double epochStepMs = 0;
             for (int i = 0; i < _config.ItersPerEpoch; i++)
             {
                 var step = Stopwatch.StartNew();
                 var l = Step();
-                stepMs += step.Elapsed.TotalMilliseconds;
+                epochStepMs += step.Elapsed.TotalMilliseconds;
                 steps++;
                 sums[0] += l.Total; sums[1] += l.OneHot; sums[2] += l.InformationEntropy; sums[3] += l.Activation; sums[4] += l.Kd;
                 observer.OnIteration(Epoch, i + 1, _config.ItersPerEpoch);
             }
+            stepMs += epochStepMs;
             Epoch++;
             double? acc = null;
             if (_test != null)
@@ -118,7 +120,7 @@ public sealed class DaflDistiller : IDisposable
                 ["total"] = sums[0] / n, ["one_hot"] = sums[1] / n, ["info_entropy"] = sums[2] / n, ["activation"] = sums[3] / n, ["kd"] = sums[4] / n,
             };
             var summary = new EpochSummary(Epoch, _config.Epochs, losses, acc, BestAccuracy, BestEpoch, clock.Elapsed.TotalSeconds);
-            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, seconds = summary.Seconds });
+            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, step_ms = epochStepMs / n, seconds = summary.Seconds });
             if (_runDir != null) SaveState();
             observer.OnEpoch(summary);
         }
