@@ -1,4 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
 using DafL.Backends;
 using DafL.Random;
 
@@ -6,13 +10,47 @@ namespace DafL.Benchmarks;
 
 /// <summary>
 /// CPU convolution kernels at the shapes DAFL trains: the generator's convolutions (batch 64) and LeNet-5's
-/// (batch 512, the MNIST preset). GFLOP/s = <see cref="ConvCase.ForwardGflop"/> / time for <see cref="Forward"/>
-/// and 2 × that / time for <see cref="Backward"/> (data and weight gradients are one forward's work each; the bias
-/// gradient is a sum). tools/bench_torch_conv.py times the same cases in PyTorch.
+/// (batch 512, the MNIST preset). The GFLOP/s column is <see cref="ConvCase.ForwardGflop"/> / time for
+/// <see cref="Forward"/> and 2 × that / time for <see cref="Backward"/> (data and weight gradients are one forward's
+/// work each; the bias gradient is a sum). tools/bench_torch_conv.py times the same cases in PyTorch.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(ReportConfig))]
 public class ConvBenchmark
 {
+    sealed class ReportConfig : ManualConfig
+    {
+        public ReportConfig()
+        {
+            AddColumn(new GflopsColumn());
+            SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40);
+        }
+    }
+
+    /// <summary>Floating-point operations per second, from the case's count and the mean time.</summary>
+    sealed class GflopsColumn : IColumn
+    {
+        public string Id => nameof(GflopsColumn);
+        public string ColumnName => "GFLOP/s";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 0;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "2·N·O·Ho·Wo·C·k·k per pass (Backward: 2 passes) / mean time";
+        public bool IsAvailable(Summary summary) => true;
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            var stats = summary[benchmarkCase]?.ResultStatistics;
+            if (stats == null || benchmarkCase.Parameters[nameof(Case)] is not ConvCase c) return "-";
+            double passes = benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(Backward) ? 2 : 1;
+            return (passes * c.ForwardGflop / (stats.Mean * 1e-9)).ToString("F1");
+        }
+    }
+
     /// <summary>x (N, C, H, W), weight (O, C, k, k), square stride and padding.</summary>
     public sealed record ConvCase(string Name, int N, int C, int H, int W, int O, int K, int Stride, int Padding)
     {

@@ -52,11 +52,17 @@ public sealed class DaflDistiller : IDisposable
         _noise = SeedStreams.For(config.Seed, "latent-noise");
     }
 
-    /// <summary>One DAFL iteration on a fresh batch of noise.</summary>
+    /// <summary>One DAFL iteration on a fresh batch of noise from the run's generator.</summary>
     public StepLosses Step()
     {
+        using var z = Tensor.Randn([_config.BatchSize, _config.LatentDim], _noise); // (B, latent)
+        return Step(z);
+    }
+
+    /// <summary>One DAFL iteration on the given latent batch z (B, latent) — golden tests feed PyTorch's z.</summary>
+    public StepLosses Step(Tensor z)
+    {
         using var scope = TensorScope.Begin();
-        var z = Tensor.Randn([_config.BatchSize, _config.LatentDim], _noise);   // (B, latent)
         var images = Generator.Forward(z);                                        // (B, C, s, s), BN on batch statistics
         var (teacherLogits, teacherFeatures) = _teacher.Forward(images);          // frozen teacher, eval mode
         var (studentLogits, _) = Student.Forward(images.Detach());               // the student never reaches the generator
@@ -85,15 +91,17 @@ public sealed class DaflDistiller : IDisposable
             Student.Train();
             Generator.Train();
             var sums = new double[5];
+            double epochStepMs = 0;
             for (int i = 0; i < _config.ItersPerEpoch; i++)
             {
                 var step = Stopwatch.StartNew();
                 var l = Step();
-                stepMs += step.Elapsed.TotalMilliseconds;
+                epochStepMs += step.Elapsed.TotalMilliseconds;
                 steps++;
                 sums[0] += l.Total; sums[1] += l.OneHot; sums[2] += l.InformationEntropy; sums[3] += l.Activation; sums[4] += l.Kd;
                 observer.OnIteration(Epoch, i + 1, _config.ItersPerEpoch);
             }
+            stepMs += epochStepMs;
             Epoch++;
             double? acc = null;
             if (_test != null)
@@ -112,7 +120,7 @@ public sealed class DaflDistiller : IDisposable
                 ["total"] = sums[0] / n, ["one_hot"] = sums[1] / n, ["info_entropy"] = sums[2] / n, ["activation"] = sums[3] / n, ["kd"] = sums[4] / n,
             };
             var summary = new EpochSummary(Epoch, _config.Epochs, losses, acc, BestAccuracy, BestEpoch, clock.Elapsed.TotalSeconds);
-            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, seconds = summary.Seconds });
+            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, step_ms = epochStepMs / n, seconds = summary.Seconds });
             if (_runDir != null) SaveState();
             observer.OnEpoch(summary);
         }

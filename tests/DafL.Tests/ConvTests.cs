@@ -28,6 +28,7 @@ public class ConvTests
     static readonly Case Kernel5Batch1 = new(1, 2, 12, 10, 6, 5, 5, 1, 0);
     static readonly Case Stride2Batch5 = new(5, 3, 9, 8, 5, 3, 3, 2, 1);
     static readonly Case OnePixelOutput = new(5, 4, 5, 5, 7, 5, 5, 1, 0);
+    static readonly Case OnePixelStrided = new(5, 3, 6, 6, 6, 5, 5, 2, 0);
     static readonly Case Banded = new(1, 12, 32, 32, 5, 5, 5, 1, 2);
     static readonly Case PointwiseStride2 = new(2, 3, 8, 8, 5, 1, 1, 2, 0);
     static readonly Case Stride2Large = new(1, 2, 40, 36, 6, 5, 5, 2, 2);
@@ -41,7 +42,7 @@ public class ConvTests
 
     static readonly Case[] Cases =
     [
-        Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, Banded, PointwiseStride2,
+        Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, OnePixelStrided, Banded, PointwiseStride2,
         Stride2Large, PaddingBeyondKernel, WideRows, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
     ];
 
@@ -185,7 +186,9 @@ public class ConvTests
         Assert.That(PointwiseBatch.Plan is { IsPointwise: true, ImagesPerGroup: > 1 }, Is.True, $"{PointwiseBatch.Plan}: pointwise, images side by side");
         Assert.That(Banded.Plan.RowsPerPanel, Is.LessThan(Banded.Ho), $"{Banded.Plan}: image cut into bands of rows");
         Assert.That(Stride2Large.Plan is { ImagesPerGroup: 1, Stride: 2 }, Is.True, $"{Stride2Large.Plan}: strided, one image per panel");
-        Assert.That(OnePixelOutput.Plan.ImagesPerGroup, Is.EqualTo(OnePixelOutput.N), $"{OnePixelOutput.Plan}: all images in one panel");
+        Assert.That(OnePixelOutput.Plan.IsFullyConnected, Is.True, $"{OnePixelOutput.Plan}: kernel covers the input");
+        Assert.That(OnePixelStrided.Plan is { IsFullyConnected: false, ImagesPerGroup: 5 }, Is.True, $"{OnePixelStrided.Plan}: all images in one panel");
+        Assert.That(Cases.Count(k => k.Plan.IsFullyConnected), Is.EqualTo(1), "only one case is a plain matrix product");
         Assert.That(Pad1Batch5NonSquare.Plan.Groups * Pad1Batch5NonSquare.Plan.ImagesPerGroup, Is.GreaterThan(Pad1Batch5NonSquare.N),
             $"{Pad1Batch5NonSquare.Plan}: a short last group");
     }

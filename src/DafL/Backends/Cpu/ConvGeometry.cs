@@ -12,10 +12,11 @@ namespace DafL.Backends.Cpu;
 /// enough to run at speed (LeNet's last layer has P = 1); their rows of y or gy are scattered or gathered through an
 /// (O, nb·P) block.</item>
 /// </list>
+/// A kernel as large as the input is a plain matrix product over the batch (<see cref="IsFullyConnected"/>).
 /// Layers with at most <see cref="DirectMaxOutputs"/> output channels skip all this and run <see cref="DirectConv"/>
 /// image by image. The plan depends on the shapes only, never on the number of threads, so results are the same on every machine.
 /// </summary>
-internal readonly struct ConvGeometry
+internal readonly unsafe struct ConvGeometry
 {
     /// <summary>GEMM width (output pixels per panel) that keeps the micro-kernel busy.</summary>
     const int TargetColumns = 256;
@@ -50,7 +51,12 @@ internal readonly struct ConvGeometry
         Ho = (H + 2 * padding - KH) / stride + 1;
         Wo = (W + 2 * padding - KW) / stride + 1;
 
-        if (IsDirect)
+        if (IsFullyConnected)
+        {
+            ImagesPerGroup = Math.Max(N, 1);
+            RowsPerPanel = 1;
+        }
+        else if (IsDirect)
         {
             ImagesPerGroup = 1;
             RowsPerPanel = Ho;
@@ -77,8 +83,13 @@ internal readonly struct ConvGeometry
     public long InputPerImage => (long)C * H * W;
     /// <summary>Output elements per image.</summary>
     public long OutputPerImage => (long)O * P;
+    /// <summary>
+    /// The kernel covers the whole unpadded input (LeNet-5's last convolution, 5×5 on 5×5): one output pixel per image,
+    /// so the convolution is a matrix product over the batch, y (N, O) = x (N, K) · wᵀ, with no im2col at all.
+    /// </summary>
+    public bool IsFullyConnected => KH == H && KW == W && Padding == 0;
     /// <summary>Few output channels: each image is convolved directly (<see cref="DirectConv"/>), without im2col.</summary>
-    public bool IsDirect => O <= DirectMaxOutputs;
+    public bool IsDirect => !IsFullyConnected && O <= DirectMaxOutputs;
     /// <summary>1×1, stride 1, no padding: x itself is the column matrix.</summary>
     public bool IsPointwise => KH == 1 && KW == 1 && Stride == 1 && Padding == 0;
     /// <summary>Groups of <see cref="ImagesPerGroup"/> images (the last may be short).</summary>
@@ -86,15 +97,28 @@ internal readonly struct ConvGeometry
     /// <summary>Columns of the widest panel.</summary>
     public int PanelColumns => ImagesPerGroup == 1 ? RowsPerPanel * Wo : ImagesPerGroup * P;
     /// <summary>Floats of the im2col slice of one panel (none when x is read in place or convolved directly).</summary>
-    public long ColumnFloats => IsDirect || (IsPointwise && ImagesPerGroup == 1) ? 0 : (long)K * PanelColumns;
+    public long ColumnFloats => IsFullyConnected || IsDirect || (IsPointwise && ImagesPerGroup == 1) ? 0 : (long)K * PanelColumns;
     /// <summary>Floats of the (O, nb·P) block that gathers several images' rows of y or gy (none for one image).</summary>
-    public long BlockFloats => ImagesPerGroup == 1 ? 0 : (long)O * PanelColumns;
+    public long BlockFloats => IsFullyConnected || ImagesPerGroup == 1 ? 0 : (long)O * PanelColumns;
 
-    /// <summary>Output rows [lo, hi) whose input row oh·s − p + ki lies inside the image (lo = hi when none does).</summary>
-    public void ValidRows(int ki, out int lo, out int hi) => ValidRange(H, Ho, ki, out lo, out hi);
-
-    /// <summary>Output columns [lo, hi) whose input column ow·s − p + kj lies inside the image (lo = hi when none does).</summary>
-    public void ValidColumns(int kj, out int lo, out int hi) => ValidRange(W, Wo, kj, out lo, out hi);
+    /// <summary>
+    /// Where each kernel tap reads inside the image rather than the padding: for kernel row ki, the output rows
+    /// [rows[2·ki], rows[2·ki + 1]) of the band [oh0, oh1) whose input row oh·s − p + ki is inside; for kernel column
+    /// kj, the output columns [cols[2·kj], cols[2·kj + 1]) whose input column ow·s − p + kj is inside. A range is
+    /// empty (lo = hi) when no position is. Worked out once per call: the loops over taps would otherwise divide.
+    /// </summary>
+    /// <param name="rows">2·KH ints.</param>
+    /// <param name="cols">2·KW ints.</param>
+    public void ValidTaps(int oh0, int oh1, int* rows, int* cols)
+    {
+        for (int ki = 0; ki < KH; ki++)
+        {
+            ValidRange(H, Ho, ki, out int lo, out int hi);
+            rows[2 * ki] = Math.Clamp(lo, oh0, oh1);
+            rows[2 * ki + 1] = Math.Clamp(hi, rows[2 * ki], oh1);
+        }
+        for (int kj = 0; kj < KW; kj++) ValidRange(W, Wo, kj, out cols[2 * kj], out cols[2 * kj + 1]);
+    }
 
     void ValidRange(int size, int outSize, int tap, out int lo, out int hi)
     {

@@ -21,6 +21,14 @@ public sealed unsafe partial class CpuBackend
         float* px = x.Ptr, pw = weight.Ptr, py = y.Ptr;
         float* pb = bias == null ? null : bias.Ptr;
         int o = g.O, k = g.K, p = g.P;
+        if (g.IsFullyConnected)
+        {
+            // y (N, O) = x (N, K) · wᵀ (K, O) + bias on every row
+            if (pb != null)
+                for (int n = 0; n < g.N; n++) Buffer.MemoryCopy(pb, py + (long)n * o, o * sizeof(float), o * sizeof(float));
+            Gemm.Sgemm(false, true, g.N, o, k, 1f, px, k, pw, k, pb != null ? 1f : 0f, py, o);
+            return;
+        }
         RunConvTasks(g.Groups, g.ColumnFloats + g.BlockFloats, (group, scratch, parallelGemm) =>
         {
             int n0 = group * g.ImagesPerGroup, count = Math.Min(g.ImagesPerGroup, g.N - n0);
@@ -59,6 +67,12 @@ public sealed unsafe partial class CpuBackend
         var g = new ConvGeometry(gx.Shape, weight.Shape, stride, padding);
         float* pgy = gy.Ptr, pw = weight.Ptr, pgx = gx.Ptr;
         int o = g.O, k = g.K, p = g.P;
+        if (g.IsFullyConnected)
+        {
+            // gx (N, K) = gy (N, O) · w (O, K)
+            Gemm.Sgemm(false, false, g.N, k, o, 1f, pgy, o, pw, k, 0f, pgx, k);
+            return;
+        }
         RunConvTasks(g.Groups, g.ColumnFloats + g.BlockFloats, (group, scratch, parallelGemm) =>
         {
             int n0 = group * g.ImagesPerGroup, count = Math.Min(g.ImagesPerGroup, g.N - n0);
@@ -98,6 +112,12 @@ public sealed unsafe partial class CpuBackend
         var g = new ConvGeometry(x.Shape, gw.Shape, stride, padding);
         float* px = x.Ptr, pgy = gy.Ptr, pgw = gw.Ptr;
         int o = g.O, k = g.K, p = g.P, groups = g.Groups;
+        if (g.IsFullyConnected)
+        {
+            // gw (O, K) = gyᵀ (O, N) · x (N, K): one product, its sum over the batch in a fixed order.
+            Gemm.Sgemm(true, false, o, k, g.N, 1f, pgy, o, px, k, 0f, pgw, k);
+            return;
+        }
         // Block b sums the gradients of its own image groups, in order, into its partial (block 0 into gw itself);
         // the partials are then added in block order. The blocks depend on the shapes only, so the sum is the same
         // whatever the threads do.

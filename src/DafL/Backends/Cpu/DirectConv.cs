@@ -8,7 +8,7 @@ namespace DafL.Backends.Cpu;
 /// 3). im2col would write K = C·kH·kW floats per output pixel only for a GEMM with O ≤ 4 rows to read them once;
 /// here each kernel tap instead walks the same input and output rows in place: y[o] row += w[o, c, ki, kj] · shifted
 /// x[c] row (forward), gx[c] row += w · shifted gy[o] row (data gradient), gw[o, c, ki, kj] += gy[o] row · shifted
-/// x[c] row (weight gradient). Rows and columns that fall in the padding are skipped (<see cref="ConvGeometry.ValidRows"/>).
+/// x[c] row (weight gradient). Rows and columns that fall in the padding are skipped (<see cref="ConvGeometry.ValidTaps"/>).
 /// </summary>
 internal static unsafe class DirectConv
 {
@@ -16,13 +16,15 @@ internal static unsafe class DirectConv
     public static void Forward(float* x, float* w, in ConvGeometry g, float* y)
     {
         int s = g.Stride, p = g.Padding, wo = g.Wo;
+        int* rows = stackalloc int[2 * g.KH], cols = stackalloc int[2 * g.KW];
+        g.ValidTaps(0, g.Ho, rows, cols);
         for (int c = 0; c < g.C; c++)
             for (int ki = 0; ki < g.KH; ki++)
             {
-                g.ValidRows(ki, out int ohLo, out int ohHi);
+                int ohLo = rows[2 * ki], ohHi = rows[2 * ki + 1];
                 for (int kj = 0; kj < g.KW; kj++)
                 {
-                    g.ValidColumns(kj, out int lo, out int hi);
+                    int lo = cols[2 * kj], hi = cols[2 * kj + 1];
                     for (int o = 0; o < g.O; o++)
                     {
                         float wv = w[(((long)o * g.C + c) * g.KH + ki) * g.KW + kj];
@@ -42,13 +44,15 @@ internal static unsafe class DirectConv
     public static void BackwardData(float* gy, float* w, in ConvGeometry g, float* gx)
     {
         int s = g.Stride, p = g.Padding, wo = g.Wo;
+        int* rows = stackalloc int[2 * g.KH], cols = stackalloc int[2 * g.KW];
+        g.ValidTaps(0, g.Ho, rows, cols);
         for (int c = 0; c < g.C; c++)
             for (int ki = 0; ki < g.KH; ki++)
             {
-                g.ValidRows(ki, out int ohLo, out int ohHi);
+                int ohLo = rows[2 * ki], ohHi = rows[2 * ki + 1];
                 for (int kj = 0; kj < g.KW; kj++)
                 {
-                    g.ValidColumns(kj, out int lo, out int hi);
+                    int lo = cols[2 * kj], hi = cols[2 * kj + 1];
                     for (int o = 0; o < g.O; o++)
                     {
                         float wv = w[(((long)o * g.C + c) * g.KH + ki) * g.KW + kj];
@@ -68,14 +72,16 @@ internal static unsafe class DirectConv
     public static void BackwardWeight(float* x, float* gy, in ConvGeometry g, float* gw)
     {
         int s = g.Stride, p = g.Padding, wo = g.Wo;
+        int* rows = stackalloc int[2 * g.KH], cols = stackalloc int[2 * g.KW];
+        g.ValidTaps(0, g.Ho, rows, cols);
         for (int o = 0; o < g.O; o++)
             for (int c = 0; c < g.C; c++)
                 for (int ki = 0; ki < g.KH; ki++)
                 {
-                    g.ValidRows(ki, out int ohLo, out int ohHi);
+                    int ohLo = rows[2 * ki], ohHi = rows[2 * ki + 1];
                     for (int kj = 0; kj < g.KW; kj++)
                     {
-                        g.ValidColumns(kj, out int lo, out int hi);
+                        int lo = cols[2 * kj], hi = cols[2 * kj + 1];
                         float* xr = x + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p;
                         float* gyr = gy + ((long)o * g.Ho + ohLo) * wo;
                         var dot = new DotAccumulator();

@@ -6,8 +6,9 @@ namespace DafL.Backends.Cpu;
 internal static unsafe partial class Gemm
 {
     /// <summary>
-    /// Computes one MR×w tile of C: tile[r, 0..w) = Σₖ a[r·rsA + k·csA] · b[k·w + 0..w) over a packed B panel and
-    /// an A panel that is either packed (rsA = 1, csA = MR) or read in place from op(A) (its strides), then stores
+    /// Computes one MR×w tile of C: tile[r, 0..w) = Σₖ a[r·rsA + k·csA] · b[k·rsB + 0..w), where the A panel is
+    /// packed (rsA = 1, csA = MR) or read in place from op(A) (its strides), and the B panel is packed (rsB = w) or
+    /// read in place from a row-major B (rsB = ldb), then stores
     /// C = alpha·tile (beta 0: C is not read, so garbage or NaN there cannot leak in) or C = alpha·tile + beta·C.
     /// <c>c</c> points at the tile's top-left element, <c>ldc</c> is C's row stride.
     /// </summary>
@@ -16,17 +17,19 @@ internal static unsafe partial class Gemm
         /// <summary>Columns of a full tile (the width of a packed B panel).</summary>
         public readonly int Nr;
         /// <summary>MR × Nr tile.</summary>
-        public readonly delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> Wide;
+        public readonly delegate*<int, float*, nint, nint, float*, nint, float*, nint, float, float, void> Wide;
         /// <summary>MR × Nr/2 tile, for a last column panel at most half full (N = 10, N = 784 = 24·32 + 16).</summary>
-        public readonly delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> Narrow;
+        public readonly delegate*<int, float*, nint, nint, float*, nint, float*, nint, float, float, void> Narrow;
 
-        MicroKernels(int nr, delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> wide, delegate*<int, float*, nint, nint, float*, float*, nint, float, float, void> narrow)
+        MicroKernels(int nr, delegate*<int, float*, nint, nint, float*, nint, float*, nint, float, float, void> wide, delegate*<int, float*, nint, nint, float*, nint, float*, nint, float, float, void> narrow)
         {
             Nr = nr;
             Wide = wide;
             Narrow = narrow;
         }
 
+        /// <summary>The widest family this machine runs natively.</summary>
+        public static MicroKernels Native => Simd.Has512 ? Vector512Tiles : Vector256Tiles;
         /// <summary>6×32 and 6×16 tiles in Vector512 registers (12 or 6 accumulators of the 32 zmm registers).</summary>
         public static MicroKernels Vector512Tiles => new(32, &Kernel6x32V512, &Kernel6x16V512);
         /// <summary>6×16 and 6×8 tiles in Vector256 registers (12 accumulators fit AVX2's 16 ymm registers).</summary>
@@ -37,7 +40,7 @@ internal static unsafe partial class Gemm
     // broadcasts the MR values of the A panel one at a time and issues MR·(vectors per row) independent FMAs,
     // enough chains to cover the FMA latency on both FMA pipes.
 
-    static void Kernel6x32V512(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
+    static void Kernel6x32V512(int kc, float* a, nint rsA, nint csA, float* b, nint rsB, float* c, nint ldc, float alpha, float beta)
     {
         nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -59,7 +62,7 @@ internal static unsafe partial class Gemm
             x = Vector512.Create(a[a5]);
             c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
             a += csA;
-            b += 32;
+            b += rsB;
         }
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
@@ -72,7 +75,7 @@ internal static unsafe partial class Gemm
         Store(c50, c, va, vb, load); Store(c51, c + 16, va, vb, load);
     }
 
-    static void Kernel6x16V512(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
+    static void Kernel6x16V512(int kc, float* a, nint rsA, nint csA, float* b, nint rsB, float* c, nint ldc, float alpha, float beta)
     {
         nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
@@ -86,7 +89,7 @@ internal static unsafe partial class Gemm
             c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[a4]), b0, c4);
             c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[a5]), b0, c5);
             a += csA;
-            b += 16;
+            b += rsB;
         }
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
@@ -99,7 +102,7 @@ internal static unsafe partial class Gemm
         Store(c5, c, va, vb, load);
     }
 
-    static void Kernel6x16V256(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
+    static void Kernel6x16V256(int kc, float* a, nint rsA, nint csA, float* b, nint rsB, float* c, nint ldc, float alpha, float beta)
     {
         nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -121,7 +124,7 @@ internal static unsafe partial class Gemm
             x = Vector256.Create(a[a5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
             a += csA;
-            b += 16;
+            b += rsB;
         }
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
@@ -134,7 +137,7 @@ internal static unsafe partial class Gemm
         Store(c50, c, va, vb, load); Store(c51, c + 8, va, vb, load);
     }
 
-    static void Kernel6x8V256(int kc, float* a, nint rsA, nint csA, float* b, float* c, nint ldc, float alpha, float beta)
+    static void Kernel6x8V256(int kc, float* a, nint rsA, nint csA, float* b, nint rsB, float* c, nint ldc, float alpha, float beta)
     {
         nint a2 = 2 * rsA, a3 = 3 * rsA, a4 = 4 * rsA, a5 = 5 * rsA;
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
@@ -148,7 +151,7 @@ internal static unsafe partial class Gemm
             c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a4]), b0, c4);
             c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a5]), b0, c5);
             a += csA;
-            b += 8;
+            b += rsB;
         }
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);

@@ -11,9 +11,10 @@ namespace DafL.Backends.Cpu;
 /// The BLIS scheme: for each Nc-wide column block of C and each Kc-deep slice of K, op(B) is packed into column
 /// panels (Gemm.Packing.cs); for each Mc-tall row block, op(A) is packed into row panels of MR rows; then a
 /// register-blocked micro-kernel (Gemm.Kernels.cs) computes each MR×NR tile of C over the slice and stores
-/// alpha·tile (+ beta·C). One packed B
-/// panel (Kc × NR) is reused by every A panel of the block, so it stays in L1; the packed A block (Mc × Kc) stays
-/// in L2; the packed B block (Kc × Nc) in L3. Transposes cost nothing beyond the packing.
+/// alpha·tile (+ beta·C). One B panel (Kc × NR) is reused by every A panel of the block, so it stays in L1; the
+/// packed A block (Mc × Kc) stays in L2; the packed B block (Kc × Nc) in L3. Transposes cost nothing beyond the
+/// packing. A panel that few others reuse (skinny and short products) is read where it lies instead of packed.
+/// With <c>parallel</c>, a large product is cut into one band of C per core.
 /// </para>
 /// </summary>
 internal static unsafe partial class Gemm
@@ -26,15 +27,17 @@ internal static unsafe partial class Gemm
     internal const int Mc = 144;
     /// <summary>Columns of a packed B block: 256 × 2048 floats = 2 MiB, in L3.</summary>
     internal const int Nc = 2048;
-    /// <summary>At most this many column panels in a block: A is read in place instead of packed.</summary>
-    internal const int UnpackedAMaxPanels = 4;
+    /// <summary>
+    /// A panel used this many times or fewer is read where it lies instead of packed: packing costs about as much
+    /// as the products it would speed up.
+    /// </summary>
+    internal const int InPlaceMaxReuse = 4;
     /// <summary>Below this many multiply-adds a product runs on the calling thread: splitting costs more than it saves.</summary>
     const long ParallelMinMacs = 1 << 20;
 
     public static void Sgemm(bool transA, bool transB, int M, int N, int K, float alpha,
         float* A, int lda, float* B, int ldb, float beta, float* C, int ldc, bool parallel = true) =>
-        Sgemm(Simd.Has512 ? MicroKernels.Vector512Tiles : MicroKernels.Vector256Tiles,
-            transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, parallel);
+        Sgemm(MicroKernels.Native, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, parallel);
 
     /// <summary>The product with an explicit kernel family (tests run both on any machine).</summary>
     internal static void Sgemm(MicroKernels kernels, bool transA, bool transB, int M, int N, int K, float alpha,
@@ -72,7 +75,8 @@ internal static unsafe partial class Gemm
         });
     }
 
-    static int ThreadsFor(int M, int N, int K, int nr)
+    /// <summary>Threads a parallel product of this size runs on (1 when it is too small to split).</summary>
+    internal static int ThreadsFor(int M, int N, int K, int nr)
     {
         if ((long)M * N * K < ParallelMinMacs) return 1;
         int tiles = Math.Max((M + Mr - 1) / Mr, (N + nr - 1) / nr);
@@ -98,40 +102,47 @@ internal static unsafe partial class Gemm
             for (int jc = 0; jc < N; jc += ncStep)
             {
                 int nc = Math.Min(ncStep, N - jc);
-                // Packing A pays off when its panels serve many B panels; for a narrow C (a linear layer's 10, 84 or
-                // 120 outputs) the kernel reads the full MR-row panels of A where they lie and only the ragged last
-                // panel is packed (rows past M must not be read).
-                bool packAll = (nc + nr - 1) / nr > UnpackedAMaxPanels;
+                // An A panel serves every B panel of the block and vice versa. For a narrow C (a linear layer's 10, 84
+                // or 120 outputs) the kernel reads the full MR-row panels of A where they lie; for a C of at most Mc
+                // rows (a convolution's output channels) it reads the full column panels of a row-major B where they
+                // lie. Ragged last panels are always packed: rows or columns past the matrix must not be read.
+                bool packAllA = (nc + nr - 1) / nr > InPlaceMaxReuse;
+                bool packAllB = transB || !ReadBInPlace((M + Mr - 1) / Mr, ldb);
                 for (int pc = 0; pc < K; pc += kcStep)
                 {
                     int kc = Math.Min(kcStep, K - pc);
-                    PackB(transB, transB ? B + (long)jc * ldb + pc : B + (long)pc * ldb + jc, ldb, kc, nc, nr, packedB);
+                    float* bSlice = transB ? B + (long)jc * ldb + pc : B + (long)pc * ldb + jc;
+                    int bPackedFrom = packAllB ? 0 : nc / nr * nr;
+                    if (bPackedFrom < nc)
+                        PackB(transB, bSlice + (transB ? (long)bPackedFrom * ldb : bPackedFrom), ldb, kc, nc - bPackedFrom, nr, packedB + (long)bPackedFrom * kc);
                     // The first K slice applies beta; later slices add onto what the earlier ones stored.
                     float sliceBeta = pc == 0 ? beta : 1f;
                     for (int ic = 0; ic < M; ic += mcStep)
                     {
                         int mc = Math.Min(mcStep, M - ic);
                         float* aBlock = A + (ic * aRowStride + pc * aColStride);
-                        int packedFrom = packAll ? 0 : mc / Mr * Mr;
-                        if (packedFrom < mc)
-                            PackA(transA, aBlock + packedFrom * aRowStride, lda, mc - packedFrom, kc, packedA + (long)packedFrom * kc);
+                        int aPackedFrom = packAllA ? 0 : mc / Mr * Mr;
+                        if (aPackedFrom < mc)
+                            PackA(transA, aBlock + aPackedFrom * aRowStride, lda, mc - aPackedFrom, kc, packedA + (long)aPackedFrom * kc);
                         for (int jr = 0; jr < nc;)
                         {
                             int w = PanelWidth(nc - jr, nr);
                             int cols = Math.Min(w, nc - jr);
                             var kernel = w == nr ? kernels.Wide : kernels.Narrow;
-                            float* bPanel = packedB + (long)jr * kc;
+                            bool bPacked = jr >= bPackedFrom;
+                            float* bPanel = bPacked ? packedB + (long)jr * kc : bSlice + jr;
+                            nint bs = bPacked ? w : ldb;
                             for (int ir = 0; ir < mc; ir += Mr)
                             {
                                 int rows = Math.Min(Mr, mc - ir);
-                                bool packed = ir >= packedFrom;
-                                float* aPanel = packed ? packedA + (long)ir * kc : aBlock + ir * aRowStride;
-                                nint rs = packed ? 1 : aRowStride, cs = packed ? Mr : aColStride;
+                                bool aPacked = ir >= aPackedFrom;
+                                float* aPanel = aPacked ? packedA + (long)ir * kc : aBlock + ir * aRowStride;
+                                nint rs = aPacked ? 1 : aRowStride, cs = aPacked ? Mr : aColStride;
                                 float* c = C + (long)(ic + ir) * ldc + jc + jr;
-                                if (rows == Mr && cols == w) kernel(kc, aPanel, rs, cs, bPanel, c, ldc, alpha, sliceBeta);
+                                if (rows == Mr && cols == w) kernel(kc, aPanel, rs, cs, bPanel, bs, c, ldc, alpha, sliceBeta);
                                 else
                                 {
-                                    kernel(kc, aPanel, rs, cs, bPanel, edge, w, alpha, 0f);
+                                    kernel(kc, aPanel, rs, cs, bPanel, bs, edge, w, alpha, 0f);
                                     MergeEdge(edge, w, rows, cols, c, ldc, sliceBeta);
                                 }
                             }
@@ -182,6 +193,17 @@ internal static unsafe partial class Gemm
                 $"Sgemm: leading dimensions lda={lda}, ldb={ldb}, ldc={ldc} are below the row lengths {minLda}, {minLdb}, {minLdc} " +
                 $"(transA={transA}, transB={transB}, M={M}, N={N}, K={K}).");
     }
+
+    /// <summary>
+    /// Whether the kernel should read a row-major B in place when <paramref name="rowPanels"/> row panels of A use
+    /// each B panel. Up to <see cref="InPlaceMaxReuse"/> always: packing would cost as much as the products. Up to
+    /// Mc rows when the rows of B do not alias in the caches: a B panel is then re-read from L1/L2 as cheaply as a
+    /// packed one, and a convolution's im2col matrix (K × H·W, used by 64–128 output channels) is not copied. A row
+    /// stride of a multiple of 2 KiB puts a panel's Kc rows into a few cache sets (1024 floats: 16 of the L2's 1024
+    /// sets for 2·Kc lines), and the re-reads then miss.
+    /// </summary>
+    static bool ReadBInPlace(int rowPanels, int ldb) =>
+        rowPanels <= InPlaceMaxReuse || (rowPanels <= Mc / Mr && ldb % 512 != 0);
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 

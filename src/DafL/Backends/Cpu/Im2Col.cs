@@ -9,7 +9,7 @@ namespace DafL.Backends.Cpu;
 /// (0 where that falls in the padding), at column (oh − oh0)·Wo + ow. Then y = w (O, K) · col.
 /// Rows of an image are often short (Wo = 1 in LeNet's last layer), so the inner loops are inlined vector loops
 /// rather than calls, and the valid ranges (inside the image, not padding) are worked out once per kernel tap
-/// (<see cref="ConvGeometry.ValidRows"/>).
+/// (<see cref="ConvGeometry.ValidTaps"/>).
 /// </summary>
 internal static unsafe class Im2Col
 {
@@ -17,16 +17,16 @@ internal static unsafe class Im2Col
     public static void Pack(float* x, in ConvGeometry g, int oh0, int oh1, float* col, int ldCol)
     {
         int s = g.Stride, wo = g.Wo, p = g.Padding;
+        int* rows = stackalloc int[2 * g.KH], cols = stackalloc int[2 * g.KW];
+        g.ValidTaps(oh0, oh1, rows, cols);
         float* row = col;
         for (int c = 0; c < g.C; c++)
             for (int ki = 0; ki < g.KH; ki++)
             {
-                g.ValidRows(ki, out int ohLo, out int ohHi);
-                ohLo = Math.Clamp(ohLo, oh0, oh1);
-                ohHi = Math.Clamp(ohHi, ohLo, oh1);
+                int ohLo = rows[2 * ki], ohHi = rows[2 * ki + 1];
                 for (int kj = 0; kj < g.KW; kj++, row += ldCol)
                 {
-                    g.ValidColumns(kj, out int lo, out int hi);
+                    int lo = cols[2 * kj], hi = cols[2 * kj + 1];
                     // Output rows whose input row is padding, and the whole band when no column is inside.
                     if (lo == hi)
                     {
@@ -38,6 +38,12 @@ internal static unsafe class Im2Col
                     float* dst = row + (ohLo - oh0) * wo;
                     // src[ow·s] is the input element under output column ow of this row.
                     float* src = x + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p;
+                    if (s == 1 && lo == 0 && hi == wo)
+                    {
+                        // No padding on this tap's columns (every tap of an unpadded convolution): whole rows.
+                        for (int oh = ohLo; oh < ohHi; oh++, dst += wo, src += g.W) Copy(src, dst, wo);
+                        continue;
+                    }
                     for (int oh = ohLo; oh < ohHi; oh++, dst += wo, src += s * g.W)
                     {
                         Clear(dst, lo);
@@ -56,16 +62,16 @@ internal static unsafe class Im2Col
     public static void Accumulate(float* col, int ldCol, in ConvGeometry g, int oh0, int oh1, float* gx)
     {
         int s = g.Stride, wo = g.Wo, p = g.Padding;
+        int* rows = stackalloc int[2 * g.KH], cols = stackalloc int[2 * g.KW];
+        g.ValidTaps(oh0, oh1, rows, cols);
         float* row = col;
         for (int c = 0; c < g.C; c++)
             for (int ki = 0; ki < g.KH; ki++)
             {
-                g.ValidRows(ki, out int ohLo, out int ohHi);
-                ohLo = Math.Clamp(ohLo, oh0, oh1);
-                ohHi = Math.Clamp(ohHi, ohLo, oh1);
+                int ohLo = rows[2 * ki], ohHi = rows[2 * ki + 1];
                 for (int kj = 0; kj < g.KW; kj++, row += ldCol)
                 {
-                    g.ValidColumns(kj, out int lo, out int hi);
+                    int lo = cols[2 * kj], hi = cols[2 * kj + 1];
                     float* src = row + (ohLo - oh0) * wo;
                     float* dst = gx + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p;
                     for (int oh = ohLo; oh < ohHi; oh++, src += wo, dst += s * g.W)

@@ -1,0 +1,26 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace DafL.Cli.Commands;
+
+/// <summary>Options several commands share, and the one place where a failure becomes a readable message.</summary>
+public static class CommonOptions
+{
+    public static Option<string> Data() => new("--data") { Description = "Folder with the datasets (mnist/, fashion-mnist/, cifar-10-batches-bin/, cifar-100-binary/)", DefaultValueFactory = _ => "data" };
+    public static Option<ulong> Seed() => new("--seed") { Description = "Seed of every random stream (weights, noise, shuffling)", DefaultValueFactory = _ => 1UL };
+    public static Option<string> Dataset() => new("--dataset") { Description = "mnist | fashion-mnist | cifar10 | cifar100", DefaultValueFactory = _ => "mnist" };
+
+    /// <summary>Runs a command body; known failures (bad files, bad options) print one red line and return 1.</summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+    }
+}

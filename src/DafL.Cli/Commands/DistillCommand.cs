@@ -1,0 +1,104 @@
+using System.CommandLine;
+using DafL.Models;
+using DafL.Training;
+using Spectre.Console;
+
+namespace DafL.Cli.Commands;
+
+/// <summary><c>dafl distill</c>: DAFL data-free distillation from a teacher checkpoint, every setting overridable.</summary>
+public static class DistillCommand
+{
+    sealed class Overrides
+    {
+        public readonly Option<string> Preset = new("--preset") { Description = $"Starting settings: {string.Join(" | ", DistillPresets.Names)}", DefaultValueFactory = _ => "mnist" };
+        public readonly Option<int?> Batch = new("--batch") { Description = "Generated images per iteration" };
+        public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs" };
+        public readonly Option<int?> Iters = new("--iters") { Description = "Iterations per epoch (official: 120)" };
+        public readonly Option<float?> LrG = new("--lr-g") { Description = "Generator learning rate (Adam)" };
+        public readonly Option<float?> LrS = new("--lr-s") { Description = "Student learning rate" };
+        public readonly Option<int?> Latent = new("--latent") { Description = "Latent size of the generator" };
+        public readonly Option<int?> Width = new("--gen-width") { Description = "Generator width (official 128)" };
+        public readonly Option<float?> Oh = new("--oh") { Description = "Weight of the one-hot loss" };
+        public readonly Option<float?> Ie = new("--ie") { Description = "Weight of the information-entropy loss" };
+        public readonly Option<float?> A = new("--a") { Description = "Weight of the activation loss" };
+        public readonly Option<LossVariant?> Entropy = new("--entropy") { Description = "Official (Σ p̄ log10 p̄) or Paper ((1/k) Σ p̄ ln p̄)" };
+        public readonly Option<LossVariant?> Activation = new("--activation") { Description = "Official (−mean |f|) or Paper (−(1/n) Σ ‖f‖₁)" };
+        public readonly Option<string?> Student = new("--student") { Description = "Student architecture: lenet5-half | lenet5 | resnet18 | resnet34" };
+        public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of every random stream" };
+
+        public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed];
+
+        public DistillConfig Apply(ParseResult p)
+        {
+            var c = DistillPresets.Get(p.GetValue(Preset)!);
+            if (p.GetValue(Batch) is { } b) c = c with { BatchSize = b };
+            if (p.GetValue(Epochs) is { } e) c = c with { Epochs = e };
+            if (p.GetValue(Iters) is { } i) c = c with { ItersPerEpoch = i };
+            if (p.GetValue(LrG) is { } lg) c = c with { LrG = lg };
+            if (p.GetValue(LrS) is { } ls) c = c with { LrS = ls };
+            if (p.GetValue(Latent) is { } l) c = c with { LatentDim = l };
+            if (p.GetValue(Width) is { } w) c = c with { GeneratorWidth = w };
+            if (p.GetValue(Oh) is { } oh) c = c with { Oh = oh };
+            if (p.GetValue(Ie) is { } ie) c = c with { Ie = ie };
+            if (p.GetValue(A) is { } a) c = c with { A = a };
+            if (p.GetValue(Entropy) is { } en) c = c with { Entropy = en };
+            if (p.GetValue(Activation) is { } ac) c = c with { Activation = ac };
+            if (p.GetValue(Student) is { } s) c = c with { Student = s };
+            if (p.GetValue(Seed) is { } seed) c = c with { Seed = seed };
+            return c;
+        }
+    }
+
+    public static Command Create()
+    {
+        var o = new Overrides();
+        var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint (safetensors with PyTorch keys)", Required = true };
+        var data = CommonOptions.Data();
+        var output = new Option<string>("--out") { Description = "Run folder: checkpoints, config.json, metrics.jsonl", DefaultValueFactory = _ => "runs/distill" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
+        var noEval = new Option<bool>("--no-eval") { Description = "Skip the per-epoch test-set accuracy (needs no dataset)" };
+        var command = new Command("distill", "Distil a student from a teacher without training data (DAFL).") { teacher, data, output, resume, noEval };
+        foreach (var option in o.All) command.Options.Add(option);
+        command.SetAction(p => CommonOptions.Guard(() =>
+        {
+            var config = o.Apply(p);
+            Run(config, p.GetValue(teacher)!, p.GetValue(data)!, p.GetValue(output)!, p.GetValue(resume), evaluate: !p.GetValue(noEval));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Loads the teacher, distils, saves; shared with the demo.</summary>
+    public static RunResult Run(DistillConfig config, string teacherPath, string dataRoot, string runDir, bool resume, bool evaluate = true)
+    {
+        using var teacher = LoadTeacher(teacherPath, config);
+        var test = evaluate ? DatasetCatalog.Load(config.Dataset, dataRoot, train: false) : null;
+        using var distiller = new DaflDistiller(config, teacher, test, runDir);
+        if (resume)
+        {
+            distiller.Resume(runDir);
+            AnsiConsole.MarkupLine($"Resumed [bold]{Markup.Escape(runDir)}[/] after epoch {distiller.Epoch}.");
+        }
+        AnsiConsole.MarkupLine($"[bold]DAFL[/] {config.Teacher} → {config.Student} on {config.Dataset} (preset {config.Preset}): " +
+            $"{config.Epochs}×{config.ItersPerEpoch} iterations, batch {config.BatchSize}, generator width {config.GeneratorWidth}, " +
+            $"oh {config.Oh} ie {config.Ie} a {config.A}, losses {config.Entropy}/{config.Activation}, seed {config.Seed}");
+        AnsiConsole.MarkupLine($"[grey]student {distiller.Student.ParameterCount():N0} parameters, generator {distiller.Generator.ParameterCount():N0}[/]");
+        var observer = new ConsoleObserver("distill");
+        using var log = new MetricsLog(Path.Combine(runDir, "metrics.jsonl"));
+        var result = observer.Run(() => distiller.Run(observer, log));
+        Summary.Print("Data-free student", result, runDir);
+        return result;
+    }
+
+    /// <summary>Loads a teacher checkpoint, recognising its architecture from its keys.</summary>
+    public static Classifier LoadTeacher(string path, DistillConfig config)
+    {
+        using var file = DafL.IO.SafeTensors.Load(path);
+        var (arch, classes, channels) = ModelCatalog.Recognise(file.Tensors, path);
+        if (classes != config.NumClasses || channels != config.Channels)
+            throw new InvalidDataException($"{path}: a {arch} teacher with {classes} classes and {channels} input channels does not fit preset '{config.Preset}' ({config.NumClasses} classes, {config.Channels} channels).");
+        var model = ModelCatalog.Create(arch, classes, channels, SeedStreams.For(0, "teacher-load"));
+        model.LoadStateDict(file.Tensors, strict: true, source: path);
+        return model;
+    }
+}

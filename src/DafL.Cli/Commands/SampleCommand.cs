@@ -1,0 +1,58 @@
+using System.CommandLine;
+using DafL.Autograd;
+using DafL.IO;
+using DafL.Models;
+using DafL.Training;
+using Spectre.Console;
+using static DafL.Ops.Functional;
+
+namespace DafL.Cli.Commands;
+
+/// <summary><c>dafl sample</c>: a PNG grid of generated images, each captioned with the teacher's predicted class.</summary>
+public static class SampleCommand
+{
+    public static Command Create()
+    {
+        var run = new Option<string>("--run") { Description = "Distillation run folder (generator.safetensors, config.json)", DefaultValueFactory = _ => "runs/distill" };
+        var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint that labels the samples", Required = true };
+        var output = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "grid.png" };
+        var count = new Option<int>("--count") { Description = "Images in the grid", DefaultValueFactory = _ => 64 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the latent noise", DefaultValueFactory = _ => 7UL };
+        var command = new Command("sample", "Write generated images with the teacher's predicted classes as a PNG grid.") { run, teacher, output, count, seed };
+        command.SetAction(p => CommonOptions.Guard(() =>
+        {
+            Write(p.GetValue(run)!, p.GetValue(teacher)!, p.GetValue(output)!, p.GetValue(count), p.GetValue(seed));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Samples the run's generator; shared with the demo.</summary>
+    public static void Write(string runDir, string teacherPath, string output, int count, ulong seed)
+    {
+        var configPath = Path.Combine(runDir, "config.json");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"{configPath}: not a distillation run folder (no config.json).", configPath);
+        var config = DistillConfig.FromJson(File.ReadAllText(configPath), configPath);
+        using var generator = new DaflGenerator(config.LatentDim, config.ImageSize, config.Channels, SeedStreams.For(0, "sample-load"), config.GeneratorWidth);
+        Checkpoint.LoadModel(Path.Combine(runDir, "generator.safetensors"), generator);
+        using var teacher = DistillCommand.LoadTeacher(teacherPath, config);
+        using var scope = TensorScope.Begin();
+        using var _ = GradMode.NoGrad();
+        // The generator stays in train mode, as in training: its BNs normalise with the batch's statistics.
+        var images = generator.Forward(Tensor.Randn([count, config.LatentDim], SeedStreams.For(seed, "sample-noise")));
+        var labels = Argmax(teacher.Forward(images).Logits, 1).ToArray().Select(v => (int)v).ToArray();
+        // Map each image to [0, 1] by its own range: the generator's output is normalised, not a pixel range.
+        var data = images.ToArray();
+        int size = (int)(images.Numel / count);
+        for (int i = 0; i < count; i++)
+        {
+            var tile = data.AsSpan(i * size, size);
+            float lo = float.MaxValue, hi = float.MinValue;
+            foreach (var v in tile) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
+            for (int k = 0; k < size; k++) tile[k] = hi > lo ? (tile[k] - lo) / (hi - lo) : 0f;
+        }
+        SampleGrid.Write(output, Tensor.FromArray(data, images.Shape), labels);
+        var histogram = string.Join(" ", Enumerable.Range(0, config.NumClasses).Select(k => $"{k}:{labels.Count(l => l == k)}"));
+        AnsiConsole.MarkupLine($"Wrote {count} samples to [bold]{Markup.Escape(output)}[/]; teacher's classes {histogram}");
+    }
+}

@@ -1,0 +1,35 @@
+namespace DafL.Training;
+
+/// <summary>
+/// Named DAFL settings. <c>mnist</c>, <c>cifar10</c> and <c>cifar100</c> are the official README commands
+/// (../shared/reference/dafl-facts.md §2.2); <c>mnist-quick</c> and <c>fashion-mnist</c> are ours, sized for a
+/// 2-core CPU (measured in docs/RESULTS.md).
+/// </summary>
+public static class DistillPresets
+{
+    public static readonly string[] Names = ["mnist", "mnist-quick", "fashion-mnist", "cifar10", "cifar100"];
+
+    public static DistillConfig Get(string name) => name switch
+    {
+        "mnist" => new DistillConfig(),
+        "mnist-quick" => new DistillConfig
+        {
+            Preset = name, BatchSize = 256, Epochs = 10, ItersPerEpoch = 40, GeneratorWidth = 32, LrG = 0.02f, LrS = 1e-2f,
+        },
+        "fashion-mnist" => new DistillConfig
+        {
+            Preset = name, Dataset = "fashion-mnist", BatchSize = 256, Epochs = 10, ItersPerEpoch = 40, GeneratorWidth = 32, LrG = 0.02f, LrS = 1e-2f,
+        },
+        "cifar10" => Cifar(name, "cifar10", 10, oh: 0.05f, ie: 5f, a: 0.01f),
+        "cifar100" => Cifar(name, "cifar100", 100, oh: 0.5f, ie: 20f, a: 0.1f),
+        _ => throw new ArgumentException($"Unknown preset '{name}'; expected one of: {string.Join(", ", Names)}."),
+    };
+
+    static DistillConfig Cifar(string preset, string dataset, int classes, float oh, float ie, float a) => new()
+    {
+        Preset = preset, Dataset = dataset, Teacher = "resnet34", Student = "resnet18", NumClasses = classes, Channels = 3,
+        BatchSize = 1024, Epochs = 2000, ItersPerEpoch = 120, LatentDim = 1000, LrG = 0.02f, LrS = 0.1f,
+        StudentOptimizer = "sgd", StudentMomentum = 0.9f, StudentWeightDecay = 5e-4f, StudentLrMilestones = [800, 1600],
+        Oh = oh, Ie = ie, A = a,
+    };
+}

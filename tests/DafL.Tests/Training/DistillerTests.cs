@@ -1,0 +1,92 @@
+using DafL.IO;
+using DafL.Models;
+using DafL.Random;
+using DafL.Training;
+
+namespace DafL.Tests.Training;
+
+public class DistillerTests
+{
+    string _dir = "";
+
+    [SetUp]
+    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-distill-").FullName;
+
+    [TearDown]
+    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A tiny but complete DAFL setting: LeNet-5 teacher (random weights), width-8 generator.</summary>
+    static DistillConfig Tiny(int epochs) => DistillPresets.Get("mnist-quick") with
+    {
+        BatchSize = 8, Epochs = epochs, ItersPerEpoch = 2, GeneratorWidth = 8, LatentDim = 12, Seed = 3,
+    };
+
+    static LeNet5 Teacher() => LeNet5.Full(new Philox(99));
+
+    [Test]
+    public void AStepProducesFiniteLossesAndMovesOnlyGeneratorAndStudent()
+    {
+        using var teacher = Teacher();
+        var before = teacher.StateDict().Select(e => e.Tensor.ToArray()).ToList();
+        using var d = new DaflDistiller(Tiny(1), teacher);
+        var studentBefore = d.Student.StateDict()[0].Tensor.ToArray();
+        var l = d.Step();
+        Assert.That(new[] { l.Total, l.OneHot, l.InformationEntropy, l.Activation, l.Kd }, Is.All.Matches<double>(double.IsFinite));
+        Assert.That(l.InformationEntropy, Is.InRange(-1.0, 0.0), "Σ p̄ log10 p̄ lies in [−log10 K, 0]");
+        Assert.That(l.Activation, Is.LessThanOrEqualTo(0.0));
+        Assert.That(l.Total, Is.EqualTo(l.OneHot + 5 * l.InformationEntropy + 0.1 * l.Activation + l.Kd).Within(1e-4));
+        Assert.That(teacher.StateDict().Select(e => e.Tensor.ToArray()), Is.EqualTo(before), "the teacher is frozen");
+        Assert.That(teacher.Parameters().All(p => p.Grad == null), Is.True, "no gradient is computed for the teacher");
+        Assert.That(d.Student.StateDict()[0].Tensor.ToArray(), Is.Not.EqualTo(studentBefore), "the student learned");
+    }
+
+    [Test]
+    public void AResumedRunEqualsAnUninterruptedOneBitForBit()
+    {
+        string straight = Path.Combine(_dir, "straight"), split = Path.Combine(_dir, "split");
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(Tiny(2), teacher, runDir: straight))
+            d.Run();
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(Tiny(1), teacher, runDir: split))
+            d.Run();
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(Tiny(2), teacher, runDir: split))
+        {
+            d.Resume(split);
+            Assert.That(d.Epoch, Is.EqualTo(1));
+            d.Run();
+        }
+        foreach (var file in new[] { "student.safetensors", "generator.safetensors", "state.safetensors" })
+        {
+            using var a = SafeTensors.Load(Path.Combine(straight, file));
+            using var b = SafeTensors.Load(Path.Combine(split, file));
+            Assert.That(b.Names, Is.EqualTo(a.Names), file);
+            foreach (var name in a.Names)
+                Assert.That(b.Tensors[name].ToArray(), Is.EqualTo(a.Tensors[name].ToArray()), $"{file}: {name}");
+        }
+        Assert.That(Directory.GetFiles(split, "*.tmp-*"), Is.Empty, "no temporary files are left behind");
+    }
+
+    [Test]
+    public void ResumeRefusesAChangedSetting()
+    {
+        string run = Path.Combine(_dir, "run");
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(Tiny(1), teacher, runDir: run))
+            d.Run();
+        using var t2 = Teacher();
+        using var changed = new DaflDistiller(Tiny(2) with { Ie = 20 }, t2, runDir: run);
+        var ex = Assert.Throws<InvalidDataException>(() => changed.Resume(run));
+        Assert.That(ex!.Message, Does.Contain("config.json").And.Contain("only --epochs"));
+    }
+
+    [Test]
+    public void ResumeWithoutStateNamesTheMissingFile()
+    {
+        using var teacher = Teacher();
+        using var d = new DaflDistiller(Tiny(1), teacher);
+        var ex = Assert.Throws<FileNotFoundException>(() => d.Resume(_dir));
+        Assert.That(ex!.Message, Does.Contain("state.safetensors"));
+    }
+}
