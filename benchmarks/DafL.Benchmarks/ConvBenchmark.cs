@@ -1,8 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using DafL.Backends;
 using DafL.Random;
 
@@ -10,47 +6,14 @@ namespace DafL.Benchmarks;
 
 /// <summary>
 /// CPU convolution kernels at the shapes DAFL trains: the generator's convolutions (batch 64) and LeNet-5's
-/// (batch 512, the MNIST preset). The GFLOP/s column is <see cref="ConvCase.ForwardGflop"/> / time for
-/// <see cref="Forward"/> and 2 × that / time for <see cref="Backward"/> (data and weight gradients are one forward's
-/// work each; the bias gradient is a sum). tools/bench_torch_conv.py times the same cases in PyTorch.
+/// (batch 512, the MNIST preset). Work: <see cref="ConvCase.ForwardGflop"/> for <see cref="Forward"/> and twice that
+/// for <see cref="Backward"/> (data and weight gradients are one forward's work each; the bias gradient is a sum),
+/// on every core. tools/bench_torch_conv.py times the same cases in PyTorch.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(ReportConfig))]
-public class ConvBenchmark
+[Config(typeof(FlopColumnsConfig))]
+public class ConvBenchmark : IFlopCounted
 {
-    sealed class ReportConfig : ManualConfig
-    {
-        public ReportConfig()
-        {
-            AddColumn(new GflopsColumn());
-            SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40);
-        }
-    }
-
-    /// <summary>Floating-point operations per second, from the case's count and the mean time.</summary>
-    sealed class GflopsColumn : IColumn
-    {
-        public string Id => nameof(GflopsColumn);
-        public string ColumnName => "GFLOP/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "2·N·O·Ho·Wo·C·k·k per pass (Backward: 2 passes) / mean time";
-        public bool IsAvailable(Summary summary) => true;
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var stats = summary[benchmarkCase]?.ResultStatistics;
-            if (stats == null || benchmarkCase.Parameters[nameof(Case)] is not ConvCase c) return "-";
-            double passes = benchmarkCase.Descriptor.WorkloadMethod.Name == nameof(Backward) ? 2 : 1;
-            return (passes * c.ForwardGflop / (stats.Mean * 1e-9)).ToString("F1");
-        }
-    }
-
     /// <summary>x (N, C, H, W), weight (O, C, k, k), square stride and padding.</summary>
     public sealed record ConvCase(string Name, int N, int C, int H, int W, int O, int K, int Stride, int Padding)
     {
@@ -97,6 +60,9 @@ public class ConvBenchmark
     {
         foreach (var t in new[] { _x, _w, _b, _y, _gy, _gx, _gw, _gb }) t.Dispose();
     }
+
+    public (double Flops, int Threads) Work(string method) =>
+        ((method == nameof(Backward) ? 2 : 1) * Case.ForwardGflop * 1e9, Environment.ProcessorCount);
 
     [Benchmark]
     public void Forward() => Backend.Cpu.Conv2dForward(_x, _w, _b, _y, Case.Stride, Case.Padding);
