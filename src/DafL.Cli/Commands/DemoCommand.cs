@@ -15,7 +15,7 @@ public static class DemoCommand
     {
         var data = CommonOptions.Data();
         var output = new Option<string>("--out") { Description = "Folder for the teacher, the run and the samples", DefaultValueFactory = _ => "runs/demo" };
-        var teacherEpochs = new Option<int>("--teacher-epochs") { Description = "Teacher epochs (official: 9; 4 pass 98.5%)", DefaultValueFactory = _ => 4 };
+        var teacherEpochs = new Option<int>("--teacher-epochs") { Description = "Teacher epochs (official: 9)", DefaultValueFactory = _ => 5 };
         var seed = CommonOptions.Seed();
         var command = new Command("demo", "Train a LeNet-5 teacher on MNIST, then distil a LeNet-5-half data-free (CPU-sized).") { data, output, teacherEpochs, seed };
         command.SetAction(p => CommonOptions.Guard(() =>
