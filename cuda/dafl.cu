@@ -29,16 +29,17 @@
 // shuffle tree, so results repeat bit for bit whatever the grid.
 //
 // Launch:
-//   information_entropy_chunks_f32   blocks of exactly ENTROPY_THREADS (256) threads; any grid
-//                                    (ceil(rows / ENTROPY_CHUNK_ROWS) blocks); the chunk length is fixed here,
-//                                    so partials has ceil(rows / 64)·classes doubles
+//   information_entropy_chunks_f32   1-D blocks of ENTROPY_THREADS (256) threads (any multiple of 32 up to
+//                                    256 works; the sums depend on it); any grid (ceil(rows / 64) blocks);
+//                                    the chunk length is fixed here, so partials has ceil(rows / 64)·classes
+//                                    doubles
 //   information_entropy_finish_f32   exactly one block of ENTROPY_THREADS (256) threads
 //   information_entropy_backward_f32 1-D blocks, a multiple of 32 up to 1024 threads (the backend uses
 //                                    min(256, classes rounded up to 32)); any grid (rows blocks)
 //   abs_sum_chunks_f32               1-D blocks, a multiple of 32 up to 1024 (the backend uses 256); any grid
 //                                    (ceil(n / chunk) blocks, chunk = 65536)
 //   abs_sum_backward_f32             any 1-D blocks and grid
-// Shared memory: static only (at most 768 bytes).
+// Shared memory: static only (at most 512 bytes).
 
 #define ENTROPY_THREADS 256
 #define ENTROPY_CHUNK_ROWS 64

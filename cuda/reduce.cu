@@ -28,13 +28,15 @@
 // keeps block size and chunk as constants (below) so that a run repeats bit for bit on any GPU.
 //
 // Launch:
-//   sum_chunks_f32             1-D blocks of SUM_THREADS (256); any grid (ceil(n / chunk) blocks, chunk = 65536)
+//   sum_chunks_f32             1-D blocks of SUM_THREADS (256; any multiple of 32 up to 256 works, the sums
+//                              depend on it); any grid (ceil(n / chunk) blocks, chunk = 65536)
 //   sum_finish_f64             exactly one block of SUM_THREADS (256)
 //   sum_rows_f32               1-D blocks, a multiple of 32 up to 1024 threads (the backend uses
 //                              min(256, cols rounded up to 32)); any grid (rows blocks)
 //   sum_columns_f32            blocks of exactly (32, 8); grid (ceil(inner / 32), min(outer, 65535)), any
 //                              smaller grid also works
-//   sum_reduce_keep_reduce_f32 1-D blocks of SUM_THREADS (256); any grid (kept blocks)
+//   sum_reduce_keep_reduce_f32 1-D blocks of SUM_THREADS (256, or a smaller multiple of 32); any grid
+//                              (kept blocks)
 //   sum_generic_f32            any 1-D blocks and grid (one thread per output element)
 //   argmax_f32                 any 1-D blocks and grid (one thread per output element)
 // Shared memory: static only (at most 2 KiB). Loads are scalar and coalesced across a warp.

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Compile-checks every CUDA kernel file (cuda/*.cu) with NVRTC, no GPU needed:
-#   - each file is compiled on its own (as the CUDA backend does) to a cubin for every architecture in ARCHS,
-#     with the backend's options plus ptxas warnings on register spills and local memory;
-#   - the compile log must be empty: any warning fails the check;
-#   - the kernels found in the cubin (global function symbols) must be exactly those that cuda/README.md lists
-#     for that file, so the README cannot drift from the code.
-# Needs libnvrtc (Debian bookworm non-free: libnvrtc11.2 + libnvrtc-builtins11.8). Set NVRTC_LIBRARY to use
-# another one. Usage: tools/check-kernels.sh [file.cu ...]   (default: every cuda/*.cu)
+# Checks the CUDA kernels (cuda/*.cu) on a machine without a GPU, in two steps.
+# 1. NVRTC compile check: each file is compiled on its own (as the CUDA backend does) to a cubin for every
+#    architecture in ARCHS, with the backend's options plus ptxas warnings on register spills and local memory;
+#    the compile log must be empty (any warning fails), and the kernels in the cubin (its global function
+#    symbols) must be exactly those that cuda/README.md lists for that file, so the README cannot drift.
+#    Needs libnvrtc: Debian bookworm non-free libnvrtc11.2 + libnvrtc-builtins11.8 (or NVRTC_LIBRARY=path).
+# 2. Emulator tests: cuda/emulator/kernel_tests.cpp runs every kernel on the CPU (cuda/emulator/emulator.h: one
+#    fiber per CUDA thread, barriers and shuffles emulated) against reference loops that follow the C# CPU
+#    backend, at several block and grid sizes. Needs g++ (C++17).
+# Usage: tools/check-kernels.sh [file.cu ...]   (default: every cuda/*.cu; the emulator step always runs all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ARCHS="${ARCHS:-sm_80 sm_90}"
 if [ "$#" -eq 0 ]; then set -- cuda/*.cu; fi
 
-exec /usr/bin/python3 - "$ARCHS" "$@" <<'PY'
+echo "== NVRTC compile check"
+/usr/bin/python3 - "$ARCHS" "$@" <<'PY'
 import ctypes, ctypes.util, os, re, struct, sys
 
 archs = sys.argv[1].split()
@@ -96,12 +99,13 @@ def kernels_in(cubin):
     return names
 
 def readme_kernels():
-    """cuda/README.md: per '### file.cu' section, the kernels named in its table's first column as `name`."""
+    """cuda/README.md: per '### file.cu' section (up to the next heading), the kernels named as `name` in the
+    first column of its tables."""
     listed, current = {}, None
     for line in open("cuda/README.md", encoding="utf-8"):
-        heading = re.match(r"###\s+`?(\w+\.cu)`?", line)
-        if heading:
-            current = listed.setdefault(heading.group(1), set())
+        if line.startswith("#"):
+            heading = re.match(r"###\s+`?(\w+\.cu)`?\s*$", line)
+            current = listed.setdefault(heading.group(1), set()) if heading else None
         elif current is not None:
             cell = re.match(r"\|\s*`(\w+)`", line)
             if cell:
@@ -133,3 +137,10 @@ for path in files:
 print(f"{len(files) * len(archs) - failures} passed, {failures} failed")
 sys.exit(1 if failures else 0)
 PY
+
+echo "== emulator tests"
+build="$(mktemp -d)"
+trap 'rm -rf "$build"' EXIT
+g++ -std=c++17 -O1 -ffp-contract=off -Wall -Wextra -Werror -Wno-unknown-pragmas \
+    -o "$build/kernel_tests" cuda/emulator/kernel_tests.cpp
+"$build/kernel_tests"
