@@ -64,25 +64,27 @@ public sealed class LibraryLoader
         return result;
     }
 
-    /// <summary>cuBLAS with cuBLASLt, NVRTC with nvrtc-builtins: the companion first, found beside its parent.</summary>
+    /// <summary>
+    /// cuBLAS with cuBLASLt, NVRTC with nvrtc-builtins: before each try at the parent, its companion of the same
+    /// major version (so that, left to the loader's default, libcublas.so.12 is preceded by libcublasLt.so.12).
+    /// </summary>
     (Loaded Parent, Loaded Companion) LoadWithCompanion(CudaLibrary parent)
     {
         var companion = parent == CudaLibrary.Cublas ? CudaLibrary.CublasLt : CudaLibrary.NvrtcBuiltins;
         var parentLocation = _locator.Locate(parent);
-        Loaded companionResult;
-        if (parentLocation.Problem is not null)
-            companionResult = new Loaded(0, $"not loaded, because {LibraryCatalog.DisplayName(parent)} cannot be: {parentLocation.Problem}");
-        else if (_locator.LocateCompanion(companion, parentLocation) is { } companionLocation)
-            companionResult = LoadLocated(companionLocation);
-        else
-        {
-            companionResult = new Loaded(0, $"not found beside {parentLocation.Candidates[0]}; {LibraryCatalog.DisplayName(parent)} looks for it itself");
-            Write($"{LibraryCatalog.DisplayName(companion)}: {companionResult.Failure}");
-        }
+        var companionResult = new Loaded(0, $"not loaded, because {LibraryCatalog.DisplayName(parent)} cannot be: {parentLocation.Problem}");
+        var parentResult = LoadLocated(parentLocation, attempt => companionResult = LoadCompanion(companion, attempt));
         _loaded[companion] = companionResult;
-        var parentResult = LoadLocated(parentLocation);
         _loaded[parent] = parentResult;
         return (parentResult, companionResult);
+    }
+
+    Loaded LoadCompanion(CudaLibrary companion, LibraryLocation parent)
+    {
+        if (_locator.LocateCompanion(companion, parent) is { } location) return LoadLocated(location);
+        var missing = new Loaded(0, $"not found beside {parent.Candidates[0]}; {LibraryCatalog.DisplayName(parent.Library)} looks for it itself");
+        Write($"{LibraryCatalog.DisplayName(companion)}: {missing.Failure}");
+        return missing;
     }
 
     /// <summary>cuDNN after cuBLASLt and NVRTC, which it needs at run time; those are best effort here.</summary>
@@ -93,7 +95,11 @@ public sealed class LibraryLoader
         return LoadLocated(_locator.Locate(CudaLibrary.Cudnn));
     }
 
-    Loaded LoadLocated(LibraryLocation location)
+    /// <summary>
+    /// Loads the first candidate that loads; <paramref name="beforeEach"/> runs before each try with that candidate
+    /// alone (to load its companion first).
+    /// </summary>
+    Loaded LoadLocated(LibraryLocation location, Action<LibraryLocation>? beforeEach = null)
     {
         string name = LibraryCatalog.DisplayName(location.Library);
         if (location.Problem is not null)
@@ -104,6 +110,7 @@ public sealed class LibraryLoader
         var errors = new List<string>();
         foreach (var candidate in location.Candidates)
         {
+            beforeEach?.Invoke(location with { Candidates = [candidate] });
             try
             {
                 nint handle = NativeLibrary.Load(candidate);

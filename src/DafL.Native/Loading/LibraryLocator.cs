@@ -5,7 +5,7 @@ namespace DafL.Native;
 /// CUDA toolkit folders, the NVIDIA Python wheels' folders, and last the loader's default search. In each folder the
 /// file names are tried newest major version first. Companions (cuBLASLt, nvrtc-builtins) are looked for beside the
 /// parent that was found, with its major version, since a mismatched pair fails at load or at run time.
-/// Finding only looks at the file system; loading is <see cref="NativeLibraries"/>'s job.
+/// Finding only looks at the file system; loading is <see cref="LibraryLoader"/>'s job.
 /// </summary>
 public sealed class LibraryLocator
 {

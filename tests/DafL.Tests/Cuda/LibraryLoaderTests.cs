@@ -22,6 +22,25 @@ public class LibraryLoaderTests
     }
 
     [Test]
+    public void LeftToTheLoaderEachCublasVersionIsPrecededByItsCublasLt()
+    {
+        foreach (var name in new[] { "libcublas.so.13", "libcublas.so.12", "libcublas.so.11" })
+            if (System.Runtime.InteropServices.NativeLibrary.TryLoad(name, out _))
+                Assert.Ignore($"{name} is installed here: this test needs a machine where the loader finds no cuBLAS.");
+        using var fs = new FakeFileSystem();
+        var loader = new LibraryLoader(fs.Locator());
+
+        Assert.That(loader.TryLoad(CudaLibrary.Cublas, out _, out string failure), Is.False);
+
+        var tried = loader.Log.Select(line => line.Split(' ')[2]).ToArray();
+        Assert.That(tried, Is.EqualTo(new[]
+        {
+            "libcublasLt.so.13", "libcublas.so.13", "libcublasLt.so.12", "libcublas.so.12", "libcublasLt.so.11", "libcublas.so.11",
+        }), string.Join("\n", loader.Log));
+        Assert.That(failure, Does.StartWith("libcublas.so.13 / libcublas.so.12 / libcublas.so.11 was not found; searched DAFL_CUBLAS (unset)"));
+    }
+
+    [Test]
     public void EachLibraryIsAttemptedOnce()
     {
         using var fs = new FakeFileSystem();
