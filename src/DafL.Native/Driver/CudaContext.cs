@@ -11,10 +11,10 @@ namespace DafL.Native;
 public sealed unsafe partial class CudaContext : IDisposable
 {
     /// <summary>Tells two contexts apart even if the driver reuses a handle after a release.</summary>
-    static long s_generations;
+    static long _generations;
 
-    [ThreadStatic] static nint t_currentHandle;
-    [ThreadStatic] static long t_currentGeneration;
+    [ThreadStatic] static nint _currentHandle;
+    [ThreadStatic] static long _currentGeneration;
 
     readonly long _generation;
     bool _disposed;
@@ -29,7 +29,7 @@ public sealed unsafe partial class CudaContext : IDisposable
     {
         Device = device;
         Handle = handle;
-        _generation = Interlocked.Increment(ref s_generations);
+        _generation = Interlocked.Increment(ref _generations);
     }
 
     /// <summary>Retains the device's primary context and makes it current on the calling thread.</summary>
@@ -50,10 +50,10 @@ public sealed unsafe partial class CudaContext : IDisposable
     public void MakeCurrent()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (t_currentHandle == Handle && t_currentGeneration == _generation) return;
+        if (_currentHandle == Handle && _currentGeneration == _generation) return;
         DriverStatus.Check(Cuda.Api.cuCtxSetCurrent(Handle));
-        t_currentHandle = Handle;
-        t_currentGeneration = _generation;
+        _currentHandle = Handle;
+        _currentGeneration = _generation;
     }
 
     /// <summary>Waits until all work in the context has finished; a failed kernel's error surfaces here.</summary>
@@ -68,7 +68,7 @@ public sealed unsafe partial class CudaContext : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (t_currentGeneration == _generation) t_currentHandle = 0;
+        if (_currentGeneration == _generation) _currentHandle = 0;
         DriverStatus.Check(Cuda.Api.cuDevicePrimaryCtxRelease_v2(Device.Handle));
     }
 }
