@@ -1,0 +1,159 @@
+using DafL.Native;
+using static DafL.Ops.Functional;
+
+namespace DafL.Tests.Native;
+
+/// <summary>cuDNN on a real device, against the CPU backend's ops and their autograd.</summary>
+public class CudnnDeviceTests : DeviceTestBase
+{
+    CudnnHandle CreateHandle()
+    {
+        if (!Cudnn.IsAvailable) Assert.Ignore($"cuDNN is not available: {Cudnn.UnavailableReason}");
+        return CudnnHandle.Create(Context);
+    }
+
+    [Test]
+    public void VersionIsNine()
+    {
+        using var handle = CreateHandle();
+        TestContext.Out.WriteLine($"cuDNN {Cudnn.Version}");
+        Assert.That(Cudnn.Version, Is.InRange(90000, 99999));
+    }
+
+    [Test]
+    public void ConvolutionForwardAndBackwardMatchTheCpu()
+    {
+        using var handle = CreateHandle();
+        const int n = 2, c = 3, h = 9, w = 8, k = 4, kernel = 3, stride = 2, pad = 1;
+        const int ho = (h + 2 * pad - kernel) / stride + 1, wo = (w + 2 * pad - kernel) / stride + 1;
+        float[] x = RandomValues(n * c * h * w, 1), wt = RandomValues(k * c * kernel * kernel, 2), b = RandomValues(k, 3), dy = RandomValues(n * k * ho * wo, 4);
+
+        // CPU reference: y = conv(x, w) + b, and the gradients of Σ y·dy.
+        using var scope = TensorScope.Begin();
+        var xt = Tensor.FromArray(x, n, c, h, w);
+        var wtt = Tensor.FromArray(wt, k, c, kernel, kernel);
+        var bt = Tensor.FromArray(b, k);
+        xt.RequiresGrad = wtt.RequiresGrad = bt.RequiresGrad = true;
+        var yt = Conv2d(xt, wtt, bt, stride, pad);
+        Sum(yt * Tensor.FromArray(dy, n, k, ho, wo)).Backward();
+
+        using var xDesc = CudnnTensorDescriptor.Create4d(n, c, h, w);
+        using var yDesc = CudnnTensorDescriptor.Create4d(n, k, ho, wo);
+        using var bDesc = CudnnTensorDescriptor.Create4d(1, k, 1, 1);
+        using var wDesc = CudnnFilterDescriptor.Create4d(k, c, kernel, kernel);
+        using var conv = CudnnConvolutionDescriptor.Create2d(pad, pad, stride, stride);
+        DevicePointer xd = Upload(x), wd = Upload(wt), dyd = Upload(dy), yd = Allocate(n * k * ho * wo);
+        DevicePointer dxd = Allocate(x.Length), dwd = Allocate(wt.Length), dbd = Allocate(k);
+        const long workspaceBytes = 64 << 20;
+        DevicePointer workspace = Allocate((int)(workspaceBytes / sizeof(float)));
+
+        var forward = handle.GetForwardAlgorithms(xDesc, wDesc, conv, yDesc);
+        Assert.That(forward, Is.Not.Empty);
+        var fwd = (ConvolutionForwardAlgorithm)forward.First(p => p.Usable).Algorithm;
+        Assert.That(handle.GetForwardWorkspaceSize(xDesc, wDesc, conv, yDesc, fwd), Is.LessThanOrEqualTo(workspaceBytes));
+        handle.ConvolutionForward(1f, xDesc, xd, wDesc, wd, conv, fwd, workspace, workspaceBytes, 0f, yDesc, yd);
+        var y = Download(yd, n * k * ho * wo);
+        var yNoBias = Conv2d(xt.Detach(), wtt.Detach(), null, stride, pad).ToArray();
+        AssertClose(y, yNoBias, 1e-5f, "y");
+
+        var data = (ConvolutionBackwardDataAlgorithm)handle.GetBackwardDataAlgorithms(wDesc, yDesc, conv, xDesc).First(p => p.Usable).Algorithm;
+        handle.ConvolutionBackwardData(1f, wDesc, wd, yDesc, dyd, conv, data, workspace, workspaceBytes, 0f, xDesc, dxd);
+        AssertClose(Download(dxd, x.Length), xt.Grad!.ToArray(), 1e-5f, "dx");
+
+        var filter = (ConvolutionBackwardFilterAlgorithm)handle.GetBackwardFilterAlgorithms(xDesc, yDesc, conv, wDesc).First(p => p.Usable).Algorithm;
+        handle.ConvolutionBackwardFilter(1f, xDesc, xd, yDesc, dyd, conv, filter, workspace, workspaceBytes, 0f, wDesc, dwd);
+        AssertClose(Download(dwd, wt.Length), wtt.Grad!.ToArray(), 1e-5f, "dw");
+
+        handle.ConvolutionBackwardBias(1f, yDesc, dyd, 0f, bDesc, dbd);
+        AssertClose(Download(dbd, k), bt.Grad!.ToArray(), 1e-5f, "db");
+
+        var measured = handle.FindForwardAlgorithms(xDesc, xd, wDesc, wd, conv, yDesc, yd, workspace, workspaceBytes);
+        TestContext.Out.WriteLine(string.Join("\n", measured));
+        Assert.That(measured.Any(p => p.Usable && p.Time >= 0), Is.True);
+        Assert.That(handle.FindBackwardDataAlgorithms(wDesc, wd, yDesc, dyd, conv, xDesc, dxd, workspace, workspaceBytes).Any(p => p.Usable), Is.True);
+        Assert.That(handle.FindBackwardFilterAlgorithms(xDesc, xd, yDesc, dyd, conv, wDesc, dwd, workspace, workspaceBytes).Any(p => p.Usable), Is.True);
+    }
+
+    [Test]
+    public void BatchNormTrainingMatchesTheCpu()
+    {
+        using var handle = CreateHandle();
+        const int n = 4, c = 3, h = 5, w = 6;
+        const float eps = 0.8f, momentum = 0.1f; // DAFL's generator: BatchNorm2d(C, 0.8) is eps = 0.8
+        float[] x = RandomValues(n * c * h * w, 1), gamma = RandomValues(c, 2), beta = RandomValues(c, 3), dy = RandomValues(n * c * h * w, 4);
+        float[] mean0 = [0.1f, -0.2f, 0.3f], var0 = [1f, 2f, 0.5f];
+
+        using var scope = TensorScope.Begin();
+        var xt = Tensor.FromArray(x, n, c, h, w);
+        var gt = Tensor.FromArray(gamma, c);
+        var bt = Tensor.FromArray(beta, c);
+        var runningMean = Tensor.FromArray(mean0, c);
+        var runningVar = Tensor.FromArray(var0, c);
+        xt.RequiresGrad = gt.RequiresGrad = bt.RequiresGrad = true;
+        var yt = BatchNorm2d(xt, runningMean, runningVar, gt, bt, training: true, momentum, eps);
+        Sum(yt * Tensor.FromArray(dy, n, c, h, w)).Backward();
+
+        using var xDesc = CudnnTensorDescriptor.Create4d(n, c, h, w);
+        using var bnDesc = CudnnTensorDescriptor.DeriveBatchNorm(xDesc, CudnnBatchNormMode.Spatial);
+        DevicePointer xd = Upload(x), yd = Allocate(x.Length), gd = Upload(gamma), bd = Upload(beta);
+        DevicePointer md = Upload(mean0), vd = Upload(var0), saveMean = Allocate(c), saveInv = Allocate(c);
+        handle.BatchNormForwardTraining(CudnnBatchNormMode.Spatial, 1f, 0f, xDesc, xd, xDesc, yd, bnDesc, gd, bd, momentum,
+            md, vd, eps, saveMean, saveInv);
+
+        AssertClose(Download(yd, x.Length), yt.ToArray(), 1e-5f, "y");
+        AssertClose(Download(md, c), runningMean.ToArray(), 1e-5f, "running mean");
+        AssertClose(Download(vd, c), runningVar.ToArray(), 1e-5f, "running variance (unbiased, as PyTorch)");
+
+        DevicePointer dyd = Upload(dy), dxd = Allocate(x.Length), dg = Allocate(c), db = Allocate(c);
+        handle.BatchNormBackward(CudnnBatchNormMode.Spatial, 1f, 0f, 1f, 0f, xDesc, xd, xDesc, dyd, xDesc, dxd, bnDesc, gd, dg, db,
+            eps, saveMean, saveInv);
+        AssertClose(Download(dxd, x.Length), xt.Grad!.ToArray(), 1e-4f, "dx");
+        AssertClose(Download(dg, c), gt.Grad!.ToArray(), 1e-5f, "dgamma");
+        AssertClose(Download(db, c), bt.Grad!.ToArray(), 1e-5f, "dbeta");
+
+        handle.BatchNormForwardInference(CudnnBatchNormMode.Spatial, 1f, 0f, xDesc, xd, xDesc, yd, bnDesc, gd, bd, md, vd, eps);
+        var eval = BatchNorm2d(xt.Detach(), runningMean, runningVar, gt.Detach(), bt.Detach(), training: false, momentum, eps);
+        AssertClose(Download(yd, x.Length), eval.ToArray(), 1e-5f, "y (inference)");
+    }
+
+    [Test]
+    public void MaxPoolingMatchesTheCpu()
+    {
+        using var handle = CreateHandle();
+        const int n = 2, c = 3, h = 8, w = 6, ho = 4, wo = 3;
+        float[] x = RandomValues(n * c * h * w, 1), dy = RandomValues(n * c * ho * wo, 2);
+
+        using var scope = TensorScope.Begin();
+        var xt = Tensor.FromArray(x, n, c, h, w);
+        xt.RequiresGrad = true;
+        var yt = MaxPool2d(xt, 2, 2);
+        Sum(yt * Tensor.FromArray(dy, n, c, ho, wo)).Backward();
+
+        using var xDesc = CudnnTensorDescriptor.Create4d(n, c, h, w);
+        using var yDesc = CudnnTensorDescriptor.Create4d(n, c, ho, wo);
+        using var pool = CudnnPoolingDescriptor.Create2d(CudnnPoolingMode.Max, 2, 2, 0, 0, 2, 2);
+        DevicePointer xd = Upload(x), yd = Allocate(n * c * ho * wo), dyd = Upload(dy), dxd = Allocate(x.Length);
+
+        handle.PoolingForward(pool, 1f, xDesc, xd, 0f, yDesc, yd);
+        Assert.That(Download(yd, n * c * ho * wo), Is.EqualTo(yt.ToArray()));
+        handle.PoolingBackward(pool, 1f, yDesc, yd, yDesc, dyd, xDesc, xd, 0f, xDesc, dxd);
+        Assert.That(Download(dxd, x.Length), Is.EqualTo(xt.Grad!.ToArray()));
+    }
+
+    [Test]
+    public void MismatchedShapesAreNamed()
+    {
+        using var handle = CreateHandle();
+        using var xDesc = CudnnTensorDescriptor.Create4d(1, 3, 8, 8);
+        using var wrongY = CudnnTensorDescriptor.Create4d(1, 4, 5, 5);
+        using var wDesc = CudnnFilterDescriptor.Create4d(4, 3, 3, 3);
+        using var conv = CudnnConvolutionDescriptor.Create2d(1, 1, 1, 1);
+        DevicePointer x = Allocate(3 * 64), wt = Allocate(4 * 27), y = Allocate(4 * 25);
+
+        var e = Assert.Throws<CudaException>(() => handle.ConvolutionForward(1f, xDesc, x, wDesc, wt, conv,
+            ConvolutionForwardAlgorithm.ImplicitGemm, DevicePointer.Null, 0, 0f, wrongY, y))!;
+        TestContext.Out.WriteLine(e.Message);
+        Assert.That(e.StatusName, Does.StartWith("CUDNN_STATUS_BAD_PARAM"));
+        Assert.That(e.Message, Does.Contain("cudnnConvolutionForward"));
+    }
+}

@@ -1,0 +1,181 @@
+using DafL.Native;
+
+namespace DafL.Tests.Native;
+
+/// <summary>The driver bindings on a real device: facts, memory, kernels, events, graphs, threads.</summary>
+public unsafe class DriverDeviceTests : DeviceTestBase
+{
+    const string Kernels = """
+        extern "C" __global__ void scale_f32(const float* x, float* y, int n, float a)
+        {
+            int i = blockIdx.x * blockDim.x + threadIdx.x;
+            if (i < n) y[i] = a * x[i];
+        }
+        extern "C" __global__ void add_one_f32(float* y, int n)
+        {
+            int i = blockIdx.x * blockDim.x + threadIdx.x;
+            if (i < n) y[i] += 1.0f;
+        }
+        """;
+
+    CudaModule LoadKernels()
+    {
+        if (!Nvrtc.IsAvailable) Assert.Ignore($"NVRTC is not available: {Nvrtc.UnavailableReason}");
+        string cache = Directory.CreateTempSubdirectory("dafl-device-kernels-").FullName;
+        try
+        {
+            return CudaModule.Load(Context, new KernelCompiler(cache).Compile(Kernels, "device_test.cu", Context.Device.Architecture));
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    [Test]
+    public void DeviceFactsAreSensible()
+    {
+        var device = Context.Device;
+        var (major, minor) = device.ComputeCapability;
+        TestContext.Out.WriteLine($"{device.Name}: sm_{major}{minor}, {device.MultiprocessorCount} SMs, {device.TotalMemoryBytes / (1 << 20)} MiB, driver {Cuda.DriverVersion}, {Cuda.DeviceCount} device(s)");
+        Assert.That(device.Name, Is.Not.Empty);
+        Assert.That(major, Is.GreaterThanOrEqualTo(5));
+        Assert.That(device.Architecture, Is.EqualTo($"sm_{major}{minor}"));
+        Assert.That(device.MultiprocessorCount, Is.GreaterThan(0));
+        Assert.That(device.TotalMemoryBytes, Is.GreaterThan(1L << 30));
+        Assert.That(device.GetAttribute(DeviceAttribute.WarpSize), Is.EqualTo(32));
+        var (free, total) = Context.MemoryInfo();
+        Assert.That(free, Is.InRange(1L, total));
+    }
+
+    [Test]
+    public void MemoryRoundTripsAndFills()
+    {
+        float[] values = RandomValues(1000, 1);
+        var a = Upload(values);
+        var b = Allocate(values.Length);
+        Context.CopyDeviceToDevice(b, a, values.Length * sizeof(float));
+        Assert.That(Download(b, values.Length), Is.EqualTo(values));
+
+        var stream = CudaStream.Create(Context);
+        using (stream)
+        {
+            Context.Fill32Async(b.Offset(100 * sizeof(float)), BitConverter.SingleToUInt32Bits(2.5f), 50, stream);
+            stream.Synchronize();
+        }
+        var filled = Download(b, values.Length);
+        Assert.That(filled[99], Is.EqualTo(values[99]));
+        Assert.That(filled[100..150], Is.All.EqualTo(2.5f));
+        Assert.That(filled[150], Is.EqualTo(values[150]));
+    }
+
+    [Test]
+    public void AsyncCopiesOnAStream()
+    {
+        float[] values = RandomValues(257, 2);
+        var device = Allocate(values.Length);
+        var back = new float[values.Length];
+        using var stream = CudaStream.Create(Context);
+        fixed (float* source = values)
+        fixed (float* destination = back)
+        {
+            Context.CopyToDeviceAsync(device, source, values.Length * sizeof(float), stream);
+            Context.CopyToHostAsync(destination, device, values.Length * sizeof(float), stream);
+            stream.Synchronize();
+        }
+        Assert.That(back, Is.EqualTo(values));
+    }
+
+    [Test]
+    public void CompiledKernelRunsAndEventsTimeIt()
+    {
+        using var module = LoadKernels();
+        var scale = module.GetFunction("scale_f32");
+        float[] x = RandomValues(1000, 3);
+        var xd = Upload(x);
+        var yd = Allocate(x.Length);
+        using var stream = CudaStream.Create(Context);
+        using var start = CudaEvent.Create(Context);
+        using var end = CudaEvent.Create(Context);
+
+        ulong xa = xd.Address, ya = yd.Address;
+        int n = x.Length;
+        float a = -3f;
+        void** arguments = stackalloc void*[4];
+        arguments[0] = &xa;
+        arguments[1] = &ya;
+        arguments[2] = &n;
+        arguments[3] = &a;
+        start.Record(stream);
+        scale.Launch(new Dim3((uint)((n + 255) / 256)), new Dim3(256), 0, stream, arguments);
+        end.Record(stream);
+        end.Synchronize();
+
+        Assert.That(Download(yd, n), Is.EqualTo(x.Select(v => -3f * v).ToArray()));
+        Assert.That(CudaEvent.ElapsedMilliseconds(start, end), Is.GreaterThanOrEqualTo(0f));
+    }
+
+    [Test]
+    public void CapturedGraphReplays()
+    {
+        using var module = LoadKernels();
+        var addOne = module.GetFunction("add_one_f32");
+        var y = Upload(new float[300]);
+        using var stream = CudaStream.Create(Context);
+        ulong ya = y.Address;
+        int n = 300;
+        void** arguments = stackalloc void*[2];
+        arguments[0] = &ya;
+        arguments[1] = &n;
+
+        stream.BeginCapture();
+        addOne.Launch(new Dim3(2), new Dim3(256), 0, stream, arguments);
+        using var graph = stream.EndCapture();
+        Assert.That(Download(y, n), Is.All.EqualTo(0f), "capturing does not run the work");
+
+        using var exec = graph.Instantiate();
+        exec.Launch(stream);
+        exec.Launch(stream);
+        stream.Synchronize();
+        Assert.That(Download(y, n), Is.All.EqualTo(2f));
+    }
+
+    [Test]
+    public void TheContextIsMadeCurrentOnOtherThreads()
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var pointer = Context.Allocate(1024);
+                Context.Free(pointer);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.That(failure, Is.Null, failure?.ToString());
+    }
+
+    [Test]
+    public void DriverErrorsAreNamed()
+    {
+        var e = Assert.Throws<CudaException>(() => Context.Allocate(long.MaxValue / 2))!;
+        Assert.That(e.StatusName, Is.EqualTo("CUDA_ERROR_OUT_OF_MEMORY"));
+        Assert.That(e.Message, Does.Contain("cuMemAlloc_v2").And.Contain("(2)"));
+    }
+
+    [Test]
+    public void LaunchWithAZeroGridIsRejectedBeforeTheDriver()
+    {
+        using var module = LoadKernels();
+        var addOne = module.GetFunction("add_one_f32");
+        using var stream = CudaStream.Create(Context);
+        Assert.That(() => addOne.Launch(new Dim3(0), new Dim3(256), 0, stream, null), Throws.ArgumentException.With.Message.Contains("add_one_f32"));
+        Assert.That(() => module.GetFunction("no_such_kernel"), Throws.TypeOf<CudaException>().With.Message.Contains("CUDA_ERROR_NOT_FOUND"));
+    }
+}
