@@ -5,20 +5,8 @@ using static DafL.Ops.Functional;
 
 namespace DafL.Tests;
 
-public class BatchNormTests
+public class BatchNormTests : LeakCheckedTest
 {
-    long _tensorsAtStart, _buffersAtStart;
-
-    [SetUp]
-    public void RecordLiveCounts() => (_tensorsAtStart, _buffersAtStart) = (Tensor.LiveTensors, BufferPool.LiveBuffers);
-
-    [TearDown]
-    public void NothingLeaked()
-    {
-        Assert.That(Tensor.LiveTensors, Is.EqualTo(_tensorsAtStart), "live tensors");
-        Assert.That(BufferPool.LiveBuffers, Is.EqualTo(_buffersAtStart), "live buffers");
-    }
-
     // ------------------------------------------------------------------ naive reference (float64, plain loops)
 
     /// <summary>Per-channel mean and biased variance of x (N, C, H, W), two passes in double.</summary>

@@ -4,22 +4,12 @@ using DafL.NN;
 using DafL.Random;
 using static DafL.Ops.Functional;
 
+using DafL.Tests.Support;
+
 namespace DafL.Tests;
 
-public class ModuleTests
+public class ModuleTests : LeakCheckedTest
 {
-    long _tensorsAtStart, _buffersAtStart;
-
-    [SetUp]
-    public void RecordLiveCounts() => (_tensorsAtStart, _buffersAtStart) = (Tensor.LiveTensors, BufferPool.LiveBuffers);
-
-    [TearDown]
-    public void NothingLeaked()
-    {
-        Assert.That(Tensor.LiveTensors, Is.EqualTo(_tensorsAtStart), "live tensors");
-        Assert.That(BufferPool.LiveBuffers, Is.EqualTo(_buffersAtStart), "live buffers");
-    }
-
     // ------------------------------------------------------------------ models under test
 
     /// <summary>nn.Sequential(Conv2d(3, 4, 3, bias=False), BatchNorm2d(4), ReLU(), MaxPool2d(2), Flatten(), Linear(36, 5)) on 8×8 inputs.</summary>

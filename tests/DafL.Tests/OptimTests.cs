@@ -2,22 +2,12 @@ using DafL.Autograd;
 using DafL.Memory;
 using DafL.Optim;
 
+using DafL.Tests.Support;
+
 namespace DafL.Tests;
 
-public class OptimTests
+public class OptimTests : LeakCheckedTest
 {
-    long _tensorsAtStart, _buffersAtStart;
-
-    [SetUp]
-    public void RecordLiveCounts() => (_tensorsAtStart, _buffersAtStart) = (Tensor.LiveTensors, BufferPool.LiveBuffers);
-
-    [TearDown]
-    public void NothingLeaked()
-    {
-        Assert.That(Tensor.LiveTensors, Is.EqualTo(_tensorsAtStart), "live tensors");
-        Assert.That(BufferPool.LiveBuffers, Is.EqualTo(_buffersAtStart), "live buffers");
-    }
-
     // ------------------------------------------------------------------ helpers
 
     /// <summary>A parameter-like leaf (requires grad, untracked); the test disposes it.</summary>

@@ -5,20 +5,8 @@ using static DafL.Ops.Functional;
 
 namespace DafL.Tests;
 
-public class PoolTests
+public class PoolTests : LeakCheckedTest
 {
-    long _tensorsAtStart, _buffersAtStart;
-
-    [SetUp]
-    public void RecordLiveCounts() => (_tensorsAtStart, _buffersAtStart) = (Tensor.LiveTensors, BufferPool.LiveBuffers);
-
-    [TearDown]
-    public void NothingLeaked()
-    {
-        Assert.That(Tensor.LiveTensors, Is.EqualTo(_tensorsAtStart), "live tensors");
-        Assert.That(BufferPool.LiveBuffers, Is.EqualTo(_buffersAtStart), "live buffers");
-    }
-
     // ------------------------------------------------------------------ naive references over (N·C, H, W) planes
 
     static int OutSize(int size, int kernel, int stride) => (size - kernel) / stride + 1;

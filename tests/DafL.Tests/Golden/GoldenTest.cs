@@ -1,4 +1,3 @@
-using DafL.Memory;
 using DafL.Tests.Support;
 
 namespace DafL.Tests.Golden;
@@ -7,23 +6,12 @@ namespace DafL.Tests.Golden;
 /// Base of the PyTorch golden-value tests: the family's fixture file (read once per test class), a check that every
 /// test disposes what it made, and the common shape of an op case (leaves, forward, backward with the stored gout).
 /// </summary>
-public abstract class GoldenTest(string family)
+public abstract class GoldenTest(string family) : LeakCheckedTest
 {
     Fixture? _fixture;
-    long _tensorsAtStart, _buffersAtStart;
 
     /// <summary>The fixture file <c>Fixtures/&lt;family&gt;.bin</c>.</summary>
     protected Fixture Fx => _fixture ??= Fixture.Load(family);
-
-    [SetUp]
-    public void RecordLiveCounts() => (_tensorsAtStart, _buffersAtStart) = (Tensor.LiveTensors, BufferPool.LiveBuffers);
-
-    [TearDown]
-    public void NothingLeaked()
-    {
-        Assert.That(Tensor.LiveTensors, Is.EqualTo(_tensorsAtStart), "live tensors");
-        Assert.That(BufferPool.LiveBuffers, Is.EqualTo(_buffersAtStart), "live buffers");
-    }
 
     /// <summary>
     /// Runs <paramref name="op"/> on the case's stored inputs (leaves that require grad), compares the output with
