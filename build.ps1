@@ -41,7 +41,7 @@ function Write-TestSummary([string]$ResultsDir) {
     if ($null -eq $trx) { Write-Host 'No test results were written.'; return }
     [xml]$doc = Get-Content $trx.FullName
     $c = $doc.TestRun.ResultSummary.Counters
-    $skipped = [int]$c.notExecuted
+    $skipped = [int]$c.total - [int]$c.executed  # the TRX counters leave notExecuted at 0 for ignored tests
     Write-Host ''
     Write-Host "NUnit summary ($([int]$c.total) tests, results in $($trx.FullName)):"
     Write-Host "Tests: $([int]$c.passed) passed, $([int]$c.failed) failed, $skipped skipped"
