@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using DafL.Native;
 
 namespace DafL.Tests.Native;
@@ -7,7 +8,7 @@ public class CublasDeviceTests : DeviceTestBase
 {
     CublasHandle CreateHandle()
     {
-        if (!Cublas.IsAvailable) Assert.Ignore($"cuBLAS is not available: {Cublas.UnavailableReason}");
+        Skip.Unless(Cublas.IsAvailable, $"cuBLAS is not available: {Cublas.UnavailableReason}");
         return CublasHandle.Create(Context);
     }
 

@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using DafL.Native;
 using static DafL.Ops.Functional;
 
@@ -8,7 +9,7 @@ public class CudnnDeviceTests : DeviceTestBase
 {
     CudnnHandle CreateHandle()
     {
-        if (!Cudnn.IsAvailable) Assert.Ignore($"cuDNN is not available: {Cudnn.UnavailableReason}");
+        Skip.Unless(Cudnn.IsAvailable, $"cuDNN is not available: {Cudnn.UnavailableReason}");
         return CudnnHandle.Create(Context);
     }
 

@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using DafL.Native;
 
 namespace DafL.Tests.Native;
@@ -17,7 +18,7 @@ public abstract class DeviceTestBase
     [SetUp]
     public void RetainContext()
     {
-        if (!Cuda.IsAvailable) Assert.Ignore($"CUDA is not available: {Cuda.UnavailableReason}");
+        Skip.Unless(Cuda.IsAvailable, $"CUDA is not available: {Cuda.UnavailableReason}");
         _context = CudaContext.RetainPrimary(CudaDevice.Get(0));
     }
 

@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using DafL.Native;
 
 namespace DafL.Tests.Native;
@@ -20,7 +21,7 @@ public unsafe class DriverDeviceTests : DeviceTestBase
 
     CudaModule LoadKernels()
     {
-        if (!Nvrtc.IsAvailable) Assert.Ignore($"NVRTC is not available: {Nvrtc.UnavailableReason}");
+        Skip.Unless(Nvrtc.IsAvailable, $"NVRTC is not available: {Nvrtc.UnavailableReason}");
         string cache = Directory.CreateTempSubdirectory("dafl-device-kernels-").FullName;
         try
         {

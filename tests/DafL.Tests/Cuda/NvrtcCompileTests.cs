@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using System.Text.RegularExpressions;
 using DafL.Native;
 
@@ -37,7 +38,7 @@ public class NvrtcCompileTests
     public void CompilesForHopper(string? file)
     {
         if (file is null) Assert.Ignore($"There are no .cu files in {KernelDirectory()}.");
-        if (!Nvrtc.IsAvailable) Assert.Ignore($"NVRTC is not available, so {Path.GetFileName(file)} cannot be compiled: {Nvrtc.UnavailableReason}");
+        Skip.Unless(Nvrtc.IsAvailable, $"NVRTC is not available, so {Path.GetFileName(file)} cannot be compiled: {Nvrtc.UnavailableReason}");
         string cache = Directory.CreateTempSubdirectory("dafl-kernel-check-").FullName;
         try
         {

@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using DafL.Native;
 
 namespace DafL.Tests.Native;
@@ -15,7 +16,7 @@ public class NvrtcTests
 
     internal static void RequireNvrtc()
     {
-        if (!Nvrtc.IsAvailable) Assert.Ignore($"NVRTC is not available: {Nvrtc.UnavailableReason}");
+        Skip.Unless(Nvrtc.IsAvailable, $"NVRTC is not available: {Nvrtc.UnavailableReason}");
     }
 
     [Test]
