@@ -28,9 +28,6 @@ public sealed class TensorScope : IDisposable
     /// <summary>Opens a region whose tensors no scope disposes (their creator owns them).</summary>
     public static TensorScope Untracked() => new(tracking: false);
 
-    /// <summary>Number of tensors this scope will dispose.</summary>
-    public int Count => _owned.Count(t => t.Scope == this);
-
     internal static void Register(Tensor t)
     {
         var s = _current;

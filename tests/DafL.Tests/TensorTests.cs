@@ -107,4 +107,15 @@ public class TensorTests
         using (Tensor.Zeros([1000])) { }
         Assert.That(BufferPool.Counters.SystemAllocations, Is.EqualTo(before), "a freed buffer of the same size class is reused");
     }
+
+    [Test]
+    public void TrimFreesTheCacheButNotLiveBuffers()
+    {
+        using var live = Tensor.Zeros([4096]);
+        using (Tensor.Zeros([8192])) { }
+        Assert.That(BufferPool.CachedBytes, Is.GreaterThan(0));
+        BufferPool.Trim();
+        Assert.That(BufferPool.CachedBytes, Is.EqualTo(0));
+        Assert.That(live.ToArray(), Is.All.EqualTo(0f), "a live buffer is untouched");
+    }
 }

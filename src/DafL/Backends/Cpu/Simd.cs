@@ -22,17 +22,6 @@ internal static unsafe class Simd
         for (; i < n; i++) z[i] = x[i] + y[i];
     }
 
-    /// <summary>z[i] = x[i] * y[i].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Mul(float* x, float* y, float* z, long n)
-    {
-        long i = 0;
-        if (Has512)
-            for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(x + i) * Vector512.Load(y + i), z + i);
-        for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(x + i) * Vector256.Load(y + i), z + i);
-        for (; i < n; i++) z[i] = x[i] * y[i];
-    }
-
     /// <summary>y[i] = a * x[i] + b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Affine(float* x, float a, float b, float* y, long n)
