@@ -11,6 +11,8 @@ namespace DafL.Backends;
 public partial interface IBackend
 {
     string Name { get; }
+    /// <summary>Waits until every kernel queued so far has finished (a no-op on the CPU, whose kernels are synchronous).</summary>
+    void Synchronize();
     Storage Allocate(long floats);
 
     void Fill(Tensor dst, float value);

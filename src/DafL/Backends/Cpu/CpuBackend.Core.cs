@@ -13,6 +13,8 @@ public sealed unsafe partial class CpuBackend : IBackend
 
     public Storage Allocate(long floats) => new CpuStorage(floats);
 
+    public void Synchronize() { }
+
     public void Fill(Tensor dst, float value) => dst.Span.Fill(value);
 
     public void CopyFromHost(ReadOnlySpan<float> src, Tensor dst) => src.CopyTo(dst.Span);
