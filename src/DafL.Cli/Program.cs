@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Backends;
 using DafL.Cli.Commands;
 
 namespace DafL.Cli;
@@ -11,6 +12,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        RegisterBackends();
         var root = new RootCommand("DafL.Native: data-free knowledge distillation (DAFL, Chen et al. ICCV 2019) on a from-scratch C# framework.");
         root.Subcommands.Add(TeacherCommand.Create());
         root.Subcommands.Add(DistillCommand.Create());
@@ -19,4 +21,12 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         return root.Parse(args).Invoke();
     }
+
+    /// <summary>
+    /// Installs the backends this build carries besides the built-in CPU one, before any command runs. This build has
+    /// no CUDA backend, so --device cuda and auto get a reason a user can act on; a build with the DafL.Cuda project
+    /// calls its <c>CudaSetup.Register()</c> here instead.
+    /// </summary>
+    static void RegisterBackends() =>
+        Backend.RegisterCuda(() => throw new PlatformNotSupportedException("this build of dafl carries no CUDA backend (it was built without the DafL.Cuda project)"));
 }

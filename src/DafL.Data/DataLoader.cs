@@ -10,6 +10,7 @@ namespace DafL.Data;
 /// Randomness: when an epoch starts, the generator is advanced by <c>Count</c> words for the permutation (if
 /// shuffling), then by <c>Count · RandomWordsPerSample</c> words for augmentation, the sample at epoch position p
 /// using words p·w … p·w + w − 1. A seed therefore fixes every epoch, independent of batch size and threads.
+/// Batches are made on the host and then copied once to <see cref="Device"/>.
 /// </summary>
 public sealed class DataLoader
 {
@@ -19,12 +20,14 @@ public sealed class DataLoader
     public int BatchSize { get; }
     public bool Shuffle { get; }
     public bool DropLast { get; }
+    /// <summary>Where the batches' tensors are delivered.</summary>
+    public Device Device { get; }
 
     /// <summary>Batches per epoch.</summary>
     public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
 
     /// <param name="generator">Required when shuffling or when the dataset's preprocessing is random.</param>
-    public DataLoader(IImageDataset dataset, int batchSize, bool shuffle = false, Philox? generator = null, bool dropLast = false)
+    public DataLoader(IImageDataset dataset, int batchSize, bool shuffle = false, Philox? generator = null, bool dropLast = false, Device device = Device.Cpu)
     {
         if (batchSize <= 0) throw new ArgumentException($"DataLoader '{dataset.Name}': batch size must be positive, got {batchSize}.");
         if (generator == null && (shuffle || dataset.RandomWordsPerSample > 0))
@@ -33,6 +36,7 @@ public sealed class DataLoader
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
+        Device = device;
         _generator = generator;
     }
 
@@ -68,6 +72,8 @@ public sealed class DataLoader
         });
         var labelSpan = labels.Span;
         for (int i = 0; i < indices.Length; i++) labelSpan[i] = ds.Label(indices[i]);
+        images.MoveTo(Device);
+        labels.MoveTo(Device);
         return new Batch(images, labels, indices);
     }
 }

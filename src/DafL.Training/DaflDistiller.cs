@@ -17,6 +17,8 @@ public readonly record struct StepLosses(double Total, double OneHot, double Inf
 /// set, when given, is only used to report accuracy after each epoch — never to train.
 /// With a run folder, every epoch ends with a checkpoint (written to temp files and renamed): the last and best
 /// student, the generator, and a full state file from which <see cref="Resume"/> continues bit-identically.
+/// Everything runs on the configured device (the teacher is moved there too); the latent noise uses the same Philox
+/// counters on every device, so CPU and CUDA runs see the same z.
 /// </summary>
 public sealed class DaflDistiller : IDisposable
 {
@@ -43,8 +45,12 @@ public sealed class DaflDistiller : IDisposable
         _runDir = runDir;
         teacher.Eval();
         teacher.Freeze();
+        teacher.To(config.Device);
+        // Weights are drawn on the host (the same on every device), then moved before the optimizers make their state.
         Generator = new DaflGenerator(config.LatentDim, config.ImageSize, config.Channels, SeedStreams.For(config.Seed, "generator-init"), config.GeneratorWidth);
+        Generator.To(config.Device);
         Student = ModelCatalog.Create(config.Student, config.NumClasses, config.Channels, SeedStreams.For(config.Seed, "student-init"));
+        Student.To(config.Device);
         _optG = new Adam(Generator.Parameters(), config.LrG);
         _optS = OptimizerFactory.Create(config.StudentOptimizer, Student.Parameters(), config.LrS, config.StudentMomentum,
             config.StudentOptimizer == "sgd" ? config.StudentWeightDecay : 0f);
@@ -55,15 +61,16 @@ public sealed class DaflDistiller : IDisposable
     /// <summary>One DAFL iteration on a fresh batch of noise from the run's generator.</summary>
     public StepLosses Step()
     {
-        using var z = Tensor.Randn([_config.BatchSize, _config.LatentDim], _noise); // (B, latent)
+        using var z = Tensor.Randn([_config.BatchSize, _config.LatentDim], _noise, _config.Device); // (B, latent)
         return Step(z);
     }
 
-    /// <summary>One DAFL iteration on the given latent batch z (B, latent) — golden tests feed PyTorch's z.</summary>
+    /// <summary>One DAFL iteration on the given latent batch z (B, latent), on any device — golden tests feed PyTorch's z.</summary>
     public StepLosses Step(Tensor z)
     {
         using var scope = TensorScope.Begin();
-        var images = Generator.Forward(z);                                        // (B, C, s, s), BN on batch statistics
+        var latent = z.Device == _config.Device ? z : z.To(_config.Device);        // a copy belongs to the scope
+        var images = Generator.Forward(latent);                                   // (B, C, s, s), BN on batch statistics
         var (teacherLogits, teacherFeatures) = _teacher.Forward(images);          // frozen teacher, eval mode
         var (studentLogits, _) = Student.Forward(images.Detach());               // the student never reaches the generator
         var losses = DaflObjective.Compute(teacherLogits, teacherFeatures, studentLogits, _config);
@@ -152,7 +159,7 @@ public sealed class DaflDistiller : IDisposable
 
     /// <summary>
     /// Continues from the state file of <paramref name="runDir"/>. The saved config must equal this one except for
-    /// the number of epochs (a finished run can be extended).
+    /// the number of epochs (a finished run can be extended) and the device (a run saved on one continues on another).
     /// </summary>
     public void Resume(string runDir)
     {
@@ -160,8 +167,8 @@ public sealed class DaflDistiller : IDisposable
         var configPath = Path.Combine(runDir, "config.json");
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: no state to resume from (a run writes it at the end of each epoch).", statePath);
         var saved = DistillConfig.FromJson(File.ReadAllText(configPath), configPath);
-        if ((saved with { Epochs = _config.Epochs }).ToJson() != _config.ToJson())
-            throw new InvalidDataException($"{configPath}: the saved run's settings differ from this run's (only --epochs may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
+        if ((saved with { Epochs = _config.Epochs, Device = _config.Device }).ToJson() != _config.ToJson())
+            throw new InvalidDataException($"{configPath}: the saved run's settings differ from this run's (only --epochs and --device may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
         using var file = SafeTensors.Load(statePath);
         Dictionary<string, Tensor> Part(string prefix) => file.Tensors.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Key[prefix.Length..], e => e.Value);

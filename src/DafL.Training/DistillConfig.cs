@@ -46,7 +46,8 @@ public sealed record DistillConfig
     [JsonConverter(typeof(JsonStringEnumConverter))] public LossVariant Activation { get; init; } = LossVariant.Official;
 
     public ulong Seed { get; init; } = 1;
-    public string Device { get; init; } = "cpu";
+    /// <summary>Where the run computes. Not a setting of the method: a run may be resumed on another device.</summary>
+    [JsonConverter(typeof(DeviceJsonConverter))] public Device Device { get; init; } = Device.Cpu;
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

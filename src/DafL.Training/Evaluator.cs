@@ -5,7 +5,7 @@ using static DafL.Ops.Functional;
 
 namespace DafL.Training;
 
-/// <summary>Top-1 accuracy and mean cross-entropy of a classifier on a dataset (eval mode, no graph).</summary>
+/// <summary>Top-1 accuracy and mean cross-entropy of a classifier on a dataset (eval mode, no graph), on the model's device.</summary>
 public static class Evaluator
 {
     public static (double Accuracy, double Loss) Evaluate(Classifier model, IImageDataset data, int batchSize = 1000)
@@ -16,7 +16,7 @@ public static class Evaluator
         double lossSum = 0;
         using (GradMode.NoGrad())
         {
-            foreach (var batch in new DataLoader(data, batchSize).Epoch())
+            foreach (var batch in new DataLoader(data, batchSize, device: model.Device).Epoch())
             {
                 using var scope = TensorScope.Begin();
                 using var _ = batch;

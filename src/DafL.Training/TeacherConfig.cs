@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace DafL.Training;
 
@@ -20,6 +21,7 @@ public sealed record TeacherConfig
     public int[] LrMilestones { get; init; } = [];
     public bool Augment { get; init; }
     public ulong Seed { get; init; } = 1;
+    [JsonConverter(typeof(DeviceJsonConverter))] public Device Device { get; init; } = Device.Cpu;
 
     public static TeacherConfig Official(string dataset) => dataset switch
     {

@@ -8,11 +8,15 @@ namespace DafL.Training;
 /// <summary>Trains a teacher on real data with cross-entropy, evaluating on the test set after every epoch.</summary>
 public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, IImageDataset? test)
 {
-    /// <summary>Trains <paramref name="model"/> in place; the final weights are the last epoch's (as the official script saves).</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> in place on the configured device (where it is moved and stays); the final
+    /// weights are the last epoch's (as the official script saves).
+    /// </summary>
     public RunResult Train(Classifier model, ITrainingObserver? observer = null, MetricsLog? log = null)
     {
         observer ??= SilentObserver.Instance;
-        var loader = new DataLoader(train, config.BatchSize, shuffle: true, SeedStreams.For(config.Seed, "teacher-data"));
+        model.To(config.Device);
+        var loader = new DataLoader(train, config.BatchSize, shuffle: true, SeedStreams.For(config.Seed, "teacher-data"), device: config.Device);
         using var optimizer = OptimizerFactory.Create(config.Optimizer, model.Parameters(), config.Lr, config.Momentum, config.WeightDecay);
         var schedule = OptimizerFactory.Schedule(optimizer, config.LrMilestones);
         var total = Stopwatch.StartNew();

@@ -175,6 +175,29 @@ public sealed unsafe partial class Tensor : IDisposable
         return FromArray(host, Shape, device);
     }
 
+    /// <summary>
+    /// Moves this tensor's elements (and its gradient) to <paramref name="device"/> in place: the object stays and its
+    /// memory is replaced, so whoever holds it (a layer's field, an optimizer) sees the move — PyTorch's
+    /// <c>param.data = param.data.to(device)</c> in <c>Module.to</c>. Only for a tensor that alone owns all of its
+    /// memory: a view, or a tensor with views, would leave another handle on the old device.
+    /// </summary>
+    internal void MoveTo(Device device)
+    {
+        if (Device == device) return;
+        if (Storage.IsShared || Offset != 0 || !IsContiguous || Storage.Length != Numel)
+            throw new InvalidOperationException($"MoveTo: tensor {ShapeString(Shape)} shares its memory with a view (or is one); only a tensor that owns its memory can move in place.");
+        using var _ = TensorScope.Untracked();
+        using var noGrad = GradMode.NoGrad();
+        var moved = To(device);
+        (_storage, moved._storage) = (moved._storage, _storage);
+        moved.Dispose(); // releases the old memory
+        if (Grad is { } grad)
+        {
+            Grad = grad.To(device);
+            grad.Dispose();
+        }
+    }
+
     // ---------------------------------------------------------------- views
 
     /// <summary>A view with a new shape over the same elements; one dimension may be -1. Copies only if not contiguous.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Training;
 using Spectre.Console;
 
 namespace DafL.Cli.Commands;
@@ -9,6 +10,25 @@ public static class CommonOptions
     public static Option<string> Data() => new("--data") { Description = "Folder with the datasets (mnist/, fashion-mnist/, cifar-10-batches-bin/, cifar-100-binary/)", DefaultValueFactory = _ => "data" };
     public static Option<ulong> Seed() => new("--seed") { Description = "Seed of every random stream (weights, noise, shuffling)", DefaultValueFactory = _ => 1UL };
     public static Option<string> Dataset() => new("--dataset") { Description = "mnist | fashion-mnist | cifar10 | cifar100", DefaultValueFactory = _ => "mnist" };
+
+    /// <summary>
+    /// --device. The default is the CPU, not auto, so that the README's numbers come out the same on every machine;
+    /// CUDA is an explicit choice.
+    /// </summary>
+    public static Option<string> Device()
+    {
+        var option = new Option<string>("--device") { Description = "cpu | cuda | auto (CUDA when it starts, else the CPU)", DefaultValueFactory = _ => "cpu" };
+        option.AcceptOnlyFromAmong(DeviceChoice.Names);
+        return option;
+    }
+
+    /// <summary>The device for --device's value; prints why when auto falls back to the CPU, throws when cuda is unavailable.</summary>
+    public static Device ResolveDevice(string request)
+    {
+        var choice = DeviceChoice.Resolve(request);
+        if (choice.Note != null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(choice.Note)}");
+        return choice.Device;
+    }
 
     /// <summary>Runs a command body; known failures (bad files, bad options) print one red line and return 1.</summary>
     public static int Guard(Func<int> body)

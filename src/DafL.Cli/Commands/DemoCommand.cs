@@ -17,20 +17,22 @@ public static class DemoCommand
         var output = new Option<string>("--out") { Description = "Folder for the teacher, the run and the samples", DefaultValueFactory = _ => "runs/demo" };
         var teacherEpochs = new Option<int>("--teacher-epochs") { Description = "Teacher epochs (official: 9)", DefaultValueFactory = _ => 5 };
         var seed = CommonOptions.Seed();
-        var command = new Command("demo", "Train a LeNet-5 teacher on MNIST, then distil a LeNet-5-half data-free (CPU-sized).") { data, output, teacherEpochs, seed };
+        var device = CommonOptions.Device();
+        var command = new Command("demo", "Train a LeNet-5 teacher on MNIST, then distil a LeNet-5-half data-free (CPU-sized).") { data, output, teacherEpochs, seed, device };
         command.SetAction(p => CommonOptions.Guard(() =>
         {
             var clock = Stopwatch.StartNew();
             string dir = p.GetValue(output)!, dataRoot = p.GetValue(data)!;
             ulong s = p.GetValue(seed);
+            var on = CommonOptions.ResolveDevice(p.GetValue(device)!);
             var teacherPath = Path.Combine(dir, "teacher.safetensors");
-            var teacher = TeacherCommand.Run(TeacherConfig.Official("mnist") with { Epochs = p.GetValue(teacherEpochs), Seed = s }, dataRoot, teacherPath);
-            var config = DistillPresets.Get("mnist-quick") with { Seed = s };
+            var teacher = TeacherCommand.Run(TeacherConfig.Official("mnist") with { Epochs = p.GetValue(teacherEpochs), Seed = s, Device = on }, dataRoot, teacherPath);
+            var config = DistillPresets.Get("mnist-quick") with { Seed = s, Device = on };
             var runDir = Path.Combine(dir, "distill");
             var student = DistillCommand.Run(config, teacherPath, dataRoot, runDir, resume: false);
             var grid = Path.Combine(dir, "samples.png");
-            SampleCommand.Write(runDir, teacherPath, grid, 64, 7);
-            AnsiConsole.MarkupLine($"[bold green]Demo done[/] in {clock.Elapsed.TotalSeconds:F0} s: teacher LeNet-5 {teacher.LastAccuracy * 100:F2}%, " +
+            SampleCommand.Write(runDir, teacherPath, grid, 64, 7, on);
+            AnsiConsole.MarkupLine($"[bold green]Demo done[/] in {clock.Elapsed.TotalSeconds:F0} s on {DeviceChoice.NameOf(on)}: teacher LeNet-5 {teacher.LastAccuracy * 100:F2}%, " +
                 $"data-free LeNet-5-half best {student.BestAccuracy * 100:F2}% (epoch {student.BestEpoch}), last {student.LastAccuracy * 100:F2}% — samples in {Markup.Escape(grid)}");
             return 0;
         }));

@@ -57,11 +57,12 @@ public static class DistillCommand
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints, config.json, metrics.jsonl", DefaultValueFactory = _ => "runs/distill" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the per-epoch test-set accuracy (needs no dataset)" };
-        var command = new Command("distill", "Distil a student from a teacher without training data (DAFL).") { teacher, data, output, resume, noEval };
+        var device = CommonOptions.Device();
+        var command = new Command("distill", "Distil a student from a teacher without training data (DAFL).") { teacher, data, output, resume, noEval, device };
         foreach (var option in o.All) command.Options.Add(option);
         command.SetAction(p => CommonOptions.Guard(() =>
         {
-            var config = o.Apply(p);
+            var config = o.Apply(p) with { Device = CommonOptions.ResolveDevice(p.GetValue(device)!) };
             Run(config, p.GetValue(teacher)!, p.GetValue(data)!, p.GetValue(output)!, p.GetValue(resume), evaluate: !p.GetValue(noEval));
             return 0;
         }));
@@ -81,7 +82,7 @@ public static class DistillCommand
         }
         AnsiConsole.MarkupLine($"[bold]DAFL[/] {config.Teacher} → {config.Student} on {config.Dataset} (preset {config.Preset}): " +
             $"{config.Epochs}×{config.ItersPerEpoch} iterations, batch {config.BatchSize}, generator width {config.GeneratorWidth}, " +
-            $"oh {config.Oh} ie {config.Ie} a {config.A}, losses {config.Entropy}/{config.Activation}, seed {config.Seed}");
+            $"oh {config.Oh} ie {config.Ie} a {config.A}, losses {config.Entropy}/{config.Activation}, seed {config.Seed}, on {DeviceChoice.NameOf(config.Device)}");
         AnsiConsole.MarkupLine($"[grey]student {distiller.Student.ParameterCount():N0} parameters, generator {distiller.Generator.ParameterCount():N0}[/]");
         var observer = new ConsoleObserver("distill");
         using var log = new MetricsLog(Path.Combine(runDir, "metrics.jsonl"));

@@ -18,28 +18,31 @@ public static class SampleCommand
         var output = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "grid.png" };
         var count = new Option<int>("--count") { Description = "Images in the grid", DefaultValueFactory = _ => 64 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the latent noise", DefaultValueFactory = _ => 7UL };
-        var command = new Command("sample", "Write generated images with the teacher's predicted classes as a PNG grid.") { run, teacher, output, count, seed };
+        var device = CommonOptions.Device();
+        var command = new Command("sample", "Write generated images with the teacher's predicted classes as a PNG grid.") { run, teacher, output, count, seed, device };
         command.SetAction(p => CommonOptions.Guard(() =>
         {
-            Write(p.GetValue(run)!, p.GetValue(teacher)!, p.GetValue(output)!, p.GetValue(count), p.GetValue(seed));
+            Write(p.GetValue(run)!, p.GetValue(teacher)!, p.GetValue(output)!, p.GetValue(count), p.GetValue(seed), CommonOptions.ResolveDevice(p.GetValue(device)!));
             return 0;
         }));
         return command;
     }
 
-    /// <summary>Samples the run's generator; shared with the demo.</summary>
-    public static void Write(string runDir, string teacherPath, string output, int count, ulong seed)
+    /// <summary>Samples the run's generator on <paramref name="device"/> (whatever device the run trained on); shared with the demo.</summary>
+    public static void Write(string runDir, string teacherPath, string output, int count, ulong seed, Device device)
     {
         var configPath = Path.Combine(runDir, "config.json");
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{configPath}: not a distillation run folder (no config.json).", configPath);
         var config = DistillConfig.FromJson(File.ReadAllText(configPath), configPath);
         using var generator = new DaflGenerator(config.LatentDim, config.ImageSize, config.Channels, SeedStreams.For(0, "sample-load"), config.GeneratorWidth);
         Checkpoint.LoadModel(Path.Combine(runDir, "generator.safetensors"), generator);
+        generator.To(device);
         using var teacher = DistillCommand.LoadTeacher(teacherPath, config);
+        teacher.To(device);
         using var scope = TensorScope.Begin();
         using var _ = GradMode.NoGrad();
         // The generator stays in train mode, as in training: its BNs normalise with the batch's statistics.
-        var images = generator.Forward(Tensor.Randn([count, config.LatentDim], SeedStreams.For(seed, "sample-noise")));
+        var images = generator.Forward(Tensor.Randn([count, config.LatentDim], SeedStreams.For(seed, "sample-noise"), device));
         var labels = Argmax(teacher.Forward(images).Logits, 1).ToArray().Select(v => (int)v).ToArray();
         // Map each image to [0, 1] by its own range: the generator's output is normalised, not a pixel range.
         var data = images.ToArray();
@@ -53,6 +56,6 @@ public static class SampleCommand
         }
         SampleGrid.Write(output, Tensor.FromArray(data, images.Shape), labels);
         var histogram = string.Join(" ", Enumerable.Range(0, config.NumClasses).Select(k => $"{k}:{labels.Count(l => l == k)}"));
-        AnsiConsole.MarkupLine($"Wrote {count} samples to [bold]{Markup.Escape(output)}[/]; teacher's classes {histogram}");
+        AnsiConsole.MarkupLine($"Wrote {count} samples ({DeviceChoice.NameOf(device)}) to [bold]{Markup.Escape(output)}[/]; teacher's classes {histogram}");
     }
 }

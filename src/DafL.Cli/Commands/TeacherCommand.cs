@@ -16,10 +16,11 @@ public static class TeacherCommand
         var batch = new Option<int?>("--batch") { Description = "Batch size (official: 256 MNIST, 128 CIFAR)" };
         var lr = new Option<float?>("--lr") { Description = "Learning rate (official: Adam 1e-3 MNIST, SGD 0.1 CIFAR)" };
         var output = new Option<string>("--out") { Description = "Where to write the teacher (safetensors, with a .json sidecar)", DefaultValueFactory = _ => "runs/teacher/teacher.safetensors" };
-        var command = new Command("teacher", "Train a teacher on real data (LeNet-5 for MNIST-like sets, ResNet-34 for CIFAR).") { dataset, data, seed, epochs, batch, lr, output };
+        var device = CommonOptions.Device();
+        var command = new Command("teacher", "Train a teacher on real data (LeNet-5 for MNIST-like sets, ResNet-34 for CIFAR).") { dataset, data, seed, epochs, batch, lr, output, device };
         command.SetAction(p => CommonOptions.Guard(() =>
         {
-            var config = TeacherConfig.Official(p.GetValue(dataset)!) with { Seed = p.GetValue(seed) };
+            var config = TeacherConfig.Official(p.GetValue(dataset)!) with { Seed = p.GetValue(seed), Device = CommonOptions.ResolveDevice(p.GetValue(device)!) };
             if (p.GetValue(epochs) is { } e) config = config with { Epochs = e };
             if (p.GetValue(batch) is { } b) config = config with { BatchSize = b };
             if (p.GetValue(lr) is { } l) config = config with { Lr = l };
@@ -32,7 +33,7 @@ public static class TeacherCommand
     /// <summary>Trains and saves a teacher; shared with the demo.</summary>
     public static RunResult Run(TeacherConfig config, string dataRoot, string output)
     {
-        AnsiConsole.MarkupLine($"[bold]Teacher[/] {config.Arch} on {config.Dataset}: {config.Epochs} epochs, batch {config.BatchSize}, {config.Optimizer} lr {config.Lr}");
+        AnsiConsole.MarkupLine($"[bold]Teacher[/] {config.Arch} on {config.Dataset}: {config.Epochs} epochs, batch {config.BatchSize}, {config.Optimizer} lr {config.Lr}, on {DeviceChoice.NameOf(config.Device)}");
         var train = DatasetCatalog.Load(config.Dataset, dataRoot, train: true, augment: config.Augment);
         var test = DatasetCatalog.Load(config.Dataset, dataRoot, train: false);
         using var model = ModelCatalog.Create(config.Arch, DatasetCatalog.Classes(config.Dataset), DatasetCatalog.Channels(config.Dataset), SeedStreams.For(config.Seed, "teacher-init"));

@@ -25,14 +25,22 @@ public static class Backend
     /// Installs how to create the CUDA backend (DafL.Cuda does it), replacing any backend created before, so a later
     /// <see cref="TryCuda"/> builds a fresh one.
     /// </summary>
-    public static void RegisterCuda(Func<IBackend> factory)
+    public static void RegisterCuda(Func<IBackend> factory) => SwapCudaFactory(factory);
+
+    /// <summary>
+    /// <see cref="RegisterCuda"/> that also accepts "none" and returns the factory it replaced, so that a test can
+    /// stand in its own CUDA backend and put the process's registration back afterwards.
+    /// </summary>
+    internal static Func<IBackend>? SwapCudaFactory(Func<IBackend>? factory)
     {
         lock (Gate)
         {
             (_cuda as IDisposable)?.Dispose();
+            var previous = _cudaFactory;
             _cudaFactory = factory;
             _cuda = null;
             _cudaFailure = null;
+            return previous;
         }
     }
 

@@ -12,6 +12,8 @@ public abstract class Storage
     public long Length { get; }
     public abstract Device Device { get; }
     public bool IsReleased => Volatile.Read(ref _refs) <= 0;
+    /// <summary>Whether more than one tensor (a base and its views) holds this memory.</summary>
+    internal bool IsShared => Volatile.Read(ref _refs) > 1;
 
     protected Storage(long length) => Length = length;
 

@@ -140,6 +140,33 @@ public abstract class Module : IDisposable
         return new StateDictLoadResult(missing, unexpected);
     }
 
+    // ---------------------------------------------------------------- device
+
+    /// <summary>
+    /// Moves every parameter (with its gradient) and buffer, here and in every descendant, to <paramref name="device"/>
+    /// in place, like PyTorch's <c>Module.to</c>: the tensors stay the same objects, so layers and an optimizer built
+    /// earlier keep working. Optimizer state is made on a parameter's device at its first update, so move the module
+    /// before the first step; a step after a move refuses state left on the old device. Call it outside a forward pass
+    /// (a parameter with a live view cannot move).
+    /// </summary>
+    public Module To(Device device)
+    {
+        foreach (var (_, t) in StateDict()) t.MoveTo(device);
+        return this;
+    }
+
+    /// <summary>Where this module's parameters and buffers live (CPU for a module without any); an error if they are split.</summary>
+    public Device Device
+    {
+        get
+        {
+            var devices = StateDict().Select(e => e.Tensor.Device).Distinct().ToList();
+            if (devices.Count > 1)
+                throw new InvalidOperationException($"{GetType().Name}: parameters and buffers lie on {string.Join(" and ", devices)}; move the module with To(device).");
+            return devices.Count == 0 ? Device.Cpu : devices[0];
+        }
+    }
+
     // ---------------------------------------------------------------- modes and gradients
 
     /// <summary>Sets training mode here and in every descendant.</summary>

@@ -58,6 +58,9 @@ public abstract class Optimizer : IDisposable
             {
                 if (p.Grad == null) continue;
                 if (!_state.TryGetValue(p, out var state)) _state[p] = state = new ParamState(p, StateNames.Count);
+                else if (state.StepTensor.Device != p.Device)
+                    throw new InvalidOperationException($"{GetType().Name}: parameter {Tensor.ShapeString(p.Shape)} is on {p.Device} but its optimizer state is on {state.StepTensor.Device}; " +
+                        "move the model (Module.To) before the optimizer's first step.");
                 state.Step++;
                 using var grad = p.Grad.ContiguousNoGrad();
                 Update(group, p, grad, state);
