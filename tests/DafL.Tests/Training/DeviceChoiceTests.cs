@@ -1,0 +1,89 @@
+using DafL.Backends;
+using DafL.Tests.Support;
+using DafL.Training;
+
+namespace DafL.Tests.Training;
+
+/// <summary>
+/// --device cpu | cuda | auto against each state of the process's CUDA registration: none, a backend that fails to
+/// start, and a working one (the fake). The registration is global: it is swapped per test and put back after.
+/// </summary>
+[NonParallelizable]
+public class DeviceChoiceTests
+{
+    Func<IBackend>? _previous;
+    int _starts;
+
+    [SetUp]
+    public void RememberRegistration() => (_previous, _starts) = (Backend.SwapCudaFactory(null), 0);
+
+    [TearDown]
+    public void RestoreRegistration() => Backend.SwapCudaFactory(_previous);
+
+    void RegisterFailing() => Backend.RegisterCuda(() =>
+    {
+        _starts++;
+        throw new DllNotFoundException("libcuda.so.1 was not found (no NVIDIA driver)");
+    });
+
+    void RegisterWorking() => Backend.RegisterCuda(() =>
+    {
+        _starts++;
+        return new HostBackedFakeCudaBackend();
+    });
+
+    [Test]
+    public void CpuNeverAsksForCuda()
+    {
+        RegisterFailing();
+        Assert.That(DeviceChoice.Resolve("cpu"), Is.EqualTo(new DeviceChoice(Device.Cpu, null)));
+        Assert.That(_starts, Is.Zero);
+    }
+
+    [Test]
+    public void CudaWithoutARegisteredBackendIsAnErrorThatSaysWhy()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => DeviceChoice.Resolve("cuda"))!;
+        Assert.That(e.Message, Does.Contain("'cuda'").And.Contain("no CUDA backend is registered"));
+    }
+
+    [Test]
+    public void CudaThatFailsToStartIsAnErrorWithTheBackendsReason()
+    {
+        RegisterFailing();
+        var e = Assert.Throws<InvalidOperationException>(() => DeviceChoice.Resolve("CUDA"))!;
+        Assert.That(e.Message, Does.Contain("libcuda.so.1 was not found"));
+    }
+
+    [Test]
+    public void AutoFallsBackToTheCpuWithANoteThatSaysWhy()
+    {
+        RegisterFailing();
+        var choice = DeviceChoice.Resolve("auto");
+        Assert.That(choice.Device, Is.EqualTo(Device.Cpu));
+        Assert.That(choice.Note, Does.Contain("CUDA is not available").And.Contain("libcuda.so.1 was not found").And.Contain("CPU"));
+        Assert.That(DeviceChoice.Resolve("auto").Device, Is.EqualTo(Device.Cpu));
+        Assert.That(_starts, Is.EqualTo(1), "a failed start is remembered, not retried");
+    }
+
+    [Test]
+    public void CudaAndAutoTakeAWorkingBackend()
+    {
+        RegisterWorking();
+        Assert.That(DeviceChoice.Resolve("cuda"), Is.EqualTo(new DeviceChoice(Device.Cuda, null)));
+        Assert.That(DeviceChoice.Resolve("Auto"), Is.EqualTo(new DeviceChoice(Device.Cuda, null)));
+        Assert.That(_starts, Is.EqualTo(1), "the backend is created once");
+    }
+
+    [Test]
+    public void AnUnknownDeviceNamesTheChoices()
+    {
+        var e = Assert.Throws<ArgumentException>(() => DeviceChoice.Resolve("gpu"))!;
+        Assert.That(e.Message, Does.Contain("'gpu'").And.Contain("cpu, cuda, auto"));
+    }
+
+    [TestCase(Device.Cpu, "cpu")]
+    [TestCase(Device.Cuda, "cuda")]
+    public void DevicesAreNamedAsTheOptionSpellsThem(Device device, string name) =>
+        Assert.That(DeviceChoice.NameOf(device), Is.EqualTo(name));
+}
