@@ -26,7 +26,7 @@ public sealed record DeviceChoice(Device Device, string? Note)
             case "auto":
                 return Backend.TryCuda(out _, out var why)
                     ? new DeviceChoice(Device.Cuda, null)
-                    : new DeviceChoice(Device.Cpu, $"CUDA is not available ({why.TrimEnd('.')}); running on the CPU.");
+                    : new DeviceChoice(Device.Cpu, $"CUDA is not available: {why.TrimEnd('.')}; running on the CPU.");
             default:
                 throw new ArgumentException($"Unknown device '{request}'; expected one of: {string.Join(", ", Names)}.");
         }
