@@ -1,10 +1,9 @@
-using DafL.Autograd;
-using DafL.Models;
 using DafL.NN;
 using DafL.Ops;
 using DafL.Optim;
 using DafL.Random;
 using DafL.Tests.Support;
+using DafL.Training;
 using static DafL.Ops.Functional;
 
 namespace DafL.Tests;
@@ -101,20 +100,24 @@ public class DeviceTests : FakeCudaTest
         Assert.That(tensors.Select(t => t.ToArray()), Is.EqualTo(values));
     }
 
-    [Test]
-    public void AForwardOnAMovedModuleMatchesTheCpu()
+    [TestCase("lenet5-half", 1)]
+    [TestCase("resnet18", 3)]
+    public void ATrainingForwardAndBackwardOnAMovedModelMatchTheCpu(string arch, int channels)
     {
-        using var cpu = LeNet5.Half(new Philox(3));
-        using var cuda = LeNet5.Half(new Philox(3));
+        using var cpu = ModelCatalog.Create(arch, 10, channels, new Philox(3));
+        using var cuda = ModelCatalog.Create(arch, 10, channels, new Philox(3));
         cuda.To(Device.Cuda);
         using var scope = TensorScope.Begin();
-        using var _ = GradMode.NoGrad();
-        var x = Cpu(2, 1, 32, 32);
+        var x = Cpu(2, channels, 32, 32);
         var (expected, _) = cpu.Forward(x);
         var (actual, features) = cuda.Forward(x.To(Device.Cuda));
-        Assert.That(actual.Device, Is.EqualTo(Device.Cuda));
-        Assert.That(features.Device, Is.EqualTo(Device.Cuda));
-        Assert.That(actual.ToArray(), Is.EqualTo(expected.ToArray()));
+        Assert.That(new[] { actual.Device, features.Device }, Is.All.EqualTo(Device.Cuda));
+        Assert.That(actual.ToArray(), Is.EqualTo(expected.ToArray()), "logits");
+        Sum(expected).Backward();
+        Sum(actual).Backward();
+        Assert.That(cuda.Parameters().Select(p => p.Grad!.Device), Is.All.EqualTo(Device.Cuda));
+        Assert.That(cuda.Parameters().Select(p => p.Grad!.ToArray()), Is.EqualTo(cpu.Parameters().Select(p => p.Grad!.ToArray())), "gradients");
+        Assert.That(cuda.Buffers().Select(b => b.ToArray()), Is.EqualTo(cpu.Buffers().Select(b => b.ToArray())), "BN running statistics");
     }
 
     [Test]
