@@ -14,8 +14,8 @@ sealed class HostBackedFakeCudaBackend : IBackend
 {
     static IBackend Cpu => Backend.Cpu;
 
-    /// <summary>Kernel calls so far, to show that work really ran on this backend.</summary>
-    public long Calls { get; private set; }
+    /// <summary>Tensors lent to CPU kernels so far, to show that work really ran on this backend.</summary>
+    public long HostViews { get; private set; }
 
     public string Name => "fake-cuda";
 
@@ -28,7 +28,7 @@ sealed class HostBackedFakeCudaBackend : IBackend
     {
         if (t.Storage is not FakeCudaStorage fake)
             throw new InvalidOperationException($"fake-cuda kernel got a tensor {Tensor.ShapeString(t.Shape)} on {t.Device}: an op let mixed devices through.");
-        Calls++;
+        HostViews++;
         fake.Host.AddRef();
         return new Tensor(fake.Host, t.Shape, t.Strides, t.Offset);
     }
