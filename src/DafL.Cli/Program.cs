@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DafL.Cli.Commands;
+using Spectre.Console;
 
 namespace DafL.Cli;
 
@@ -11,6 +12,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // Logs and pipes have no terminal width; without one, Spectre wraps tables at 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
         var root = new RootCommand("DafL.Native: data-free knowledge distillation (DAFL, Chen et al. ICCV 2019) on a from-scratch C# framework.");
         root.Subcommands.Add(TeacherCommand.Create());
         root.Subcommands.Add(DistillCommand.Create());
