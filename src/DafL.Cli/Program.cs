@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DafL.Backends;
 using DafL.Cli.Commands;
+using Spectre.Console;
 
 namespace DafL.Cli;
 
@@ -13,12 +14,15 @@ public static class Program
     public static int Main(string[] args)
     {
         RegisterBackends();
+        // Logs and pipes have no terminal width; without one, Spectre wraps tables at 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
         var root = new RootCommand("DafL.Native: data-free knowledge distillation (DAFL, Chen et al. ICCV 2019) on a from-scratch C# framework.");
         root.Subcommands.Add(TeacherCommand.Create());
         root.Subcommands.Add(DistillCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ProfileCommand.Create());
         return root.Parse(args).Invoke();
     }
 

@@ -25,8 +25,9 @@ public static class DistillCommand
         public readonly Option<LossVariant?> Activation = new("--activation") { Description = "Official (−mean |f|) or Paper (−(1/n) Σ ‖f‖₁)" };
         public readonly Option<string?> Student = new("--student") { Description = "Student architecture: lenet5-half | lenet5 | resnet18 | resnet34" };
         public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of every random stream" };
+        public readonly Option<int[]?> Milestones = new("--lr-s-milestones") { Description = "Epochs at which the student's learning rate is multiplied by 0.1", AllowMultipleArgumentsPerToken = true };
 
-        public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed];
+        public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed, Milestones];
 
         public DistillConfig Apply(ParseResult p)
         {
@@ -45,6 +46,7 @@ public static class DistillCommand
             if (p.GetValue(Activation) is { } ac) c = c with { Activation = ac };
             if (p.GetValue(Student) is { } s) c = c with { Student = s };
             if (p.GetValue(Seed) is { } seed) c = c with { Seed = seed };
+            if (p.GetValue(Milestones) is { } m) c = c with { StudentLrMilestones = m };
             return c;
         }
     }

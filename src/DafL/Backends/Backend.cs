@@ -11,13 +11,17 @@ public static class Backend
     static Func<IBackend>? _cudaFactory;
     static IBackend? _cuda;
     static string? _cudaFailure;
+    static Func<IBackend, IBackend>? _intercept;
+    static IBackend? _cpuIntercepted, _cudaIntercepted;
 
+    /// <summary>The CPU backend itself (never intercepted).</summary>
     public static IBackend Cpu { get; } = new Cpu.CpuBackend();
 
+    /// <summary>The backend that runs ops on <paramref name="device"/>, seen through the interceptor when one is installed.</summary>
     public static IBackend For(Device device) => device switch
     {
-        Device.Cpu => Cpu,
-        Device.Cuda => Volatile.Read(ref _cuda) ?? (TryCuda(out var cuda, out var reason) ? cuda : throw new InvalidOperationException($"The CUDA backend is not available: {reason}")),
+        Device.Cpu => _cpuIntercepted ?? Cpu,
+        Device.Cuda => Volatile.Read(ref _cudaIntercepted) ?? Volatile.Read(ref _cuda) ?? (TryCuda(out var cuda, out var reason) ? cuda : throw new InvalidOperationException($"The CUDA backend is not available: {reason}")),
         _ => throw new ArgumentOutOfRangeException(nameof(device)),
     };
 
@@ -39,6 +43,7 @@ public static class Backend
             var previous = _cudaFactory;
             _cudaFactory = factory;
             _cuda = null;
+            _cudaIntercepted = null;
             _cudaFailure = null;
             return previous;
         }
@@ -56,11 +61,37 @@ public static class Backend
                 {
                     try { _cuda = _cudaFactory(); }
                     catch (Exception e) { _cudaFailure = e.Message; }
+                    if (_cuda is not null && _intercept is not null) _cudaIntercepted = _intercept(_cuda);
                 }
             }
-            cuda = _cuda!;
+            cuda = _cudaIntercepted ?? _cuda!;
             reason = _cudaFailure ?? "";
             return _cuda is not null;
+        }
+    }
+
+    /// <summary>
+    /// Routes every op through <paramref name="wrap"/>(backend) until <see cref="StopIntercepting"/> (the kernel
+    /// profiler uses it). One interceptor at a time.
+    /// </summary>
+    internal static void Intercept(Func<IBackend, IBackend> wrap)
+    {
+        lock (Gate)
+        {
+            if (_intercept is not null) throw new InvalidOperationException("Another interceptor (a kernel profile?) is already installed; dispose it first.");
+            _intercept = wrap;
+            _cpuIntercepted = wrap(Cpu);
+            if (_cuda is not null) _cudaIntercepted = wrap(_cuda);
+        }
+    }
+
+    internal static void StopIntercepting()
+    {
+        lock (Gate)
+        {
+            _intercept = null;
+            _cpuIntercepted = null;
+            _cudaIntercepted = null;
         }
     }
 }

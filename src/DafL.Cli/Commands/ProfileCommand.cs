@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Diagnostics;
+using DafL.Diagnostics;
+using DafL.Models;
+using DafL.Training;
+using Spectre.Console;
+
+namespace DafL.Cli.Commands;
+
+/// <summary>
+/// <c>dafl profile</c>: where the time of one DAFL iteration goes, kernel by kernel (like torch.profiler's table),
+/// and how much of the step is spent outside kernels (autograd, allocation, dispatch).
+/// </summary>
+public static class ProfileCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = $"Settings to profile: {string.Join(" | ", DistillPresets.Names)}", DefaultValueFactory = _ => "mnist-quick" };
+        var teacher = new Option<string?>("--teacher") { Description = "Teacher checkpoint (default: a LeNet-5 with random weights; the cost does not depend on them)" };
+        var batch = new Option<int?>("--batch") { Description = "Generated images per iteration (default: the preset's)" };
+        var width = new Option<int?>("--gen-width") { Description = "Generator width (default: the preset's)" };
+        var warmup = new Option<int>("--warmup") { Description = "Steps run before timing (caches, pools, JIT)", DefaultValueFactory = _ => 5 };
+        var steps = new Option<int>("--steps") { Description = "Steps timed", DefaultValueFactory = _ => 20 };
+        var top = new Option<int>("--top") { Description = "Rows of the kernel table", DefaultValueFactory = _ => 30 };
+        var device = CommonOptions.Device();
+        var command = new Command("profile", "Time one DAFL iteration kernel by kernel.") { preset, teacher, batch, width, warmup, steps, top, device };
+        command.SetAction(p => CommonOptions.Guard(() =>
+        {
+            var config = DistillPresets.Get(p.GetValue(preset)!) with { Device = CommonOptions.ResolveDevice(p.GetValue(device)!) };
+            if (p.GetValue(batch) is { } b) config = config with { BatchSize = b };
+            if (p.GetValue(width) is { } w) config = config with { GeneratorWidth = w };
+            using var net = p.GetValue(teacher) is { } path
+                ? DistillCommand.LoadTeacher(path, config)
+                : ModelCatalog.Create(config.Teacher, config.NumClasses, config.Channels, SeedStreams.For(config.Seed, "profile-teacher"));
+            using var distiller = new DaflDistiller(config, net);
+            Run(distiller, config, p.GetValue(warmup), p.GetValue(steps), p.GetValue(top));
+            return 0;
+        }));
+        return command;
+    }
+
+    static void Run(DaflDistiller distiller, DistillConfig config, int warmup, int steps, int top)
+    {
+        if (steps < 1) throw new ArgumentException($"--steps must be at least 1, got {steps}.");
+        for (int i = 0; i < warmup; i++) distiller.Step();
+
+        // Unprofiled first, so the step time is not inflated by the profiler's own cost.
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < steps; i++) distiller.Step();
+        double stepMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds / steps;
+
+        using var profile = KernelProfile.Start();
+        start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < steps; i++) distiller.Step();
+        double profiledMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds / steps;
+        var rows = profile.Timings;
+        double kernelMs = rows.Sum(r => r.Total.TotalMilliseconds) / steps;
+
+        AnsiConsole.MarkupLine($"[bold]DAFL step[/] preset {config.Preset}: {config.Teacher} → {config.Student}, batch {config.BatchSize}, " +
+            $"generator width {config.GeneratorWidth}, on {DeviceChoice.NameOf(config.Device)}, {Environment.ProcessorCount} threads");
+        var table = new Table().AddColumns("kernel", "shape", "calls/step", "ms/step", "mean µs", "share");
+        foreach (var r in rows.Take(top))
+            table.AddRow(r.Kernel, r.Shape, $"{(double)r.Calls / steps:0.##}", $"{r.Total.TotalMilliseconds / steps:F3}",
+                $"{r.MeanMicroseconds:F1}", $"{r.Total.TotalMilliseconds / steps / kernelMs:P1}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"step {stepMs:F2} ms unprofiled ({steps} steps after {warmup} warm-up); profiled {profiledMs:F2} ms, of which kernels " +
+            $"{kernelMs:F2} ms and everything else (autograd, allocation, dispatch, timer) {profiledMs - kernelMs:F2} ms.");
+    }
+}
