@@ -14,6 +14,8 @@ namespace DafL.Cuda;
 /// non-blocking stream, so ops return before the GPU has finished, results come back in order, and
 /// <see cref="CopyToHost"/> (and so <c>Item()</c>, <c>ToArray()</c>) waits for everything queued before it.
 /// Device memory comes from a caching <see cref="CudaAllocator"/>. One file per op family, like the CPU backend.
+/// Ops are meant to be called from one thread at a time (a training loop: the plan caches are not locked);
+/// tensors may be disposed on any thread.
 /// </summary>
 public sealed unsafe partial class CudaBackend : IBackend, IDisposable
 {
