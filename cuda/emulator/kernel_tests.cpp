@@ -27,6 +27,9 @@ namespace optim {
 namespace random_cu {
 #include "../random.cu"
 }
+namespace norm {
+#include "../norm.cu"
+}
 
 #include <array>
 #include <chrono>
@@ -888,52 +891,90 @@ static void optim_tests()
     using namespace optim;
     const long long n = 777;
     Floats p0 = random_floats((size_t)n, 71), g = random_floats((size_t)n, 72), b0 = random_floats((size_t)n, 73);
-    // SGD, every branch: (momentum buffer?, nesterov, first step)
-    for (int variant = 0; variant < 5; variant++)
+    // SGD, every branch: (momentum buffer?, nesterov, first step, weight decay?), as CpuBackend.SgdScalar
+    for (int variant = 0; variant < 6; variant++)
     {
         bool with_buffer = variant > 0, nesterov = variant >= 3, first = variant == 1 || variant == 3;
-        const float lr = 0.1f, momentum = 0.9f, wd = 5e-4f;
+        const float neg_lr = -0.1f, momentum = 0.9f, dampening_complement = 0.75f, wd = variant == 5 ? 0.0f : 5e-4f;
         Floats p = p0, b = b0, p_want = p0, b_want = b0;
         for (size_t i = 0; i < (size_t)n; i++)
         {
-            float d = g[i] + wd * p_want[i];
+            float d = g[i];
+            if (wd != 0.0f) d = std::fma(p_want[i], wd, d);
             if (with_buffer)
             {
-                float buf = first ? d : momentum * b_want[i] + d;
+                float buf = first ? d : std::fma(d, dampening_complement, b_want[i] * momentum);
                 b_want[i] = buf;
-                d = nesterov ? d + momentum * buf : buf;
+                d = nesterov ? std::fma(buf, momentum, d) : buf;
             }
-            p_want[i] -= lr * d;
+            p_want[i] = std::fma(d, neg_lr, p_want[i]);
         }
-        launch(3, 64, sgd_step_f32, p.data(), g.data(), with_buffer ? b.data() : (float*)nullptr, n, lr, momentum, wd, (int)nesterov, (int)first);
+        launch(3, 64, sgd_step_f32, p.data(), g.data(), with_buffer ? b.data() : (float*)nullptr, n, neg_lr, momentum, dampening_complement, wd, (int)nesterov, (int)first);
         std::string at = " variant " + std::to_string(variant);
         expect_exact(p, p_want, "sgd_step_f32 param" + at);
         expect_exact(b, b_want, "sgd_step_f32 momentum buffer" + at);
     }
-    // Adam at step 3, scalars computed as the C# host does (decimal values of the floats written 0.9, 0.999, 1e-3)
+    // Adam at step 3, scalars computed as Optim.Adam does (double from the decimal values, rounded once),
+    // element arithmetic as CpuBackend.AdamScalar; with and without weight decay
+    for (float wd : {1e-4f, 0.0f})
     {
-        const float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, wd = 1e-4f;
+        const float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
         const int step = 3;
         double b1 = 0.9, b2 = 0.999;
         double bc1 = 1 - std::pow(b1, step), bc2 = 1 - std::pow(b2, step);
-        float step_size = (float)(0.001 / bc1), sqrt_bc2 = (float)std::sqrt(bc2), c1 = (float)(1 - b1), c2 = (float)(1 - b2);
+        float neg_step_size = (float)(-0.001 / bc1), sqrt_bc2 = (float)std::sqrt(bc2), c1 = (float)(1 - b1), c2 = (float)(1 - b2);
         Floats p = p0, m = random_floats((size_t)n, 74), v = random_floats((size_t)n, 75, 0.0f, 1.0f);
         Floats p_want = p, m_want = m, v_want = v;
         for (size_t i = 0; i < (size_t)n; i++)
         {
-            float gi = g[i] + wd * p_want[i];
-            float mi = m_want[i] * beta1 + gi * c1;
-            float vi = v_want[i] * beta2 + gi * gi * c2;
+            float gi = g[i];
+            if (wd != 0.0f) gi = std::fma(p_want[i], wd, gi);
+            float mi = std::fma(gi, c1, m_want[i] * beta1);
+            float vi = std::fma(gi * c2, gi, v_want[i] * beta2);
             m_want[i] = mi;
             v_want[i] = vi;
             float denom = std::sqrt(vi) / sqrt_bc2 + eps;
-            p_want[i] -= step_size * (mi / denom);
+            p_want[i] = p_want[i] + neg_step_size * mi / denom;
         }
-        launch(3, 64, adam_step_f32, p.data(), g.data(), m.data(), v.data(), n, beta1, beta2, c1, c2, eps, wd, step_size, sqrt_bc2);
-        expect_exact(p, p_want, "adam_step_f32 param");
-        expect_exact(m, m_want, "adam_step_f32 m");
-        expect_exact(v, v_want, "adam_step_f32 v");
-        (void)lr;
+        launch(3, 64, adam_step_f32, p.data(), g.data(), m.data(), v.data(), n, beta1, c1, beta2, c2, wd, neg_step_size, sqrt_bc2, eps);
+        std::string at = wd != 0.0f ? " (weight decay)" : " (no weight decay)";
+        expect_exact(p, p_want, "adam_step_f32 param" + at);
+        expect_exact(m, m_want, "adam_step_f32 m" + at);
+        expect_exact(v, v_want, "adam_step_f32 v" + at);
+    }
+}
+
+// ---------------------------------------------------------------- norm.cu
+
+static void norm_tests()
+{
+    using namespace norm;
+    const long long channels = 300;
+    const float eps = 1e-5f;
+    // variances from tiny (comparable to eps) to large, and an exact zero
+    Floats var = random_floats((size_t)channels, 81, 0.0f, 4.0f);
+    for (size_t c = 0; c < var.size(); c += 7) var[c] = std::ldexp(var[c], -(int)(c % 30));
+    var[0] = 0.0f;
+    Floats inv_want(var.size());
+    for (size_t c = 0; c < var.size(); c++) inv_want[c] = (float)(1.0 / std::sqrt((double)var[c] + (double)eps)); // CpuBackend.InvStd
+    for (auto [grid, block] : launch_shapes)
+    {
+        std::string at = " grid " + std::to_string(grid) + " block " + std::to_string(block);
+        Floats inv(var.size(), -1.0f), back(var.size(), -1.0f);
+        launch(grid, block, batch_norm_inv_std_f32, var.data(), inv.data(), channels, eps);
+        expect_exact(inv, inv_want, "batch_norm_inv_std_f32" + at);
+        launch(grid, block, batch_norm_var_from_inv_std_f32, inv.data(), back.data(), channels, eps);
+        Floats back_want(var.size());
+        for (size_t c = 0; c < var.size(); c++)
+        {
+            double s = inv[c], v = 1.0 / (s * s) - (double)eps;
+            back_want[c] = (float)(v > 0.0 ? v : 0.0);
+        }
+        expect_exact(back, back_want, "batch_norm_var_from_inv_std_f32" + at);
+        // the round trip: within float rounding of (var + eps), never negative
+        std::vector<double> trip(var.begin(), var.end());
+        for (size_t c = 0; c < var.size(); c++)
+            expect(back[c] >= 0.0f && std::fabs(back[c] - trip[c]) <= 4e-7 * (trip[c] + eps), "batch_norm round trip channel " + std::to_string(c) + at);
     }
 }
 
@@ -1026,6 +1067,7 @@ int main()
         run("pool.cu" + suffix, pool_tests);
         run("optim.cu" + suffix, optim_tests);
         run("random.cu" + suffix, random_tests);
+        run("norm.cu" + suffix, norm_tests);
     }
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

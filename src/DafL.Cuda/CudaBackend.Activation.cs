@@ -1,0 +1,34 @@
+using DafL.Cuda.Kernels;
+
+namespace DafL.Cuda;
+
+public sealed partial class CudaBackend
+{
+    public void LeakyRelu(Tensor x, Tensor y, float slope)
+    {
+        SameElementCount(nameof(LeakyRelu), x, y);
+        _kernels.LaunchGridStride(Kernel.LeakyReluForward, x.Numel, Address(x, nameof(LeakyRelu)), Address(y, nameof(LeakyRelu)), x.Numel, slope);
+    }
+
+    public void LeakyReluBackward(Tensor x, Tensor gy, Tensor gx, float slope)
+    {
+        const string op = nameof(LeakyReluBackward);
+        SameElementCount(op, x, gy);
+        SameElementCount(op, x, gx);
+        _kernels.LaunchGridStride(Kernel.LeakyReluBackward, x.Numel, Address(x, op), Address(gy, op), Address(gx, op), x.Numel, slope);
+    }
+
+    public void Tanh(Tensor x, Tensor y)
+    {
+        SameElementCount(nameof(Tanh), x, y);
+        _kernels.LaunchGridStride(Kernel.TanhForward, x.Numel, Address(x, nameof(Tanh)), Address(y, nameof(Tanh)), x.Numel);
+    }
+
+    public void TanhBackward(Tensor y, Tensor gy, Tensor gx)
+    {
+        const string op = nameof(TanhBackward);
+        SameElementCount(op, y, gy);
+        SameElementCount(op, y, gx);
+        _kernels.LaunchGridStride(Kernel.TanhBackward, y.Numel, Address(y, op), Address(gy, op), Address(gx, op), y.Numel);
+    }
+}

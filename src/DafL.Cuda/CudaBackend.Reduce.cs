@@ -1,0 +1,101 @@
+using DafL.Backends;
+using DafL.Backends.Cpu;
+using DafL.Cuda.Kernels;
+using DafL.Native;
+
+namespace DafL.Cuda;
+
+/// <summary>
+/// Reductions. <see cref="SumTo"/> collapses the reduction with <see cref="BroadcastLayout"/> exactly as the CPU does
+/// and picks a kernel per pattern (cuda/README.md, "Host sequences"); every sum accumulates in float64 in a fixed
+/// order, so a result repeats bit for bit run to run.
+/// </summary>
+public sealed unsafe partial class CudaBackend
+{
+    /// <summary>Elements per block of a chunked whole-tensor sum (the CPU's chunk; results depend on it).</summary>
+    const long SumChunk = 1 << 16;
+    /// <summary>sum_columns_f32's block: 32 columns × 8 row slices.</summary>
+    static readonly Dim3 ColumnBlock = new(32, 8);
+
+    public void SumTo(Tensor x, Tensor y, float scale)
+    {
+        const string op = nameof(SumTo);
+        var px = Address(x, op);
+        var py = Address(y, op);
+        if (x.Numel == 0)
+        {
+            // Sum of nothing is 0; a mean of nothing is 0·∞ = NaN, as in PyTorch.
+            Fill(y, (float)(0.0 * scale));
+            return;
+        }
+        var layout = BroadcastLayout.Create(x.Shape, y.Shape);
+        var sizes = layout.Sizes;
+        var kept = layout.Strides[0].Select(s => s != 0).ToArray();
+        int reducedRuns = kept.Count(k => !k);
+        if (reducedRuns == 0)
+        {
+            // Only size-1 dimensions differ: y holds x's elements in the same order.
+            Affine(x, y, scale, 0f);
+            return;
+        }
+        if (reducedRuns == 1)
+        {
+            // (O, R, I): kept dimensions before and after one reduced run.
+            int r = Array.IndexOf(kept, false);
+            long outer = 1, inner = 1, reduce = sizes[r];
+            for (int d = 0; d < r; d++) outer *= sizes[d];
+            for (int d = r + 1; d < sizes.Length; d++) inner *= sizes[d];
+            if (inner == 1 && outer == 1) WholeSum(Kernel.SumChunks, x.Numel, py, scale, px);
+            else if (inner == 1) _kernels.LaunchRows(Kernel.SumRows, outer, reduce, px, py, outer, reduce, scale);
+            else
+                _kernels.Launch(Kernel.SumColumns, new Dim3((uint)((inner + 31) / 32), (uint)Math.Min(outer, 65535)), ColumnBlock,
+                    px, py, outer, reduce, inner, scale);
+            return;
+        }
+        if (sizes.Length == 3 && kept[1])
+        {
+            _kernels.LaunchPerItem(Kernel.SumReduceKeepReduce, sizes[1], px, py, sizes[0], sizes[1], sizes[2], scale);
+            return;
+        }
+        var reduceLayout = DeviceLayouts.Reduce(op, layout, x.Shape);
+        _kernels.LaunchGridStride(Kernel.SumGeneric, y.Numel, px, py, KernelArgument.Struct(&reduceLayout), y.Numel, scale);
+    }
+
+    public void Expand(Tensor x, Tensor y, float scale)
+    {
+        const string op = nameof(Expand);
+        var px = Address(x, op);
+        var py = Address(y, op);
+        var layout = DeviceLayouts.Broadcast(op, y.Shape, x.Shape);
+        _kernels.LaunchGridStride(Kernel.Expand, y.Numel, px, py, KernelArgument.Struct(&layout), scale);
+    }
+
+    public void Argmax(Tensor x, Tensor y, int dim)
+    {
+        const string op = nameof(Argmax);
+        var px = Address(x, op);
+        var py = Address(y, op);
+        var (outer, size, inner) = CpuBackend.Split(x.Shape, dim);
+        if (size == 0 && y.Numel > 0)
+            throw new ArgumentException($"{op}: dimension {dim} of {Tensor.ShapeString(x.Shape)} is empty, so it has no largest element.");
+        _kernels.LaunchGridStride(Kernel.Argmax, outer * inner, px, py, outer, size, inner);
+    }
+
+    /// <summary>
+    /// y[0] = (float)(scale · Σ) over <paramref name="n"/> elements in two passes: <paramref name="chunkKernel"/>
+    /// (inputs…, partials, n, chunk) writes one float64 partial per 65536-element chunk, then sum_finish_f64 adds
+    /// them in chunk order.
+    /// </summary>
+    void WholeSum(string chunkKernel, long n, DevicePointer y, double scale, params ReadOnlySpan<KernelArgument> inputs)
+    {
+        long chunks = (n + SumChunk - 1) / SumChunk;
+        using var partials = Scratch(2 * chunks); // float64 partials
+        Span<KernelArgument> arguments = stackalloc KernelArgument[inputs.Length + 3];
+        inputs.CopyTo(arguments);
+        arguments[inputs.Length] = partials.Pointer;
+        arguments[inputs.Length + 1] = n;
+        arguments[inputs.Length + 2] = SumChunk;
+        _kernels.LaunchPerItem(chunkKernel, chunks, arguments);
+        _kernels.LaunchSingleBlock(Kernel.SumFinish, partials.Pointer, chunks, y, scale);
+    }
+}
