@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DafL.Backends;
 using DafL.Cli.Commands;
+using DafL.Cuda;
 using Spectre.Console;
 
 namespace DafL.Cli;
@@ -27,10 +28,8 @@ public static class Program
     }
 
     /// <summary>
-    /// Installs the backends this build carries besides the built-in CPU one, before any command runs. This build has
-    /// no CUDA backend, so --device cuda and auto get a reason a user can act on; a build with the DafL.Cuda project
-    /// calls its <c>CudaSetup.Register()</c> here instead.
+    /// Installs the backends this build carries besides the built-in CPU one, before any command runs: the CUDA
+    /// backend is created on first use (--device cuda or auto) and, where it cannot start, says why.
     /// </summary>
-    static void RegisterBackends() =>
-        Backend.RegisterCuda(() => throw new PlatformNotSupportedException("this build of dafl carries no CUDA backend (it was built without the DafL.Cuda project)"));
+    static void RegisterBackends() => CudaSetup.Register();
 }
