@@ -45,6 +45,8 @@ public static class DoctorCommand
     {
         if (batch < 2) throw new ArgumentException($"doctor: --batch must be at least 2 (batch norm needs two samples), got {batch}.");
         if (steps < 0) throw new ArgumentException($"doctor: --steps must not be negative, got {steps}.");
+        // A log (tools/device-check.sh) has no terminal width: give the wide parity table room instead of 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
         var host = HostFacts.Probe();
         AnsiConsole.Write(DoctorTables.Host(host));
         var gpu = GpuFacts.Probe();

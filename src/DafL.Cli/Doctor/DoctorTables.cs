@@ -52,17 +52,25 @@ public static class DoctorTables
 
     public static Table Steps(IReadOnlyList<StepComparisonRow> rows, string candidate)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]DAFL steps, CPU | {Markup.Escape(candidate)}[/]");
-        foreach (var column in new[] { "step", "total", "one-hot", "info entropy", "activation", "KD", "rel. diff", "ms", "" })
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]DAFL steps from one seed, CPU and {Markup.Escape(candidate)}[/]");
+        table.AddColumn("step");
+        table.AddColumn("backend");
+        foreach (var column in new[] { "total", "one-hot", "info entropy", "activation", "KD", "ms", "rel. diff" })
             table.AddColumn(new TableColumn(column).RightAligned());
+        table.AddColumn("");
         foreach (var r in rows)
-            table.AddRow(r.Step.ToString(CultureInfo.InvariantCulture),
-                Pair(r.Reference.Total, r.Candidate.Total), Pair(r.Reference.OneHot, r.Candidate.OneHot),
-                Pair(r.Reference.InformationEntropy, r.Candidate.InformationEntropy), Pair(r.Reference.Activation, r.Candidate.Activation),
-                Pair(r.Reference.Kd, r.Candidate.Kd), Number(r.RelativeDifference),
-                $"{r.ReferenceMs:F1} | {r.CandidateMs:F1}", r.Pass ? "[green]ok[/]" : "[red]FAIL[/]");
+        {
+            string step = r.Step.ToString(CultureInfo.InvariantCulture);
+            table.AddRow([step, "cpu", .. Losses(r.Reference), Fixed(r.ReferenceMs, "F1"), "", ""]);
+            table.AddRow(["", Markup.Escape(candidate), .. Losses(r.Candidate), Fixed(r.CandidateMs, "F1"), Number(r.RelativeDifference),
+                r.Pass ? "[green]ok[/]" : "[red]FAIL[/]"]);
+        }
         return table;
     }
+
+    static string[] Losses(StepLosses l) => [.. new[] { l.Total, l.OneHot, l.InformationEntropy, l.Activation, l.Kd }.Select(v => Fixed(v, "F6"))];
+
+    static string Fixed(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     static Table Facts(string title)
     {
@@ -74,9 +82,6 @@ public static class DoctorTables
     }
 
     static string YesNo(bool yes) => yes ? "yes" : "no";
-
-    static string Pair(double reference, double candidate) =>
-        $"{reference.ToString("F6", CultureInfo.InvariantCulture)} | {candidate.ToString("F6", CultureInfo.InvariantCulture)}";
 
     /// <summary>0 as 0, ∞ as ∞, everything else in three significant digits.</summary>
     static string Number(double value) => value switch
