@@ -62,7 +62,7 @@ printf 'total %d bytes (%.1f MiB) in .device, %.1f MiB in the working tree; the 
 cat <<'CALL'
 
 == the device call (one call, about 9 minutes at most; every step inside is time-boxed):
-run(command="OUT=$OUT bash tools/device-run.sh", carry=[".device"], timeout_s=590)
+run(command="bash tools/device-run.sh", carry=[".device"], timeout_s=590)
 then, here: python3 tools/device-report.py /work/.device/<files_at> >> docs/GPU.md   (review before committing)
 CALL
 

@@ -51,7 +51,7 @@ def num(value):
 
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]  # a | in a cell ends it
     return "\n".join(lines)
 
 
@@ -80,7 +80,7 @@ def doctor_section(doctor):
     d = gpu.get("device")
     facts.append(("device", f"{d['name']}, {d['architecture']}, {d['multiprocessors']} SMs, {d['memory_bytes'] / 2**30:.1f} GiB" if d else "none: " + gpu["device_error"]))
     facts.append(("CUDA backend", "starts" if backend["cuda_available"] else "unavailable: " + backend["reason"]))
-    out.append(table(["", ""], [(k, v.replace("|", "/")) for k, v in facts]))
+    out.append(table(["", ""], facts))
     parity = doctor["parity"]
     if not parity:
         out.append("\nNo parity run (no backend to compare).")
@@ -106,8 +106,8 @@ def doctor_section(doctor):
         out.append("\nDAFL steps from one seed (MNIST preset), CPU | candidate:\n")
         keys = ["total", "one_hot", "information_entropy", "activation", "kd"]
         out.append(table(["step"] + keys + ["rel. diff", "ms", ""],
-                         [[s["step"]] + [f"{s['reference'][k]:.6f} / {s['candidate'][k]:.6f}" for k in keys]
-                          + [num(s["relative_difference"]), f"{s['reference_ms']:.1f} / {s['candidate_ms']:.1f}", "ok" if s["pass"] else "**FAIL**"]
+                         [[s["step"]] + [f"{float(s['reference'][k]):.6f} / {float(s['candidate'][k]):.6f}" for k in keys]
+                          + [num(s["relative_difference"]), f"{float(s['reference_ms']):.1f} / {float(s['candidate_ms']):.1f}", "ok" if s["pass"] else "**FAIL** " + s.get("note", "")]
                           for s in steps]))
     elif doctor.get("step_note"):
         out.append(f"\nDAFL steps not compared: {doctor['step_note']}.")

@@ -5,13 +5,18 @@
 #   run.log (every step's output), steps.tsv (step, exit code, seconds), doctor.json, distill.jsonl (ours),
 #   reference.jsonl (PyTorch), bench.md, sanitizer.txt.
 # Environment: OUT (required), DEVICE=cuda|cpu (default cuda), SCALE=full|tiny (tiny: a few iterations, for
-# tools/device-check.sh --dry-run here), PYTHON (default python3), and BENCH_FILTER, TEACHER_EPOCHS, DISTILL_EPOCHS
+# tools/device-check.sh --dry-run here), PYTHON (default: the first of python3, /usr/bin/python3 that imports torch), and BENCH_FILTER, TEACHER_EPOCHS, DISTILL_EPOCHS
 # to override the defaults below.
 set -uo pipefail
 
 : "${OUT:?set OUT to the folder for the results}"
 DEVICE=${DEVICE:-cuda}
 SCALE=${SCALE:-full}
+if [[ -z ${PYTHON:-} ]]; then  # the first Python that has PyTorch (plain python3 on the lent machine)
+    for candidate in python3 /usr/bin/python3; do
+        if "$candidate" -c 'import torch, numpy' 2>/dev/null; then PYTHON=$candidate; break; fi
+    done
+fi
 PYTHON=${PYTHON:-python3}
 ROOT=$(pwd)
 PACK=$ROOT/.device
@@ -74,7 +79,7 @@ cp "$WORK/distill/metrics.jsonl" "$OUT/distill.jsonl" 2>/dev/null
 step reference 75 "$PYTHON" tools/reference/dafl_pytorch.py distill --preset mnist --device "$DEVICE" --threads "$(nproc)" \
     --data "$DATA" --teacher "$WORK/teacher/teacher.safetensors" --out "$WORK/reference" "${REFERENCE[@]}"
 cp "$WORK/reference/distill.jsonl" "$OUT/reference.jsonl" 2>/dev/null
-step benchmarks 50 "$WORK/bench/DafL.Benchmarks" --filter "$BENCH_FILTER" --quick --in-process --artifacts "$WORK/bench-results" --exporters github
+step benchmarks 50 "$WORK/bench/DafL.Benchmarks" --filter "$BENCH_FILTER" --quick --in-process --artifacts "$WORK/bench-results"
 cat "$WORK"/bench-results/results/*-report-github.md >"$OUT/bench.md" 2>/dev/null
 if command -v compute-sanitizer >/dev/null; then
     step sanitizer 45 compute-sanitizer --tool memcheck --log-file "$OUT/sanitizer.txt" "$DAFL" distill --preset mnist \

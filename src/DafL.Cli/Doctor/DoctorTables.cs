@@ -63,7 +63,7 @@ public static class DoctorTables
             string step = r.Step.ToString(CultureInfo.InvariantCulture);
             table.AddRow([step, "cpu", .. Losses(r.Reference), Fixed(r.ReferenceMs, "F1"), "", ""]);
             table.AddRow(["", Markup.Escape(candidate), .. Losses(r.Candidate), Fixed(r.CandidateMs, "F1"), Number(r.RelativeDifference),
-                r.Pass ? "[green]ok[/]" : "[red]FAIL[/]"]);
+                r.Pass ? "[green]ok[/]" : $"[red]FAIL[/] {Markup.Escape(r.Note)}"]);
         }
         return table;
     }

@@ -47,7 +47,7 @@ public static class BackendParity
             }
         }
         bool pass = worst.Relative <= c.Tolerance.Relative; // false for NaN
-        string note = worstName.Length == 0 ? "" : $"worst: {worstName}";
+        string note = worstName.Length == 0 || worst.MaxAbs == 0 ? "" : $"worst: {worstName}";
         return new ParityRow(c.Method, c.Case, c.Shape, worst.MaxAbs, worst.Relative, c.Tolerance.Relative, pass, note);
     }
 

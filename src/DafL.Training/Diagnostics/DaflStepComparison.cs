@@ -16,7 +16,7 @@ public static class DaflStepComparison
     /// <summary>
     /// Runs <paramref name="steps"/> iterations on both distillers with latent batches (<paramref name="batch"/>,
     /// latent) drawn from <paramref name="seed"/> on the host and copied to each distiller's device. A step that
-    /// throws on the candidate ends the comparison with a failed row carrying NaN losses.
+    /// throws on the candidate ends the comparison with a failed row carrying NaN losses and the exception's message.
     /// </summary>
     public static IReadOnlyList<StepComparisonRow> Run(DaflDistiller reference, DaflDistiller candidate, int batch, int steps,
         double tolerance, ulong seed = 1)
@@ -33,10 +33,11 @@ public static class DaflStepComparison
             {
                 (actual, candidateMs) = TimedStep(candidate, z);
             }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
+            catch (Exception e) // a diagnosis reports any failure of the backend under test (a CudaException, say)
             {
                 var nan = new StepLosses(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
-                rows.Add(new StepComparisonRow(step, expected, nan, double.PositiveInfinity, tolerance, false, referenceMs, double.NaN));
+                rows.Add(new StepComparisonRow(step, expected, nan, double.PositiveInfinity, tolerance, false, referenceMs, double.NaN,
+                    $"{e.GetType().Name}: {e.Message}"));
                 break;
             }
             double difference = RelativeDifference(expected, actual);
