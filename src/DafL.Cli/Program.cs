@@ -1,7 +1,7 @@
 using System.CommandLine;
 using DafL.Backends;
 using DafL.Cli.Commands;
-using DafL.Cuda;
+using DafL.Backends.Cuda;
 using Spectre.Console;
 
 namespace DafL.Cli;
@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         return root.Parse(args).Invoke();
     }
 

@@ -1,6 +1,6 @@
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 public sealed partial class CudaBackend
 {

@@ -1,8 +1,8 @@
-using DafL.Cuda.Convolution;
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Convolution;
+using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// Convolutions through cuDNN. Each shape gets its descriptors once, and each direction of it an algorithm chosen

@@ -1,11 +1,11 @@
 using DafL.Backends;
-using DafL.Cuda.Kernels;
-using DafL.Cuda.Memory;
+using DafL.Backends.Cuda.Kernels;
+using DafL.Backends.Cuda.Memory;
 using DafL.Memory;
 using DafL.Native;
 using CudaDriver = DafL.Native.Cuda;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// The CUDA backend: every <see cref="IBackend"/> kernel on one NVIDIA GPU. Elementwise ops, reductions, softmax

@@ -1,7 +1,7 @@
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// DAFL's generator losses. The information entropy needs the batch mean of the row softmaxes: blocks of 64 rows

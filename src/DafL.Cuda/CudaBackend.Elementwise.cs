@@ -1,7 +1,7 @@
 using DafL.Backends;
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// Elementwise kernels: equal shapes take the flat kernels (float4 loads when aligned), anything else the

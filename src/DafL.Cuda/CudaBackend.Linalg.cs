@@ -1,4 +1,4 @@
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// Matrix products through cuBLAS SGEMM on the compute stream (row-major operands mapped to column-major by

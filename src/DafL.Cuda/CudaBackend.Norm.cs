@@ -1,7 +1,7 @@
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// Batch norm through cuDNN in spatial mode (statistics per channel over N·H·W, BatchNorm2d's).

@@ -1,7 +1,7 @@
 using DafL.Backends;
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// Fused optimizer steps, one launch per parameter tensor, with the CPU's (PyTorch's) operations and roundings

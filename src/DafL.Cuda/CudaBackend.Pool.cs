@@ -1,6 +1,6 @@
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>Pooling and nearest upsampling over the N·C planes of (N, C, H, W) tensors, one thread per output (or input).</summary>
 public sealed partial class CudaBackend

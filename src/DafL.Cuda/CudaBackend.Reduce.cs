@@ -1,9 +1,9 @@
 using DafL.Backends;
 using DafL.Backends.Cpu;
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// Reductions. <see cref="SumTo"/> collapses the reduction with <see cref="BroadcastLayout"/> exactly as the CPU does

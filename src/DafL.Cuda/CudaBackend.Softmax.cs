@@ -1,7 +1,7 @@
 using DafL.Backends.Cpu;
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>
 /// Softmax, log-softmax and the losses built on them: along the last dimension one block per row, along any other

@@ -1,4 +1,4 @@
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>How the CUDA backend picks a convolution algorithm for a shape it has not seen.</summary>
 public enum ConvolutionSearch

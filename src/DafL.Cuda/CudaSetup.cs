@@ -1,6 +1,6 @@
 using DafL.Backends;
 
-namespace DafL.Cuda;
+namespace DafL.Backends.Cuda;
 
 /// <summary>Makes <see cref="Device.Cuda"/> usable: installs the CUDA backend's factory in <see cref="Backend"/>.</summary>
 public static class CudaSetup

@@ -1,6 +1,6 @@
 using DafL.Native;
 
-namespace DafL.Cuda.Convolution;
+namespace DafL.Backends.Cuda.Convolution;
 
 /// <summary>Picks an algorithm from cuDNN's ranking (heuristic or measured, best first).</summary>
 internal static class AlgorithmChoice

@@ -1,6 +1,6 @@
 using DafL.Native;
 
-namespace DafL.Cuda.Convolution;
+namespace DafL.Backends.Cuda.Convolution;
 
 /// <summary>The sizes that make two convolutions the same problem for cuDNN: input (N, C, H, W), weight (O, C, kH, kW), stride, padding.</summary>
 internal readonly record struct ConvolutionShape(int N, int C, int H, int W, int O, int KH, int KW, int Stride, int Padding)

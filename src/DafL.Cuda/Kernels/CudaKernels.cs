@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using DafL.Native;
 
-namespace DafL.Cuda.Kernels;
+namespace DafL.Backends.Cuda.Kernels;
 
 /// <summary>
 /// The kernels of <c>cuda/*.cu</c> on one device: each embedded file is compiled once per process and architecture

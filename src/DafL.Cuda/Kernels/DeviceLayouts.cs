@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using DafL.Backends;
 
-namespace DafL.Cuda.Kernels;
+namespace DafL.Backends.Cuda.Kernels;
 
 /// <summary>
 /// The C# mirrors of the structs the kernels take by value (cuda/README.md, "Struct layouts"), filled from the

@@ -1,4 +1,4 @@
-namespace DafL.Cuda.Kernels;
+namespace DafL.Backends.Cuda.Kernels;
 
 /// <summary>
 /// The name of every kernel the backend launches, one constant each, so that a typo is caught by a test

@@ -1,6 +1,6 @@
 using DafL.Native;
 
-namespace DafL.Cuda.Kernels;
+namespace DafL.Backends.Cuda.Kernels;
 
 /// <summary>
 /// One kernel parameter for <c>cuLaunchKernel</c>: a scalar or device pointer held by value in 8 bytes (the driver

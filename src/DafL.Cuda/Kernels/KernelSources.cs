@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 
-namespace DafL.Cuda.Kernels;
+namespace DafL.Backends.Cuda.Kernels;
 
 /// <summary>
 /// The kernel sources embedded in this assembly (<c>cuda/*.cu</c>, resource names <c>cuda/&lt;file&gt;.cu</c>) and

@@ -1,7 +1,7 @@
 using DafL.Memory;
 using DafL.Native;
 
-namespace DafL.Cuda.Memory;
+namespace DafL.Backends.Cuda.Memory;
 
 /// <summary>
 /// A caching allocator for device memory, the GPU's counterpart of <see cref="BufferPool"/>: requests are rounded

@@ -1,7 +1,7 @@
 using DafL.Memory;
 using DafL.Native;
 
-namespace DafL.Cuda.Memory;
+namespace DafL.Backends.Cuda.Memory;
 
 /// <summary>A tensor's device memory: one block of a <see cref="CudaAllocator"/>, returned to it on the last release.</summary>
 public sealed class CudaStorage : Storage

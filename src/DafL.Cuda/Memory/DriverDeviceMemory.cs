@@ -1,6 +1,6 @@
 using DafL.Native;
 
-namespace DafL.Cuda.Memory;
+namespace DafL.Backends.Cuda.Memory;
 
 /// <summary>
 /// Device memory from the driver (<c>cuMemAlloc</c> / <c>cuMemFree</c>) in one context, with the one compute stream

@@ -1,6 +1,6 @@
 using DafL.Native;
 
-namespace DafL.Cuda.Memory;
+namespace DafL.Backends.Cuda.Memory;
 
 /// <summary>
 /// Raw device memory under <see cref="CudaAllocator"/>: the driver in <see cref="DriverDeviceMemory"/>, a fake in

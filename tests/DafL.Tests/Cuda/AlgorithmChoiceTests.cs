@@ -1,4 +1,4 @@
-using DafL.Cuda.Convolution;
+using DafL.Backends.Cuda.Convolution;
 using DafL.Native;
 
 namespace DafL.Tests.CudaTests;

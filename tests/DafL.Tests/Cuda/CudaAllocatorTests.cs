@@ -1,4 +1,4 @@
-using DafL.Cuda.Memory;
+using DafL.Backends.Cuda.Memory;
 using DafL.Memory;
 using DafL.Native;
 

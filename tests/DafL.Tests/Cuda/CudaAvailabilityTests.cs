@@ -3,9 +3,6 @@ using DafL.Native;
 
 namespace DafL.Tests.Native;
 
-// "Cuda" alone would name the DafL.Cuda namespace (the CUDA backend), found before the usings above.
-using Cuda = DafL.Native.Cuda;
-
 /// <summary>On a machine without the driver, CUDA is reported unavailable with a reason, and using it fails clearly.</summary>
 public class CudaAvailabilityTests
 {

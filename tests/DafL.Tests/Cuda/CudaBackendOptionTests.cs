@@ -1,4 +1,4 @@
-using DafL.Cuda;
+using DafL.Backends.Cuda;
 
 namespace DafL.Tests.CudaTests;
 

@@ -1,5 +1,5 @@
 using DafL.Backends;
-using DafL.Cuda.Memory;
+using DafL.Backends.Cuda.Memory;
 
 namespace DafL.Tests.CudaTests;
 

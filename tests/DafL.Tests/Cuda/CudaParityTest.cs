@@ -1,5 +1,5 @@
 using DafL.Backends;
-using DafL.Cuda;
+using DafL.Backends.Cuda;
 using DafL.Tests.Native;
 using DafL.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using DafL.Backends;
-using DafL.Cuda;
+using DafL.Backends.Cuda;
 
 namespace DafL.Tests.CudaTests;
 

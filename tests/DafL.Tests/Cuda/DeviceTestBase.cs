@@ -3,9 +3,6 @@ using DafL.Native;
 
 namespace DafL.Tests.Native;
 
-// "Cuda" alone would name the DafL.Cuda namespace (the CUDA backend), found before the usings above.
-using Cuda = DafL.Native.Cuda;
-
 /// <summary>
 /// Tests that need a CUDA device: each is reported as skipped, with the reason, where there is none. Gives each
 /// test the primary context of device 0 and frees the device memory it allocated through <see cref="Upload"/> and

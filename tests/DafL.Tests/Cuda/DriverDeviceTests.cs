@@ -3,9 +3,6 @@ using DafL.Native;
 
 namespace DafL.Tests.Native;
 
-// "Cuda" alone would name the DafL.Cuda namespace (the CUDA backend), found before the usings above.
-using Cuda = DafL.Native.Cuda;
-
 /// <summary>The driver bindings on a real device: facts, memory, kernels, events, graphs, threads.</summary>
 public unsafe class DriverDeviceTests : DeviceTestBase
 {

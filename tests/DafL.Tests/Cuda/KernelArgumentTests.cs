@@ -1,4 +1,4 @@
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
 namespace DafL.Tests.CudaTests;

@@ -1,5 +1,5 @@
 using System.Reflection;
-using DafL.Cuda.Kernels;
+using DafL.Backends.Cuda.Kernels;
 
 namespace DafL.Tests.CudaTests;
 

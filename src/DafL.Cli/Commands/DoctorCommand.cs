@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using DafL.Backends;
+using DafL.Cli.Doctor;
+using DafL.Models;
+using DafL.Random;
+using DafL.Training;
+using DafL.Training.Diagnostics;
+using Spectre.Console;
+
+namespace DafL.Cli.Commands;
+
+/// <summary>
+/// <c>dafl doctor</c>: what this machine offers (runtime, CPU, the CUDA stack and device) and, when there is a
+/// backend to check, every backend op and a few DAFL steps compared with the CPU backend.
+/// </summary>
+public static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var device = new Option<string>("--device")
+        {
+            Description = "Backend to check against the CPU: cuda | auto (cuda when it starts) | cpu (the CPU against itself, a check of the harness)",
+            DefaultValueFactory = _ => "auto",
+        };
+        device.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        var json = new Option<string?>("--json") { Description = "Also write every result as JSON to this file" };
+        var batch = new Option<int>("--batch") { Description = "Batch size of the parity inputs and of the DAFL steps", DefaultValueFactory = _ => 128 };
+        var steps = new Option<int>("--steps") { Description = "DAFL iterations to compare", DefaultValueFactory = _ => 3 };
+        var tf32 = new Option<bool>("--tf32") { Description = "The backend multiplies matrices and convolves in TF32: allow 1e-3 there instead of 1e-4" };
+        var command = new Command("doctor",
+            "Diagnose this machine: .NET, CPU, CUDA driver, cuBLAS, cuDNN, NVRTC and the GPU; with a CUDA backend, check every op " +
+            "and a few DAFL steps against the CPU. Exits 1 when a check is out of tolerance. Without CUDA it prints why and exits 0: " +
+            "doctor is a diagnosis, not a failure.")
+        {
+            device, json, batch, steps, tf32,
+        };
+        command.SetAction(p => CommonOptions.Guard(() =>
+            Run(p.GetValue(device)!, p.GetValue(json), p.GetValue(batch), p.GetValue(steps), p.GetValue(tf32))));
+        return command;
+    }
+
+    static int Run(string device, string? jsonPath, int batch, int steps, bool tf32)
+    {
+        if (batch < 2) throw new ArgumentException($"doctor: --batch must be at least 2 (batch norm needs two samples), got {batch}.");
+        if (steps < 0) throw new ArgumentException($"doctor: --steps must not be negative, got {steps}.");
+        // A log (tools/device-check.sh) has no terminal width: give the wide parity table room instead of 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+        var host = HostFacts.Probe();
+        AnsiConsole.Write(DoctorTables.Host(host));
+        var gpu = GpuFacts.Probe();
+        bool cudaAvailable = Backend.TryCuda(out var cuda, out string reason);
+        var candidate = device == "cpu" ? new ParitySide(Backend.Cpu, Device.Cpu) : cudaAvailable ? new ParitySide(cuda, Device.Cuda) : null;
+        var backend = new BackendFact(cudaAvailable, reason, candidate?.Backend.Name ?? "", tf32, batch);
+        AnsiConsole.Write(DoctorTables.Gpu(gpu, backend));
+
+        IReadOnlyList<ParityRow> parity = [];
+        IReadOnlyList<StepComparisonRow> stepRows = [];
+        string stepNote = "no backend to compare";
+        if (candidate == null)
+            AnsiConsole.MarkupLine($"[yellow]No CUDA backend to check[/] ({Markup.Escape(reason)}); nothing to compare. " +
+                "Doctor exits 0: this is a diagnosis, not a failure.");
+        else
+        {
+            parity = RunParity(candidate, batch, tf32);
+            (stepRows, stepNote) = CompareSteps(candidate, batch, steps, tf32);
+        }
+        bool passed = parity.All(r => r.Pass) && stepRows.All(r => r.Pass);
+        var report = new DoctorReport(host, gpu, backend, parity, stepRows, stepNote, passed);
+        if (jsonPath != null)
+        {
+            if (Path.GetDirectoryName(Path.GetFullPath(jsonPath)) is { } folder) Directory.CreateDirectory(folder);
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, DoctorJson.Default.DoctorReport));
+            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(jsonPath)}[/].");
+        }
+        if (candidate != null)
+            AnsiConsole.MarkupLine(passed ? "[green]Every check is within tolerance.[/]"
+                : $"[red]{parity.Count(r => !r.Pass)} op checks and {stepRows.Count(r => !r.Pass)} DAFL steps are out of tolerance.[/]");
+        return passed ? 0 : 1;
+    }
+
+    static IReadOnlyList<ParityRow> RunParity(ParitySide candidate, int batch, bool tf32)
+    {
+        var sizes = ParitySizes.Dafl(batch);
+        AnsiConsole.MarkupLine($"Checking every backend op on [bold]{Markup.Escape(candidate.ToString())}[/] against the CPU at batch {batch}…");
+        var clock = Stopwatch.StartNew();
+        int done = 0;
+        var rows = BackendParity.Run(ParitySide.Cpu, candidate, sizes, tf32, row =>
+        {
+            if (!row.Pass) AnsiConsole.MarkupLine($"  [red]FAIL[/] {Markup.Escape($"{row.Method} ({row.Case}): {row.Note}")}");
+            if (++done % 25 == 0) AnsiConsole.MarkupLine($"  [grey]{done} cases, {clock.Elapsed.TotalSeconds:F0} s[/]");
+        });
+        AnsiConsole.Write(DoctorTables.Parity(rows, candidate.Backend.Name));
+        AnsiConsole.MarkupLine($"[grey]{rows.Count} cases in {clock.Elapsed.TotalSeconds:F1} s[/]");
+        return rows;
+    }
+
+    /// <summary>The MNIST paper preset at <paramref name="batch"/> on the CPU and on the candidate, from one seed.</summary>
+    static (IReadOnlyList<StepComparisonRow> Rows, string Note) CompareSteps(ParitySide candidate, int batch, int steps, bool tf32)
+    {
+        if (steps == 0) return ([], "--steps 0");
+        var config = DistillPresets.Get("mnist") with { BatchSize = batch, Seed = 1 };
+        using var referenceTeacher = LeNet5.Full(new Philox(7));
+        using var candidateTeacher = LeNet5.Full(new Philox(7));
+        using var reference = new DaflDistiller(config, referenceTeacher);
+        using var other = new DaflDistiller(config with { Device = candidate.Device }, candidateTeacher);
+        if (DaflStepComparison.DeviceOf(other) != candidate.Device)
+        {
+            string note = $"the DAFL steps were not compared: a distiller configured for {candidate.Device} runs on {DaflStepComparison.DeviceOf(other)} in this build";
+            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+            return ([], note);
+        }
+        var rows = DaflStepComparison.Run(reference, other, batch, steps, DaflStepComparison.Tolerance(tf32));
+        AnsiConsole.Write(DoctorTables.Steps(rows, candidate.Backend.Name));
+        return (rows, "");
+    }
+}

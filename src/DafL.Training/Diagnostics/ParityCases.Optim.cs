@@ -1,0 +1,47 @@
+using DafL.Backends;
+
+namespace DafL.Training.Diagnostics;
+
+public static partial class ParityCases
+{
+    /// <summary>The fused SGD (CIFAR students) and Adam (generator, MNIST student) updates, on the generator's l1 weight.</summary>
+    static IEnumerable<ParityCase> Optim(ParitySizes z)
+    {
+        int[] weight = [z.Width * (z.Image / 4) * (z.Image / 4), z.Latent]; // (W·8·8, L)
+        (string Name, SgdScalars Scalars, bool Momentum, bool First)[] sgds =
+        [
+            ("plain", new(-0.1f, 0f, 1f, 0f, false), false, false),
+            ("momentum 0.9, first step", new(-0.1f, 0.9f, 1f, 5e-4f, false), true, true),
+            ("momentum 0.9, weight decay 5e-4", new(-0.1f, 0.9f, 1f, 5e-4f, false), true, false),
+            ("Nesterov, dampening 0.1", new(-0.05f, 0.9f, 0.9f, 0f, true), true, false),
+        ];
+        foreach (var (name, scalars, momentum, first) in sgds)
+            yield return new("SgdStep", name, S(weight), ParityTolerance.Elementwise, r =>
+            {
+                var param = r.Normal(weight);
+                var grad = r.Normal(weight);
+                var buffer = momentum ? r.Normal(weight) : null;
+                r.B.SgdStep(param, grad, buffer, scalars, first);
+                r.Read("param", param);
+                if (buffer != null) r.Read("momentum", buffer);
+            });
+        (string Name, float WeightDecay, int Step)[] adams = [("step 1", 0f, 1), ("step 50, weight decay 1e-4", 1e-4f, 50)];
+        foreach (var (name, weightDecay, step) in adams)
+        {
+            const double lr = 0.2, beta1 = 0.9, beta2 = 0.999; // the generator's Adam (lr 0.2 in the MNIST preset)
+            var scalars = new AdamScalars((float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2), weightDecay,
+                (float)(-lr / (1 - Math.Pow(beta1, step))), (float)Math.Sqrt(1 - Math.Pow(beta2, step)), 1e-8f);
+            yield return new("AdamStep", name, S(weight), ParityTolerance.Elementwise, r =>
+            {
+                var param = r.Normal(weight);
+                var grad = r.Normal(weight);
+                var m = r.Normal(weight);
+                var v = r.Uniform(0, 2, weight);
+                r.B.AdamStep(param, grad, m, v, scalars);
+                r.Read("param", param);
+                r.Read("expAvg", m);
+                r.Read("expAvgSq", v);
+            });
+        }
+    }
+}
