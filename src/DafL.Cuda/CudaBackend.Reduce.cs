@@ -28,37 +28,31 @@ public sealed unsafe partial class CudaBackend
             Fill(y, (float)(0.0 * scale));
             return;
         }
-        var layout = BroadcastLayout.Create(x.Shape, y.Shape);
-        var sizes = layout.Sizes;
-        var kept = layout.Strides[0].Select(s => s != 0).ToArray();
-        int reducedRuns = kept.Count(k => !k);
-        if (reducedRuns == 0)
+        var pattern = SumPattern.Of(x.Shape, y.Shape);
+        long outer = pattern.Outer, middle = pattern.Middle, inner = pattern.Inner;
+        switch (pattern.Kind)
         {
-            // Only size-1 dimensions differ: y holds x's elements in the same order.
-            Affine(x, y, scale, 0f);
-            return;
-        }
-        if (reducedRuns == 1)
-        {
-            // (O, R, I): kept dimensions before and after one reduced run.
-            int r = Array.IndexOf(kept, false);
-            long outer = 1, inner = 1, reduce = sizes[r];
-            for (int d = 0; d < r; d++) outer *= sizes[d];
-            for (int d = r + 1; d < sizes.Length; d++) inner *= sizes[d];
-            if (inner == 1 && outer == 1) WholeSum(Kernel.SumChunks, x.Numel, py, scale, px);
-            else if (inner == 1) _kernels.LaunchRows(Kernel.SumRows, outer, reduce, px, py, outer, reduce, scale);
-            else
+            case SumKind.Copy:
+                Affine(x, y, scale, 0f);
+                break;
+            case SumKind.OuterReduceInner when inner == 1 && outer == 1:
+                WholeSum(Kernel.SumChunks, x.Numel, py, scale, px);
+                break;
+            case SumKind.OuterReduceInner when inner == 1:
+                _kernels.LaunchRows(Kernel.SumRows, outer, middle, px, py, outer, middle, scale);
+                break;
+            case SumKind.OuterReduceInner:
                 _kernels.Launch(Kernel.SumColumns, new Dim3((uint)((inner + 31) / 32), (uint)Math.Min(outer, 65535)), ColumnBlock,
-                    px, py, outer, reduce, inner, scale);
-            return;
+                    px, py, outer, middle, inner, scale);
+                break;
+            case SumKind.ReduceKeepReduce:
+                _kernels.LaunchPerItem(Kernel.SumReduceKeepReduce, middle, px, py, outer, middle, inner, scale);
+                break;
+            default:
+                var reduceLayout = DeviceLayouts.Reduce(op, pattern.Layout, x.Shape);
+                _kernels.LaunchGridStride(Kernel.SumGeneric, y.Numel, px, py, KernelArgument.Struct(&reduceLayout), y.Numel, scale);
+                break;
         }
-        if (sizes.Length == 3 && kept[1])
-        {
-            _kernels.LaunchPerItem(Kernel.SumReduceKeepReduce, sizes[1], px, py, sizes[0], sizes[1], sizes[2], scale);
-            return;
-        }
-        var reduceLayout = DeviceLayouts.Reduce(op, layout, x.Shape);
-        _kernels.LaunchGridStride(Kernel.SumGeneric, y.Numel, px, py, KernelArgument.Struct(&reduceLayout), y.Numel, scale);
     }
 
     public void Expand(Tensor x, Tensor y, float scale)

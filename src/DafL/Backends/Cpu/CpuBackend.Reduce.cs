@@ -25,32 +25,14 @@ public sealed unsafe partial class CpuBackend
             y.Span.Fill((float)(0.0 * scale));
             return;
         }
-        var layout = BroadcastLayout.Create(x.Shape, y.Shape);
-        var sizes = layout.Sizes;
-        var kept = layout.Strides[0].Select(s => s != 0).ToArray();
-        int reducedRuns = kept.Count(k => !k);
-        if (reducedRuns == 0)
+        var pattern = SumPattern.Of(x.Shape, y.Shape);
+        switch (pattern.Kind)
         {
-            // Only size-1 dimensions differ: y holds x's elements in the same order.
-            Affine(x, y, scale, 0f);
-            return;
+            case SumKind.Copy: Affine(x, y, scale, 0f); break;
+            case SumKind.OuterReduceInner: SumOuterReduceInner(px, py, pattern.Outer, pattern.Middle, pattern.Inner, scale); break;
+            case SumKind.ReduceKeepReduce: SumReduceKeepReduce(px, py, pattern.Outer, pattern.Middle, pattern.Inner, scale); break;
+            default: SumGeneric(px, py, pattern.Layout, y.Numel, scale); break;
         }
-        if (reducedRuns == 1)
-        {
-            // (O, R, I): kept dimensions before and after one reduced run (the layout alternates K and R).
-            int r = Array.IndexOf(kept, false);
-            long outer = 1, inner = 1;
-            for (int d = 0; d < r; d++) outer *= sizes[d];
-            for (int d = r + 1; d < sizes.Length; d++) inner *= sizes[d];
-            SumOuterReduceInner(px, py, outer, sizes[r], inner, scale);
-            return;
-        }
-        if (sizes.Length == 3 && kept[1])
-        {
-            SumReduceKeepReduce(px, py, sizes[0], sizes[1], sizes[2], scale);
-            return;
-        }
-        SumGeneric(px, py, layout, y.Numel, scale);
     }
 
     public void Expand(Tensor x, Tensor y, float scale)
