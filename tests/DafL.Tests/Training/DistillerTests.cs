@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using DafL.IO;
 using DafL.Models;
 using DafL.Random;
@@ -57,14 +58,7 @@ public class DistillerTests
             Assert.That(d.Epoch, Is.EqualTo(1));
             d.Run();
         }
-        foreach (var file in new[] { "student.safetensors", "generator.safetensors", "state.safetensors" })
-        {
-            using var a = SafeTensors.Load(Path.Combine(straight, file));
-            using var b = SafeTensors.Load(Path.Combine(split, file));
-            Assert.That(b.Names, Is.EqualTo(a.Names), file);
-            foreach (var name in a.Names)
-                Assert.That(b.Tensors[name].ToArray(), Is.EqualTo(a.Tensors[name].ToArray()), $"{file}: {name}");
-        }
+        RunFolderAssert.SameCheckpoints(straight, split);
         Assert.That(Directory.GetFiles(split, "*.tmp-*"), Is.Empty, "no temporary files are left behind");
     }
 
