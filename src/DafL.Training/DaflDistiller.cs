@@ -79,7 +79,8 @@ public sealed class DaflDistiller : IDisposable
         losses.Total.Backward();
         _optG.Step();
         _optS.Step();
-        return new StepLosses(losses.Total.Item(), losses.OneHot.Item(), losses.InformationEntropy.Item(), losses.Activation.Item(), losses.Kd.Item());
+        var v = Tensor.Items(losses.Total, losses.OneHot, losses.InformationEntropy, losses.Activation, losses.Kd);
+        return new StepLosses(v[0], v[1], v[2], v[3], v[4]);
     }
 
     /// <summary>Runs the remaining epochs (from <see cref="Epoch"/> to the configured count).</summary>

@@ -167,6 +167,26 @@ public sealed unsafe partial class Tensor : IDisposable
         return ToArray()[0];
     }
 
+    /// <summary>
+    /// The values of several one-element tensors on one device, read back with a single device→host copy: on CUDA
+    /// each <see cref="Item"/> is a stream synchronisation, so a training step that reports five losses pays one, not five.
+    /// </summary>
+    public static float[] Items(params Tensor[] scalars)
+    {
+        if (scalars.Length == 0) return [];
+        var device = scalars[0].Device;
+        using var packed = Empty([scalars.Length], device);
+        for (int i = 0; i < scalars.Length; i++)
+        {
+            var s = scalars[i];
+            if (s.Numel != 1) throw new InvalidOperationException($"Items: tensor {i} has shape {ShapeString(s.Shape)}, not one element.");
+            if (s.Device != device) throw new InvalidOperationException($"Items: tensor {i} is on {s.Device}, tensor 0 on {device}.");
+            using var slot = packed.MakeView(s.Shape, s.Strides, i);
+            packed.Backend.CopyStrided(s, slot);
+        }
+        return packed.ToArray();
+    }
+
     /// <summary>A copy on <paramref name="device"/> (a plain copy when it is already there). Not differentiable.</summary>
     public Tensor To(Device device)
     {

@@ -19,6 +19,18 @@ public class TensorTests
     }
 
     [Test]
+    public void ItemsReadsSeveralScalarsAtOnce()
+    {
+        using var a = Tensor.Scalar(1.5f);
+        using var b = Tensor.FromArray([7f, -2f], 2);
+        using var c = b.Narrow0(1, 1); // a one-element view at an offset
+        Assert.That(Tensor.Items(a, c, a), Is.EqualTo(new[] { 1.5f, -2f, 1.5f }));
+        Assert.That(Tensor.Items(), Is.Empty);
+        var ex = Assert.Throws<InvalidOperationException>(() => Tensor.Items(a, b));
+        Assert.That(ex!.Message, Does.Contain("tensor 1").And.Contain("[2]"));
+    }
+
+    [Test]
     public void FromArrayRejectsWrongCount()
     {
         var ex = Assert.Throws<ArgumentException>(() => Tensor.FromArray(new float[5], 2, 3));

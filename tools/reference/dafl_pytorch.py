@@ -31,6 +31,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import philox_streams
+
 # ---------------------------------------------------------------------------------------------------------------
 # Presets. "teacher" and "distill" hold the settings of the two subcommands; the official values are in
 # dafl-facts.md section 2 (DAFL-train.py argparse defaults and README commands, teacher-train.py).
@@ -510,9 +512,18 @@ def cmd_distill(args, cfg, device):
     load_s = time.perf_counter() - t0
 
     torch.manual_seed(cfg["seed"])
-    generator = Generator(cfg["latent"], info["channels"], cfg["gen_width"]).to(device)
-    student = make_model(cfg["student"], info["classes"]).to(device)
-    noise = torch.Generator(device=device).manual_seed(cfg["seed"])
+    generator = Generator(cfg["latent"], info["channels"], cfg["gen_width"])
+    student = make_model(cfg["student"], info["classes"])
+    if cfg["rng"] == "dafl":  # DafL.Native's initial weights and latent noise for this seed (philox_streams.py)
+        philox_streams.init_like_dafl_native(generator, philox_streams.stream_for(cfg["seed"], "generator-init"))
+        philox_streams.init_like_dafl_native(student, philox_streams.stream_for(cfg["seed"], "student-init"))
+        dafl_noise = philox_streams.stream_for(cfg["seed"], "latent-noise")
+        draw_z = lambda: torch.from_numpy(dafl_noise.normal((cfg["batch"], cfg["latent"]))).to(device)
+    else:
+        noise = torch.Generator(device=device).manual_seed(cfg["seed"])
+        draw_z = lambda: torch.randn(cfg["batch"], cfg["latent"], device=device, generator=noise)
+    generator.to(device)
+    student.to(device)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg["lr_g"])
     if cfg["student_opt"] == "adam":
         opt_s = torch.optim.Adam(student.parameters(), lr=cfg["lr_s"])
@@ -538,7 +549,7 @@ def cmd_distill(args, cfg, device):
         e0 = time.perf_counter()
         for _ in range(cfg["iters_per_epoch"]):
             student.train()
-            z = torch.randn(cfg["batch"], cfg["latent"], device=device, generator=noise)
+            z = draw_z()
             opt_g.zero_grad()
             opt_s.zero_grad()
             gen_imgs = generator(z)
@@ -644,6 +655,9 @@ def parse_args(argv):
     d.add_argument("--momentum", type=float)
     d.add_argument("--weight-decay", type=float)
     d.add_argument("--milestones", type=int, nargs="*", help="epochs at which lr_S is multiplied by 0.1")
+    d.add_argument("--rng", choices=["torch", "dafl"], default="torch",
+                   help="torch: torch.manual_seed init and torch.randn noise; dafl: DafL.Native's initial weights "
+                        "and latent noise for the same seed (philox_streams.py)")
 
     e = sub.add_parser("eval", help="test accuracy of a checkpoint")
     common(e)
@@ -666,7 +680,7 @@ def resolve(args):
         if args.command == "teacher" and "augment" in cfg:
             cfg["augment"] = bool(cfg["augment"])
         if args.command == "distill":
-            cfg["entropy"], cfg["activation"] = args.entropy, args.activation
+            cfg["entropy"], cfg["activation"], cfg["rng"] = args.entropy, args.activation, args.rng
             if cfg["gen_width"] % 2:
                 raise SystemExit("--gen-width must be even (the second block has width/2 channels)")
     return cfg

@@ -17,6 +17,9 @@ sealed class HostBackedFakeCudaBackend : IBackend
     /// <summary>Tensors lent to CPU kernels so far, to show that work really ran on this backend.</summary>
     public long HostViews { get; private set; }
 
+    /// <summary>Device→host copies so far: on a real GPU each one waits for the stream.</summary>
+    public long HostReads { get; private set; }
+
     public string Name => "fake-cuda";
 
     public void Synchronize() { }
@@ -39,7 +42,7 @@ sealed class HostBackedFakeCudaBackend : IBackend
 
     public void Fill(Tensor dst, float value) { using var d = Host(dst); Cpu.Fill(d, value); }
     public void CopyFromHost(ReadOnlySpan<float> src, Tensor dst) { using var d = Host(dst); Cpu.CopyFromHost(src, d); }
-    public void CopyToHost(Tensor src, Span<float> dst) { using var s = Host(src); Cpu.CopyToHost(s, dst); }
+    public void CopyToHost(Tensor src, Span<float> dst) { HostReads++; using var s = Host(src); Cpu.CopyToHost(s, dst); }
     public void CopyStrided(Tensor src, Tensor dst) { using var s = Host(src); using var d = Host(dst); Cpu.CopyStrided(s, d); }
     public void FillUniform(Tensor dst, ulong seed, ulong offset) { using var d = Host(dst); Cpu.FillUniform(d, seed, offset); }
     public void FillNormal(Tensor dst, ulong seed, ulong offset) { using var d = Host(dst); Cpu.FillNormal(d, seed, offset); }

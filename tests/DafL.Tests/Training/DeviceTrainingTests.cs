@@ -58,6 +58,18 @@ public class DeviceTrainingTests : FakeCudaTest
     }
 
     [Test]
+    public void ADaflStepReadsItsLossesBackWithOneCopy()
+    {
+        using var teacher = Teacher();
+        using var d = new DaflDistiller(Tiny(1, Device.Cuda), teacher);
+        d.Step(); // the first step may read more (lazy set-up); the steady state is what a run pays
+        long reads = FakeCuda.HostReads;
+        d.Step();
+        // Two device→host copies (stream syncs on a GPU): backward's finite-loss check, then the five losses together.
+        Assert.That(FakeCuda.HostReads - reads, Is.EqualTo(2));
+    }
+
+    [Test]
     public void AGivenLatentBatchOnTheCpuIsMovedToTheRunsDevice()
     {
         using var teacher = Teacher();
