@@ -160,7 +160,9 @@ public sealed class DaflDistiller : IDisposable
 
     /// <summary>
     /// Continues from the state file of <paramref name="runDir"/>. The saved config must equal this one except for
-    /// the number of epochs (a finished run can be extended) and the device (a run saved on one continues on another).
+    /// the number of epochs (a finished run can be extended), the device (a run saved on one continues on another)
+    /// and the student's lr milestones that lie ahead (a plateau can be followed by a decay): every setting that
+    /// shaped the epochs already run must be the same, so the result equals one uninterrupted run with this config.
     /// </summary>
     public void Resume(string runDir)
     {
@@ -168,20 +170,31 @@ public sealed class DaflDistiller : IDisposable
         var configPath = Path.Combine(runDir, "config.json");
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: no state to resume from (a run writes it at the end of each epoch).", statePath);
         var saved = DistillConfig.FromJson(File.ReadAllText(configPath), configPath);
-        if ((saved with { Epochs = _config.Epochs, Device = _config.Device }).ToJson() != _config.ToJson())
-            throw new InvalidDataException($"{configPath}: the saved run's settings differ from this run's (only --epochs and --device may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
         using var file = SafeTensors.Load(statePath);
+        int Meta(string key) => int.Parse(file.Metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{statePath}: metadata '{key}' is missing."), CultureInfo.InvariantCulture);
+        int epochsDone = Meta("epoch");
+        if (!SamePast(saved, _config, epochsDone))
+            throw new InvalidDataException($"{configPath}: the saved run's settings differ from this run's (only --epochs, --device and " +
+                $"--lr-s-milestones from epoch {epochsDone} on may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
         Dictionary<string, Tensor> Part(string prefix) => file.Tensors.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Key[prefix.Length..], e => e.Value);
         Generator.LoadStateDict(Part("generator."), strict: true, source: statePath);
         Student.LoadStateDict(Part("student."), strict: true, source: statePath);
-        int Meta(string key) => int.Parse(file.Metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{statePath}: metadata '{key}' is missing."), CultureInfo.InvariantCulture);
         _optG.LoadState(Part("opt_g."), Meta("opt_g_steps"), statePath);
         _optS.LoadState(Part("opt_s."), Meta("opt_s_steps"), statePath);
-        Epoch = Meta("epoch");
+        Epoch = epochsDone;
         BestEpoch = Meta("best_epoch");
         BestAccuracy = double.Parse(file.Metadata["best_accuracy"], CultureInfo.InvariantCulture);
         _noise = new Philox(_noise.Seed, ulong.Parse(file.Metadata["noise_offset"], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Whether <paramref name="now"/> would have run the first <paramref name="epochsDone"/> epochs as <paramref name="saved"/> did.</summary>
+    static bool SamePast(DistillConfig saved, DistillConfig now, int epochsDone)
+    {
+        // A milestone m scales the lr of epochs m, m+1, ... (0-based), so only those below epochsDone have acted.
+        int[] Past(DistillConfig c) => [.. c.StudentLrMilestones.Where(m => m < epochsDone).Order()];
+        var settings = saved with { Epochs = now.Epochs, Device = now.Device, StudentLrMilestones = now.StudentLrMilestones };
+        return settings.ToJson() == now.ToJson() && Past(saved).SequenceEqual(Past(now));
     }
 
     public void Dispose()

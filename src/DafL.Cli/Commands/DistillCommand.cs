@@ -57,7 +57,7 @@ public static class DistillCommand
         var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint (safetensors with PyTorch keys)", Required = true };
         var data = CommonOptions.Data();
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints, config.json, metrics.jsonl", DefaultValueFactory = _ => "runs/distill" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (--epochs, --device and --lr-s-milestones still ahead may change)" };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the per-epoch test-set accuracy (needs no dataset)" };
         var device = CommonOptions.Device();
         var command = new Command("distill", "Distil a student from a teacher without training data (DAFL).") { teacher, data, output, resume, noEval, device };

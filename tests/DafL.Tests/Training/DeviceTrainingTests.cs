@@ -189,6 +189,6 @@ public class DeviceTrainingTests : FakeCudaTest
         using var t2 = Teacher();
         using var changed = new DaflDistiller(Tiny(2, Device.Cpu) with { A = 0.5f }, t2, runDir: run);
         var ex = Assert.Throws<InvalidDataException>(() => changed.Resume(run))!;
-        Assert.That(ex.Message, Does.Contain("only --epochs and --device"));
+        Assert.That(ex.Message, Does.Contain("only --epochs, --device"));
     }
 }

@@ -63,6 +63,39 @@ public class DistillerTests
     }
 
     [Test]
+    public void ResumeMayAddALearningRateDecayAheadAndStillEqualsOneRun()
+    {
+        string straight = Path.Combine(_dir, "straight"), split = Path.Combine(_dir, "split");
+        var decayed = Tiny(2) with { StudentLrMilestones = [1] };
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(decayed, teacher, runDir: straight))
+            d.Run();
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(Tiny(1), teacher, runDir: split))
+            d.Run();
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(decayed, teacher, runDir: split))
+        {
+            d.Resume(split);
+            d.Run();
+        }
+        RunFolderAssert.SameCheckpoints(straight, split);
+    }
+
+    [Test]
+    public void ResumeRefusesAMilestoneThatWouldHaveActedAlready()
+    {
+        string run = Path.Combine(_dir, "run");
+        using (var teacher = Teacher())
+        using (var d = new DaflDistiller(Tiny(1), teacher, runDir: run))
+            d.Run();
+        using var t2 = Teacher();
+        using var changed = new DaflDistiller(Tiny(2) with { StudentLrMilestones = [0, 1] }, t2, runDir: run);
+        var ex = Assert.Throws<InvalidDataException>(() => changed.Resume(run));
+        Assert.That(ex!.Message, Does.Contain("--lr-s-milestones from epoch 1 on"));
+    }
+
+    [Test]
     public void ResumeRefusesAChangedSetting()
     {
         string run = Path.Combine(_dir, "run");
