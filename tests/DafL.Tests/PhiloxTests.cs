@@ -35,6 +35,27 @@ public class PhiloxTests
         Assert.That(big.ToArray().Take(8), Is.EqualTo(small.ToArray()));
     }
 
+    [TestCase(1)]
+    [TestCase(6)]
+    [TestCase(7)]
+    [TestCase(70001)] // many blocks, split across threads, with a partial last block
+    public void FillsEqualTheElementByElementDefinition(int count)
+    {
+        var gen = new Philox(77, offset: 13);
+        using var u = Tensor.Rand([count], gen);
+        using var n = Tensor.Randn([count], gen);
+        ulong uStart = 13, nStart = 13 + (ulong)((count + 3) / 4);
+        var expectedU = new float[count];
+        var expectedN = new float[count];
+        for (long i = 0; i < count; i++)
+        {
+            expectedU[i] = Philox.ToUniform(Philox.Bits(77, uStart, i, out _));
+            expectedN[i] = Philox.ToNormal(i, Philox.Bits(77, nStart, i, out uint pair), pair);
+        }
+        Assert.That(u.ToArray(), Is.EqualTo(expectedU));
+        Assert.That(n.ToArray(), Is.EqualTo(expectedN));
+    }
+
     [Test]
     public void UniformAndNormalHaveTheRightMoments()
     {

@@ -51,8 +51,7 @@ public sealed class Philox
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Bits(ulong seed, ulong offset, long i, out uint pairWord)
     {
-        ulong counter = offset + (ulong)(i >> 2);
-        var (a, b, c, d) = Block((uint)counter, (uint)(counter >> 32), 0, 0, (uint)seed, (uint)(seed >> 32));
+        var (a, b, c, d) = BlockAt(seed, offset + (ulong)(i >> 2));
         switch (i & 3)
         {
             case 0: pairWord = b; return a;
@@ -74,10 +73,22 @@ public sealed class Philox
     public static float ToNormal(long i, uint word, uint pairWord)
     {
         bool even = (i & 1) == 0;
-        uint w1 = even ? word : pairWord, w2 = even ? pairWord : word;
-        double u1 = (w1 + 0.5) * (1.0 / 4294967296.0);
-        double theta = 2.0 * Math.PI * (w2 * (1.0 / 4294967296.0));
-        double r = Math.Sqrt(-2.0 * Math.Log(u1));
-        return (float)(even ? r * Math.Cos(theta) : r * Math.Sin(theta));
+        var (cos, sin) = BoxMuller(even ? word : pairWord, even ? pairWord : word);
+        return even ? cos : sin;
     }
+
+    /// <summary>Both normals of one word pair (see <see cref="ToNormal"/>): (r·cos θ, r·sin θ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (float Even, float Odd) BoxMuller(uint evenWord, uint oddWord)
+    {
+        double u1 = (evenWord + 0.5) * (1.0 / 4294967296.0);
+        double theta = 2.0 * Math.PI * (oddWord * (1.0 / 4294967296.0));
+        double r = Math.Sqrt(-2.0 * Math.Log(u1));
+        return ((float)(r * Math.Cos(theta)), (float)(r * Math.Sin(theta)));
+    }
+
+    /// <summary>The four words of counter <paramref name="counter"/> under <paramref name="seed"/>: elements 4k..4k+3 of a draw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (uint, uint, uint, uint) BlockAt(ulong seed, ulong counter) =>
+        Block((uint)counter, (uint)(counter >> 32), 0, 0, (uint)seed, (uint)(seed >> 32));
 }

@@ -48,24 +48,43 @@ public sealed unsafe partial class CpuBackend : IBackend
         }
     }
 
+    // One Philox block gives four consecutive elements, so both fills run over blocks (a block per element would
+    // compute every block four times) and store the ones inside the tensor.
     public void FillUniform(Tensor dst, ulong seed, ulong offset)
     {
         float* d = dst.Ptr;
-        ParallelRanges(dst.Numel, 1 << 14, (from, to) =>
+        long n = dst.Numel;
+        ParallelRanges((n + 3) / 4, 1 << 12, (from, to) =>
         {
-            for (long i = from; i < to; i++) d[i] = Philox.ToUniform(Philox.Bits(seed, offset, i, out _));
+            for (long b = from; b < to; b++)
+            {
+                var (w0, w1, w2, w3) = Philox.BlockAt(seed, offset + (ulong)b);
+                long i = 4 * b;
+                d[i] = Philox.ToUniform(w0);
+                if (i + 1 < n) d[i + 1] = Philox.ToUniform(w1);
+                if (i + 2 < n) d[i + 2] = Philox.ToUniform(w2);
+                if (i + 3 < n) d[i + 3] = Philox.ToUniform(w3);
+            }
         });
     }
 
     public void FillNormal(Tensor dst, ulong seed, ulong offset)
     {
         float* d = dst.Ptr;
-        ParallelRanges(dst.Numel, 1 << 14, (from, to) =>
+        long n = dst.Numel;
+        ParallelRanges((n + 3) / 4, 1 << 12, (from, to) =>
         {
-            for (long i = from; i < to; i++)
+            for (long b = from; b < to; b++)
             {
-                uint w = Philox.Bits(seed, offset, i, out uint pair);
-                d[i] = Philox.ToNormal(i, w, pair);
+                var (w0, w1, w2, w3) = Philox.BlockAt(seed, offset + (ulong)b);
+                long i = 4 * b;
+                var (n0, n1) = Philox.BoxMuller(w0, w1);
+                d[i] = n0;
+                if (i + 1 < n) d[i + 1] = n1;
+                if (i + 2 >= n) continue;
+                var (n2, n3) = Philox.BoxMuller(w2, w3);
+                d[i + 2] = n2;
+                if (i + 3 < n) d[i + 3] = n3;
             }
         });
     }
