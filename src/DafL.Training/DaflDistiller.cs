@@ -27,7 +27,7 @@ public sealed class DaflDistiller : IDisposable
     readonly IImageDataset? _test;
     readonly string? _runDir;
     readonly Optimizer _optG, _optS;
-    readonly LrScheduler _scheduleS;
+    readonly LrScheduler _scheduleS, _scheduleG;
     Philox _noise;
 
     public DaflGenerator Generator { get; }
@@ -55,6 +55,7 @@ public sealed class DaflDistiller : IDisposable
         _optS = OptimizerFactory.Create(config.StudentOptimizer, Student.Parameters(), config.LrS, config.StudentMomentum,
             config.StudentOptimizer == "sgd" ? config.StudentWeightDecay : 0f);
         _scheduleS = OptimizerFactory.Schedule(_optS, config.StudentLrMilestones);
+        _scheduleG = OptimizerFactory.Schedule(_optG, config.GeneratorLrMilestones);
         _noise = SeedStreams.For(config.Seed, "latent-noise");
     }
 
@@ -96,6 +97,7 @@ public sealed class DaflDistiller : IDisposable
             cancel.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
             _scheduleS.SetEpoch(Epoch);
+            _scheduleG.SetEpoch(Epoch);
             Student.Train();
             Generator.Train();
             var sums = new double[5];
@@ -128,7 +130,7 @@ public sealed class DaflDistiller : IDisposable
                 ["total"] = sums[0] / n, ["one_hot"] = sums[1] / n, ["info_entropy"] = sums[2] / n, ["activation"] = sums[3] / n, ["kd"] = sums[4] / n,
             };
             var summary = new EpochSummary(Epoch, _config.Epochs, losses, acc, BestAccuracy, BestEpoch, clock.Elapsed.TotalSeconds);
-            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, step_ms = epochStepMs / n, seconds = summary.Seconds });
+            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, lr_g = _optG.LearningRate, step_ms = epochStepMs / n, seconds = summary.Seconds });
             if (_runDir != null) SaveState();
             observer.OnEpoch(summary);
         }
@@ -161,7 +163,7 @@ public sealed class DaflDistiller : IDisposable
     /// <summary>
     /// Continues from the state file of <paramref name="runDir"/>. The saved config must equal this one except for
     /// the number of epochs (a finished run can be extended), the device (a run saved on one continues on another)
-    /// and the student's lr milestones that lie ahead (a plateau can be followed by a decay): every setting that
+    /// and the lr milestones that lie ahead (a plateau can be followed by a decay): every setting that
     /// shaped the epochs already run must be the same, so the result equals one uninterrupted run with this config.
     /// </summary>
     public void Resume(string runDir)
@@ -175,7 +177,7 @@ public sealed class DaflDistiller : IDisposable
         int epochsDone = Meta("epoch");
         if (!SamePast(saved, _config, epochsDone))
             throw new InvalidDataException($"{configPath}: the saved run's settings differ from this run's (only --epochs, --device and " +
-                $"--lr-s-milestones from epoch {epochsDone} on may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
+                $"the --lr-s-milestones and --lr-g-milestones from epoch {epochsDone} on may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
         Dictionary<string, Tensor> Part(string prefix) => file.Tensors.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(e => e.Key[prefix.Length..], e => e.Value);
         Generator.LoadStateDict(Part("generator."), strict: true, source: statePath);
@@ -192,9 +194,15 @@ public sealed class DaflDistiller : IDisposable
     static bool SamePast(DistillConfig saved, DistillConfig now, int epochsDone)
     {
         // A milestone m scales the lr of epochs m, m+1, ... (0-based), so only those below epochsDone have acted.
-        int[] Past(DistillConfig c) => [.. c.StudentLrMilestones.Where(m => m < epochsDone).Order()];
-        var settings = saved with { Epochs = now.Epochs, Device = now.Device, StudentLrMilestones = now.StudentLrMilestones };
-        return settings.ToJson() == now.ToJson() && Past(saved).SequenceEqual(Past(now));
+        static int[] Past(int[] milestones, int epochsDone) => [.. milestones.Where(m => m < epochsDone).Order()];
+        var settings = saved with
+        {
+            Epochs = now.Epochs, Device = now.Device,
+            StudentLrMilestones = now.StudentLrMilestones, GeneratorLrMilestones = now.GeneratorLrMilestones,
+        };
+        return settings.ToJson() == now.ToJson()
+            && Past(saved.StudentLrMilestones, epochsDone).SequenceEqual(Past(now.StudentLrMilestones, epochsDone))
+            && Past(saved.GeneratorLrMilestones, epochsDone).SequenceEqual(Past(now.GeneratorLrMilestones, epochsDone));
     }
 
     public void Dispose()

@@ -35,6 +35,11 @@ public sealed record DistillConfig
     public float StudentWeightDecay { get; init; } = 5e-4f;
     /// <summary>Epochs at which the student's lr is multiplied by 0.1 (CIFAR: 800, 1600).</summary>
     public int[] StudentLrMilestones { get; init; } = [];
+    /// <summary>
+    /// Epochs at which the generator's lr is multiplied by 0.1. The official code has none; ours lets a long run
+    /// calm the generator (lr_G 0.2 keeps it drifting, and now and then collapsing, long after the student has learned).
+    /// </summary>
+    public int[] GeneratorLrMilestones { get; init; } = [];
 
     /// <summary>Weight of the one-hot loss L_oh.</summary>
     public float Oh { get; init; } = 1f;

@@ -27,7 +27,8 @@ public static class DistillCommand
         public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of every random stream" };
         public readonly Option<int[]?> Milestones = new("--lr-s-milestones") { Description = "Epochs at which the student's learning rate is multiplied by 0.1", AllowMultipleArgumentsPerToken = true };
 
-        public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed, Milestones];
+        public readonly Option<int[]?> GeneratorMilestones = new("--lr-g-milestones") { Description = "Epochs at which the generator's learning rate is multiplied by 0.1 (none officially)", AllowMultipleArgumentsPerToken = true };
+        public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed, Milestones, GeneratorMilestones];
 
         public DistillConfig Apply(ParseResult p)
         {
@@ -47,6 +48,7 @@ public static class DistillCommand
             if (p.GetValue(Student) is { } s) c = c with { Student = s };
             if (p.GetValue(Seed) is { } seed) c = c with { Seed = seed };
             if (p.GetValue(Milestones) is { } m) c = c with { StudentLrMilestones = m };
+            if (p.GetValue(GeneratorMilestones) is { } g) c = c with { GeneratorLrMilestones = g };
             return c;
         }
     }
@@ -57,7 +59,7 @@ public static class DistillCommand
         var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint (safetensors with PyTorch keys)", Required = true };
         var data = CommonOptions.Data();
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints, config.json, metrics.jsonl", DefaultValueFactory = _ => "runs/distill" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (--epochs, --device and --lr-s-milestones still ahead may change)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (--epochs, --device and lr milestones still ahead may change)" };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the per-epoch test-set accuracy (needs no dataset)" };
         var device = CommonOptions.Device();
         var command = new Command("distill", "Distil a student from a teacher without training data (DAFL).") { teacher, data, output, resume, noEval, device };

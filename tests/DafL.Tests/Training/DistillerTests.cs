@@ -66,7 +66,7 @@ public class DistillerTests
     public void ResumeMayAddALearningRateDecayAheadAndStillEqualsOneRun()
     {
         string straight = Path.Combine(_dir, "straight"), split = Path.Combine(_dir, "split");
-        var decayed = Tiny(2) with { StudentLrMilestones = [1] };
+        var decayed = Tiny(2) with { StudentLrMilestones = [1], GeneratorLrMilestones = [1] };
         using (var teacher = Teacher())
         using (var d = new DaflDistiller(decayed, teacher, runDir: straight))
             d.Run();
@@ -83,6 +83,22 @@ public class DistillerTests
     }
 
     [Test]
+    public void AGeneratorMilestoneLowersLrGFromThatEpochOn()
+    {
+        List<float[]> Run(DistillConfig config, Func<DaflDistiller, NN.Module> part, int epochs)
+        {
+            using var teacher = Teacher();
+            using var d = new DaflDistiller(config with { Epochs = epochs }, teacher);
+            d.Run();
+            return part(d).StateDict().Select(e => e.Tensor.ToArray()).ToList();
+        }
+        var plain = Tiny(2);
+        var calmed = Tiny(2) with { GeneratorLrMilestones = [1] };
+        Assert.That(Run(calmed, d => d.Generator, 1), Is.EqualTo(Run(plain, d => d.Generator, 1)), "epoch 0 runs at the full lr_G");
+        Assert.That(Run(calmed, d => d.Generator, 2), Is.Not.EqualTo(Run(plain, d => d.Generator, 2)), "epoch 1 at lr_G × 0.1");
+    }
+
+    [Test]
     public void ResumeRefusesAMilestoneThatWouldHaveActedAlready()
     {
         string run = Path.Combine(_dir, "run");
@@ -92,7 +108,7 @@ public class DistillerTests
         using var t2 = Teacher();
         using var changed = new DaflDistiller(Tiny(2) with { StudentLrMilestones = [0, 1] }, t2, runDir: run);
         var ex = Assert.Throws<InvalidDataException>(() => changed.Resume(run));
-        Assert.That(ex!.Message, Does.Contain("--lr-s-milestones from epoch 1 on"));
+        Assert.That(ex!.Message, Does.Contain("--lr-g-milestones from epoch 1 on"));
     }
 
     [Test]
