@@ -98,31 +98,25 @@ public class DistillerTests
         Assert.That(Run(calmed, d => d.Generator, 2), Is.Not.EqualTo(Run(plain, d => d.Generator, 2)), "epoch 1 at lr_G × 0.1");
     }
 
-    [Test]
-    public void ResumeRefusesAMilestoneThatWouldHaveActedAlready()
+    /// <summary>Runs one epoch of <see cref="Tiny"/>, then resumes it as <paramref name="changed"/>: the refusal.</summary>
+    InvalidDataException ResumeRefusal(DistillConfig changed)
     {
         string run = Path.Combine(_dir, "run");
         using (var teacher = Teacher())
         using (var d = new DaflDistiller(Tiny(1), teacher, runDir: run))
             d.Run();
         using var t2 = Teacher();
-        using var changed = new DaflDistiller(Tiny(2) with { StudentLrMilestones = [0, 1] }, t2, runDir: run);
-        var ex = Assert.Throws<InvalidDataException>(() => changed.Resume(run));
-        Assert.That(ex!.Message, Does.Contain("--lr-g-milestones from epoch 1 on"));
+        using var resumed = new DaflDistiller(changed, t2, runDir: run);
+        return Assert.Throws<InvalidDataException>(() => resumed.Resume(run))!;
     }
 
     [Test]
-    public void ResumeRefusesAChangedSetting()
-    {
-        string run = Path.Combine(_dir, "run");
-        using (var teacher = Teacher())
-        using (var d = new DaflDistiller(Tiny(1), teacher, runDir: run))
-            d.Run();
-        using var t2 = Teacher();
-        using var changed = new DaflDistiller(Tiny(2) with { Ie = 20 }, t2, runDir: run);
-        var ex = Assert.Throws<InvalidDataException>(() => changed.Resume(run));
-        Assert.That(ex!.Message, Does.Contain("config.json").And.Contain("only --epochs"));
-    }
+    public void ResumeRefusesAMilestoneThatWouldHaveActedAlready() =>
+        Assert.That(ResumeRefusal(Tiny(2) with { StudentLrMilestones = [0, 1] }).Message, Does.Contain("--lr-g-milestones from epoch 1 on"));
+
+    [Test]
+    public void ResumeRefusesAChangedSetting() =>
+        Assert.That(ResumeRefusal(Tiny(2) with { Ie = 20 }).Message, Does.Contain("config.json").And.Contain("only --epochs"));
 
     [Test]
     public void ResumeWithoutStateNamesTheMissingFile()
