@@ -16,7 +16,7 @@ public readonly record struct StepLosses(double Total, double OneHot, double Inf
 /// the generated images, both stepped after one backward per iteration (../shared/DESIGN.md §1). The real test
 /// set, when given, is only used to report accuracy after each epoch — never to train.
 /// With a run folder, every epoch ends with a checkpoint (written to temp files and renamed): the last and best
-/// student, the generator, and a full state file from which <see cref="Resume"/> continues bit-identically.
+/// student (its weight average when <see cref="DistillConfig.StudentEma"/> is set), the generator, and a full state file from which <see cref="Resume"/> continues bit-identically.
 /// Everything runs on the configured device (the teacher is moved there too); the latent noise uses the same Philox
 /// counters on every device, so CPU and CUDA runs see the same z.
 /// </summary>
@@ -28,10 +28,16 @@ public sealed class DaflDistiller : IDisposable
     readonly string? _runDir;
     readonly Optimizer _optG, _optS;
     readonly LrScheduler _scheduleS, _scheduleG;
+    readonly ModelEma? _studentEma;
     Philox _noise;
 
     public DaflGenerator Generator { get; }
+    /// <summary>The student being trained.</summary>
     public Classifier Student { get; }
+    /// <summary>The moving average of the student's weights (with <see cref="DistillConfig.StudentEma"/> set), else null.</summary>
+    public Classifier? StudentAverage { get; }
+    /// <summary>The student that is evaluated, reported and saved: the average when there is one.</summary>
+    public Classifier Reported => StudentAverage ?? Student;
     /// <summary>Epochs completed.</summary>
     public int Epoch { get; private set; }
     public double BestAccuracy { get; private set; }
@@ -57,6 +63,14 @@ public sealed class DaflDistiller : IDisposable
         _scheduleS = OptimizerFactory.Schedule(_optS, config.StudentLrMilestones);
         _scheduleG = OptimizerFactory.Schedule(_optG, config.GeneratorLrMilestones);
         _noise = SeedStreams.For(config.Seed, "latent-noise");
+        if (config.StudentEma != 0) // ModelEma refuses a decay outside [0, 1)
+        {
+            // Its own initial weights are overwritten with the student's; the stream only gives it a definite start.
+            StudentAverage = ModelCatalog.Create(config.Student, config.NumClasses, config.Channels, SeedStreams.For(config.Seed, "student-init"));
+            StudentAverage.To(config.Device);
+            StudentAverage.Freeze();
+            _studentEma = new ModelEma(Student, StudentAverage, config.StudentEma);
+        }
     }
 
     /// <summary>One DAFL iteration on a fresh batch of noise from the run's generator.</summary>
@@ -80,6 +94,7 @@ public sealed class DaflDistiller : IDisposable
         losses.Total.Backward();
         _optG.Step();
         _optS.Step();
+        _studentEma?.Update(_optS.StepCount);
         var v = Tensor.Items(losses.Total, losses.OneHot, losses.InformationEntropy, losses.Activation, losses.Kd);
         return new StepLosses(v[0], v[1], v[2], v[3], v[4]);
     }
@@ -113,15 +128,16 @@ public sealed class DaflDistiller : IDisposable
             }
             stepMs += epochStepMs;
             Epoch++;
-            double? acc = null;
+            double? acc = null, rawAcc = null;
             if (_test != null)
             {
-                acc = Evaluator.Evaluate(Student, _test).Accuracy;
+                acc = Evaluator.Evaluate(Reported, _test).Accuracy;
+                if (StudentAverage != null) rawAcc = Evaluator.Evaluate(Student, _test).Accuracy;
                 lastAcc = acc.Value;
                 if (acc.Value > BestAccuracy)
                 {
                     (BestAccuracy, BestEpoch) = (acc.Value, Epoch);
-                    if (_runDir != null) Checkpoint.SaveModel(Path.Combine(_runDir, "student-best.safetensors"), Student, _config.ToJson(), EpochMetadata());
+                    if (_runDir != null) Checkpoint.SaveModel(Path.Combine(_runDir, "student-best.safetensors"), Reported, _config.ToJson(), EpochMetadata());
                 }
             }
             int n = _config.ItersPerEpoch;
@@ -130,7 +146,7 @@ public sealed class DaflDistiller : IDisposable
                 ["total"] = sums[0] / n, ["one_hot"] = sums[1] / n, ["info_entropy"] = sums[2] / n, ["activation"] = sums[3] / n, ["kd"] = sums[4] / n,
             };
             var summary = new EpochSummary(Epoch, _config.Epochs, losses, acc, BestAccuracy, BestEpoch, clock.Elapsed.TotalSeconds);
-            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, lr_g = _optG.LearningRate, step_ms = epochStepMs / n, seconds = summary.Seconds });
+            log?.Write(new { kind = "distill_epoch", epoch = Epoch, losses, test_acc = acc, test_acc_raw = rawAcc, best_acc = BestAccuracy, best_epoch = BestEpoch, lr_s = _optS.LearningRate, lr_g = _optG.LearningRate, step_ms = epochStepMs / n, seconds = summary.Seconds });
             if (_runDir != null) SaveState();
             observer.OnEpoch(summary);
         }
@@ -151,12 +167,13 @@ public sealed class DaflDistiller : IDisposable
     void SaveState()
     {
         var meta = EpochMetadata();
-        Checkpoint.SaveModel(Path.Combine(_runDir!, "student.safetensors"), Student, _config.ToJson(), meta);
+        Checkpoint.SaveModel(Path.Combine(_runDir!, "student.safetensors"), Reported, _config.ToJson(), meta);
         Checkpoint.SaveModel(Path.Combine(_runDir!, "generator.safetensors"), Generator, _config.ToJson(), meta);
         var state = Generator.StateDict().Select(e => ("generator." + e.Key, e.Tensor))
             .Concat(Student.StateDict().Select(e => ("student." + e.Key, e.Tensor)))
             .Concat(_optG.StateTensors().Select(e => ("opt_g." + e.Key, e.Tensor)))
-            .Concat(_optS.StateTensors().Select(e => ("opt_s." + e.Key, e.Tensor)));
+            .Concat(_optS.StateTensors().Select(e => ("opt_s." + e.Key, e.Tensor)))
+            .Concat(StudentAverage?.StateDict().Select(e => ("student_ema." + e.Key, e.Tensor)) ?? []);
         SafeTensors.Save(Path.Combine(_runDir!, "state.safetensors"), state, meta);
     }
 
@@ -182,6 +199,7 @@ public sealed class DaflDistiller : IDisposable
             .ToDictionary(e => e.Key[prefix.Length..], e => e.Value);
         Generator.LoadStateDict(Part("generator."), strict: true, source: statePath);
         Student.LoadStateDict(Part("student."), strict: true, source: statePath);
+        StudentAverage?.LoadStateDict(Part("student_ema."), strict: true, source: statePath);
         _optG.LoadState(Part("opt_g."), Meta("opt_g_steps"), statePath);
         _optS.LoadState(Part("opt_s."), Meta("opt_s_steps"), statePath);
         Epoch = epochsDone;
@@ -211,5 +229,6 @@ public sealed class DaflDistiller : IDisposable
         _optS.Dispose();
         Generator.Dispose();
         Student.Dispose();
+        StudentAverage?.Dispose();
     }
 }

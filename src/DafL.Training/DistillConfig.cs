@@ -40,6 +40,13 @@ public sealed record DistillConfig
     /// calm the generator (lr_G 0.2 keeps it drifting, and now and then collapsing, long after the student has learned).
     /// </summary>
     public int[] GeneratorLrMilestones { get; init; } = [];
+    /// <summary>
+    /// Decay per step of an exponential moving average of the student's weights (0: none, as in the official code).
+    /// When set, the average is the student that is evaluated, reported and saved; the raw student keeps training
+    /// and its accuracy is logged beside it. Ours: the generator keeps moving, and the average smooths the student
+    /// over the generator's recent distributions instead of following the last one.
+    /// </summary>
+    public float StudentEma { get; init; }
 
     /// <summary>Weight of the one-hot loss L_oh.</summary>
     public float Oh { get; init; } = 1f;

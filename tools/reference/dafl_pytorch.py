@@ -18,6 +18,7 @@ Example (MNIST, CPU-sized preset):
 """
 
 import argparse
+import copy
 import gzip
 import json
 import math
@@ -44,10 +45,10 @@ CIFAR_TEACHER = dict(arch="resnet34", batch=128, epochs=199, optimizer="sgd", lr
                      milestones=[80, 120], augment=True)
 MNIST_DISTILL = dict(student="lenet5-half", batch=512, epochs=200, iters_per_epoch=120, lr_g=0.2, lr_s=2e-3,
                      latent=100, gen_width=128, oh=1.0, ie=5.0, a=0.1, student_opt="adam", momentum=0.0,
-                     weight_decay=0.0, milestones=[])
+                     weight_decay=0.0, milestones=[], g_milestones=[], student_ema=0.0)
 CIFAR_DISTILL = dict(student="resnet18", batch=1024, epochs=2000, iters_per_epoch=120, lr_g=0.02, lr_s=0.1,
                      latent=1000, gen_width=128, student_opt="sgd", momentum=0.9, weight_decay=5e-4,
-                     milestones=[800, 1600])
+                     milestones=[800, 1600], g_milestones=[], student_ema=0.0)
 
 PRESETS = {
     "mnist": dict(dataset="mnist", teacher=MNIST_TEACHER, distill=MNIST_DISTILL),
@@ -392,6 +393,27 @@ def evaluate(model, split, batch=1024):
     return correct.item() / len(split)
 
 
+class WeightAverage:
+    """The moving average of a model's weights that DafL.Native's --student-ema keeps (src/DafL/Optim/ModelEma.cs):
+    after update t, avg += (1 - d) * (w - avg) with d = min(decay, (1 + t) / (10 + t)); num_batches_tracked is copied."""
+
+    def __init__(self, model, decay):
+        self.decay = decay
+        self.model = copy.deepcopy(model)
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model, t):
+        keep = 1.0 - min(self.decay, (1.0 + t) / (10.0 + t))
+        own = self.model.state_dict()
+        for key, w in model.state_dict().items():
+            if key.endswith("num_batches_tracked"):
+                own[key].copy_(w)
+            else:
+                own[key].add_(w - own[key], alpha=keep)
+
+
 def step_lr(optimizer, base_lr, epoch, milestones):
     """lr = base_lr * 0.1^(number of milestones <= epoch), as the official adjust_learning_rate functions do."""
     lr = base_lr * 0.1 ** sum(epoch >= m for m in milestones)
@@ -531,6 +553,8 @@ def cmd_distill(args, cfg, device):
         opt_s = torch.optim.SGD(student.parameters(), lr=cfg["lr_s"], momentum=cfg["momentum"],
                                 weight_decay=cfg["weight_decay"])
 
+    average = WeightAverage(student, cfg["student_ema"]) if cfg["student_ema"] > 0 else None
+    reported = average.model if average else student  # evaluated and saved
     log = Log(os.path.join(args.out, "distill.jsonl"))
     teacher_acc = evaluate(teacher, test)
     log({"event": "config", "teacher": teacher_path, "teacher_arch": t_arch, "teacher_acc": teacher_acc,
@@ -544,6 +568,7 @@ def cmd_distill(args, cfg, device):
     start = time.perf_counter()
     for epoch in range(cfg["epochs"]):
         lr_s = step_lr(opt_s, cfg["lr_s"], epoch, cfg["milestones"])
+        lr_g = step_lr(opt_g, cfg["lr_g"], epoch, cfg["g_milestones"])
         sums = torch.zeros(5, device=device)  # oh, ie, a, kd, total
         sync(device)
         e0 = time.perf_counter()
@@ -565,22 +590,25 @@ def cmd_distill(args, cfg, device):
             loss.backward()  # one backward: G gets the oh/ie/a gradients, the student only KD's
             opt_g.step()
             opt_s.step()
+            steps += 1
+            if average:
+                average.update(student, steps)
             sums += torch.stack([loss_one_hot, loss_information_entropy, loss_activation, loss_kd, loss]).detach()
         sync(device)
         epoch_train_s = time.perf_counter() - e0
         epoch_times.append(epoch_train_s)
         train_s += epoch_train_s
-        steps += cfg["iters_per_epoch"]
-        acc = evaluate(student, test)
+        acc = evaluate(reported, test)
+        raw = {"acc_raw": evaluate(student, test)} if average else {}
         if acc > best:  # the official code keeps the best-on-test student
             best, best_epoch = acc, epoch + 1
-            save_safetensors(student_path, student.state_dict(), dict(meta, epoch=epoch + 1, acc=acc))
+            save_safetensors(student_path, reported.state_dict(), dict(meta, epoch=epoch + 1, acc=acc))
         m = (sums / cfg["iters_per_epoch"]).tolist()
-        log({"event": "epoch", "epoch": epoch + 1, "lr_s": lr_s, "loss_oh": m[0], "loss_ie": m[1], "loss_a": m[2],
-             "loss_kd": m[3], "loss": m[4], "acc": acc, "best_acc": best,
+        log({"event": "epoch", "epoch": epoch + 1, "lr_s": lr_s, "lr_g": lr_g, "loss_oh": m[0], "loss_ie": m[1], "loss_a": m[2],
+             "loss_kd": m[3], "loss": m[4], "acc": acc, **raw, "best_acc": best,
              "train_s": round(epoch_train_s, 3), "elapsed_s": round(time.perf_counter() - start, 3)})
     wall = time.perf_counter() - start
-    save_safetensors(os.path.join(args.out, "student_last.safetensors"), student.state_dict(),
+    save_safetensors(os.path.join(args.out, "student_last.safetensors"), reported.state_dict(),
                      dict(meta, epoch=cfg["epochs"], acc=acc))
     save_safetensors(os.path.join(args.out, "generator.safetensors"), generator.state_dict(),
                      {"arch": "dafl-generator", "config": json.dumps(cfg)})
@@ -655,6 +683,9 @@ def parse_args(argv):
     d.add_argument("--momentum", type=float)
     d.add_argument("--weight-decay", type=float)
     d.add_argument("--milestones", type=int, nargs="*", help="epochs at which lr_S is multiplied by 0.1")
+    d.add_argument("--g-milestones", type=int, nargs="*", help="epochs at which lr_G is multiplied by 0.1 (ours)")
+    d.add_argument("--student-ema", type=float, help="decay of a moving average of the student's weights, which is "
+                                                     "then evaluated and saved (ours; 0: off)")
     d.add_argument("--rng", choices=["torch", "dafl"], default="torch",
                    help="torch: torch.manual_seed init and torch.randn noise; dafl: DafL.Native's initial weights "
                         "and latent noise for the same seed (philox_streams.py)")

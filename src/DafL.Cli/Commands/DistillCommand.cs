@@ -26,9 +26,9 @@ public static class DistillCommand
         public readonly Option<string?> Student = new("--student") { Description = "Student architecture: lenet5-half | lenet5 | resnet18 | resnet34" };
         public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of every random stream" };
         public readonly Option<int[]?> Milestones = new("--lr-s-milestones") { Description = "Epochs at which the student's learning rate is multiplied by 0.1", AllowMultipleArgumentsPerToken = true };
-
         public readonly Option<int[]?> GeneratorMilestones = new("--lr-g-milestones") { Description = "Epochs at which the generator's learning rate is multiplied by 0.1 (none officially)", AllowMultipleArgumentsPerToken = true };
-        public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed, Milestones, GeneratorMilestones];
+        public readonly Option<float?> StudentEma = new("--student-ema") { Description = "Evaluate and save a moving average of the student's weights, with this decay per step (0: off, as officially)" };
+        public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed, Milestones, GeneratorMilestones, StudentEma];
 
         public DistillConfig Apply(ParseResult p)
         {
@@ -49,6 +49,7 @@ public static class DistillCommand
             if (p.GetValue(Seed) is { } seed) c = c with { Seed = seed };
             if (p.GetValue(Milestones) is { } m) c = c with { StudentLrMilestones = m };
             if (p.GetValue(GeneratorMilestones) is { } g) c = c with { GeneratorLrMilestones = g };
+            if (p.GetValue(StudentEma) is { } ema) c = c with { StudentEma = ema };
             return c;
         }
     }
@@ -86,7 +87,8 @@ public static class DistillCommand
         }
         AnsiConsole.MarkupLine($"[bold]DAFL[/] {config.Teacher} → {config.Student} on {config.Dataset} (preset {config.Preset}): " +
             $"{config.Epochs}×{config.ItersPerEpoch} iterations, batch {config.BatchSize}, generator width {config.GeneratorWidth}, " +
-            $"oh {config.Oh} ie {config.Ie} a {config.A}, losses {config.Entropy}/{config.Activation}, seed {config.Seed}, on {DeviceChoice.NameOf(config.Device)}");
+            $"oh {config.Oh} ie {config.Ie} a {config.A}, losses {config.Entropy}/{config.Activation}, seed {config.Seed}, on {DeviceChoice.NameOf(config.Device)}" +
+            (config.StudentEma > 0 ? $", reporting the student's weight average (decay {config.StudentEma})" : ""));
         AnsiConsole.MarkupLine($"[grey]student {distiller.Student.ParameterCount():N0} parameters, generator {distiller.Generator.ParameterCount():N0}[/]");
         var observer = new ConsoleObserver("distill");
         using var log = new MetricsLog(Path.Combine(runDir, "metrics.jsonl"));

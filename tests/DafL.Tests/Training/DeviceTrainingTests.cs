@@ -43,9 +43,9 @@ public class DeviceTrainingTests : FakeCudaTest
     {
         using var cpuTeacher = Teacher();
         using var cudaTeacher = Teacher();
-        using var cpu = new DaflDistiller(Tiny(1, Device.Cpu), cpuTeacher);
-        using var cuda = new DaflDistiller(Tiny(1, Device.Cuda), cudaTeacher);
-        Assert.That(new[] { cudaTeacher.Device, cuda.Generator.Device, cuda.Student.Device }, Is.All.EqualTo(Device.Cuda));
+        using var cpu = new DaflDistiller(Tiny(1, Device.Cpu) with { StudentEma = 0.9f }, cpuTeacher);
+        using var cuda = new DaflDistiller(Tiny(1, Device.Cuda) with { StudentEma = 0.9f }, cudaTeacher);
+        Assert.That(new[] { cudaTeacher.Device, cuda.Generator.Device, cuda.Student.Device, cuda.Reported.Device }, Is.All.EqualTo(Device.Cuda));
         Assert.That(cpu.Student.Device, Is.EqualTo(Device.Cpu));
 
         long views = FakeCuda.HostViews;
@@ -53,6 +53,7 @@ public class DeviceTrainingTests : FakeCudaTest
             Assert.That(cuda.Step(), Is.EqualTo(cpu.Step()), $"losses of step {i + 1}");
         Assert.That(FakeCuda.HostViews, Is.GreaterThan(views), "the CUDA run's kernels ran on the CUDA backend");
         Assert.That(Values(cuda.Student), Is.EqualTo(Values(cpu.Student)), "student");
+        Assert.That(Values(cuda.Reported), Is.EqualTo(Values(cpu.Reported)), "the student's weight average");
         Assert.That(Values(cuda.Generator), Is.EqualTo(Values(cpu.Generator)), "generator, BN running statistics included");
         Assert.That(Values(cudaTeacher), Is.EqualTo(Values(cpuTeacher)), "teacher (frozen)");
     }

@@ -41,18 +41,19 @@ public class DistillerTests
         Assert.That(d.Student.StateDict()[0].Tensor.ToArray(), Is.Not.EqualTo(studentBefore), "the student learned");
     }
 
-    [Test]
-    public void AResumedRunEqualsAnUninterruptedOneBitForBit()
+    [TestCase(0f)]
+    [TestCase(0.9f)]
+    public void AResumedRunEqualsAnUninterruptedOneBitForBit(float studentEma)
     {
         string straight = Path.Combine(_dir, "straight"), split = Path.Combine(_dir, "split");
         using (var teacher = Teacher())
-        using (var d = new DaflDistiller(Tiny(2), teacher, runDir: straight))
+        using (var d = new DaflDistiller(Tiny(2) with { StudentEma = studentEma }, teacher, runDir: straight))
             d.Run();
         using (var teacher = Teacher())
-        using (var d = new DaflDistiller(Tiny(1), teacher, runDir: split))
+        using (var d = new DaflDistiller(Tiny(1) with { StudentEma = studentEma }, teacher, runDir: split))
             d.Run();
         using (var teacher = Teacher())
-        using (var d = new DaflDistiller(Tiny(2), teacher, runDir: split))
+        using (var d = new DaflDistiller(Tiny(2) with { StudentEma = studentEma }, teacher, runDir: split))
         {
             d.Resume(split);
             Assert.That(d.Epoch, Is.EqualTo(1));
@@ -81,6 +82,24 @@ public class DistillerTests
         }
         RunFolderAssert.SameCheckpoints(straight, split);
     }
+
+    [Test]
+    public void WithAStudentEmaTheAverageIsWhatIsSavedAndTheStudentTrainsAsWithout()
+    {
+        string run = Path.Combine(_dir, "ema");
+        using var teacher = Teacher();
+        using var plainTeacher = Teacher();
+        using var averaged = new DaflDistiller(Tiny(1) with { StudentEma = 0.9f }, teacher, runDir: run);
+        using var plain = new DaflDistiller(Tiny(1), plainTeacher);
+        averaged.Run();
+        plain.Run();
+        Assert.That(Values(averaged.Student), Is.EqualTo(Values(plain.Student)), "the average does not change the training");
+        Assert.That(Values(averaged.Reported), Is.Not.EqualTo(Values(averaged.Student)), "the reported student is the average");
+        using var saved = SafeTensors.Load(Path.Combine(run, "student.safetensors"));
+        Assert.That(averaged.Reported.StateDict().Select(e => saved.Tensors[e.Key].ToArray()), Is.EqualTo(Values(averaged.Reported)));
+    }
+
+    static List<float[]> Values(NN.Module m) => m.StateDict().Select(e => e.Tensor.ToArray()).ToList();
 
     [Test]
     public void AGeneratorMilestoneLowersLrGFromThatEpochOn()
