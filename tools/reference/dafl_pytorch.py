@@ -60,6 +60,11 @@ PRESETS = {
                         teacher=dict(MNIST_TEACHER, epochs=5),
                         distill=dict(MNIST_DISTILL, batch=64, epochs=30, iters_per_epoch=100, gen_width=16,
                                      lr_g=0.2, lr_s=2e-3)),
+    # Ours, the longer CPU preset (src/DafL.Training/DistillPresets.cs): width 32, batch 512, 150 x 100 iterations,
+    # lr_S x 0.1 at epoch 80, lr_G x 0.1 at 110; the official teacher.
+    "mnist-long": dict(dataset="mnist", teacher=MNIST_TEACHER,
+                       distill=dict(MNIST_DISTILL, batch=512, epochs=150, iters_per_epoch=100, gen_width=32,
+                                    milestones=[80], g_milestones=[110])),
     # DAFL has no Fashion-MNIST setting: the mnist-quick recipe, on Fashion-MNIST's own normalisation.
     "fashion-mnist": dict(dataset="fashion-mnist",
                           teacher=dict(MNIST_TEACHER, epochs=5),
