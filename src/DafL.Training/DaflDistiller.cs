@@ -45,7 +45,7 @@ public sealed class DaflDistiller : IDisposable
 
     public DaflDistiller(DistillConfig config, Classifier teacher, IImageDataset? test = null, string? runDir = null)
     {
-        _config = config;
+        _config = config.Validate();
         _teacher = teacher;
         _test = test;
         _runDir = runDir;

@@ -77,6 +77,7 @@ public static class DistillCommand
     /// <summary>Loads the teacher, distils, saves; shared with the demo.</summary>
     public static RunResult Run(DistillConfig config, string teacherPath, string dataRoot, string runDir, bool resume, bool evaluate = true)
     {
+        config.Validate(); // before anything is loaded
         using var teacher = LoadTeacher(teacherPath, config);
         var test = evaluate ? DatasetCatalog.Load(config.Dataset, dataRoot, train: false) : null;
         using var distiller = new DaflDistiller(config, teacher, test, runDir);

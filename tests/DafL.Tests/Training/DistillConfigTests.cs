@@ -1,0 +1,34 @@
+using DafL.Training;
+
+namespace DafL.Tests.Training;
+
+public class DistillConfigTests
+{
+    [TestCaseSource(typeof(DistillPresets), nameof(DistillPresets.Names))]
+    public void EveryPresetIsValid(string preset) => Assert.DoesNotThrow(() => DistillPresets.Get(preset).Validate());
+
+    static string Refusal(DistillConfig config) => Assert.Throws<ArgumentException>(() => config.Validate())!.Message;
+
+    static readonly DistillConfig Quick = DistillPresets.Get("mnist-quick");
+
+    [Test]
+    public void ABadValueIsNamedByItsOptionWithWhatWasExpected()
+    {
+        Assert.That(Refusal(Quick with { BatchSize = 1 }), Does.Contain("--batch: expected at least 2").And.Contain("got 1"));
+        Assert.That(Refusal(Quick with { GeneratorWidth = 15 }), Does.Contain("--gen-width: expected an even number"));
+        Assert.That(Refusal(Quick with { LrG = 0 }), Does.Contain("--lr-g"));
+        Assert.That(Refusal(Quick with { LrS = float.NaN }), Does.Contain("--lr-s"));
+        Assert.That(Refusal(Quick with { Ie = -1 }), Does.Contain("--ie: expected a weight ≥ 0"));
+        Assert.That(Refusal(Quick with { StudentEma = 1 }), Does.Contain("--student-ema: expected a decay in [0, 1)"));
+        Assert.That(Refusal(Quick with { GeneratorLrMilestones = [10, -1] }), Does.Contain("--lr-g-milestones").And.Contain("got 10 -1"));
+        Assert.That(Refusal(Quick with { Student = "vgg" }), Does.Contain("--student: expected one of lenet5"));
+        Assert.That(Refusal(Quick with { ItersPerEpoch = 0 }), Does.Contain("--iters"));
+    }
+
+    [Test]
+    public void EveryProblemIsListedAtOnce()
+    {
+        var message = Refusal(Quick with { BatchSize = 0, LatentDim = 0, A = float.PositiveInfinity });
+        Assert.That(message, Does.Contain("preset mnist-quick").And.Contain("--batch").And.Contain("--latent").And.Contain("--a:"));
+    }
+}
