@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DafL.Ops;
+using static DafL.Training.SettingChecks;
 
 namespace DafL.Training;
 
@@ -67,31 +68,25 @@ public sealed record DistillConfig
     /// </summary>
     public DistillConfig Validate()
     {
-        var problems = new List<string>();
-        void Check(bool ok, string option, string expected, object value)
-        {
-            if (!ok) problems.Add($"{option}: expected {expected}, got {value}");
-        }
-        static bool Positive(float v) => float.IsFinite(v) && v > 0;
-        static bool NonNegative(float v) => float.IsFinite(v) && v >= 0;
-        Check(BatchSize >= 2, "--batch", "at least 2 (the generator's batch norm needs two samples)", BatchSize);
-        Check(Epochs >= 0, "--epochs", "a count ≥ 0", Epochs);
-        Check(ItersPerEpoch >= 1, "--iters", "at least 1", ItersPerEpoch);
-        Check(LatentDim >= 1, "--latent", "at least 1", LatentDim);
-        Check(GeneratorWidth >= 2 && GeneratorWidth % 2 == 0, "--gen-width", "an even number ≥ 2 (the second block has half)", GeneratorWidth);
-        Check(Positive(LrG), "--lr-g", "a learning rate > 0", LrG);
-        Check(Positive(LrS), "--lr-s", "a learning rate > 0", LrS);
-        Check(NonNegative(Oh), "--oh", "a weight ≥ 0", Oh);
-        Check(NonNegative(Ie), "--ie", "a weight ≥ 0", Ie);
-        Check(NonNegative(A), "--a", "a weight ≥ 0", A);
-        Check(StudentEma >= 0 && StudentEma < 1, "--student-ema", "a decay in [0, 1) (0: off)", StudentEma);
-        Check(StudentLrMilestones.All(m => m >= 0), "--lr-s-milestones", "epochs ≥ 0", string.Join(" ", StudentLrMilestones));
-        Check(GeneratorLrMilestones.All(m => m >= 0), "--lr-g-milestones", "epochs ≥ 0", string.Join(" ", GeneratorLrMilestones));
-        Check(ModelCatalog.Architectures.Contains(Student), "--student", $"one of {string.Join(", ", ModelCatalog.Architectures)}", Student);
-        Check(DatasetCatalog.Names.Contains(Dataset), "dataset", $"one of {string.Join(", ", DatasetCatalog.Names)}", Dataset);
-        Check(StudentOptimizer is "adam" or "sgd", "student optimizer", "adam or sgd", StudentOptimizer);
-        Check(ImageSize >= 4 && ImageSize % 4 == 0, "image size", "a multiple of 4", ImageSize);
-        if (problems.Count > 0) throw new ArgumentException($"DAFL settings (preset {Preset}): {string.Join("; ", problems)}.");
+        new SettingChecks($"DAFL settings (preset {Preset})")
+            .Require(BatchSize >= 2, "--batch", "at least 2 (the generator's batch norm needs two samples)", BatchSize)
+            .Require(Epochs >= 0, "--epochs", "a count ≥ 0", Epochs)
+            .Require(ItersPerEpoch >= 1, "--iters", "at least 1", ItersPerEpoch)
+            .Require(LatentDim >= 1, "--latent", "at least 1", LatentDim)
+            .Require(GeneratorWidth >= 2 && GeneratorWidth % 2 == 0, "--gen-width", "an even number ≥ 2 (the second block has half)", GeneratorWidth)
+            .Require(Positive(LrG), "--lr-g", "a learning rate > 0", LrG)
+            .Require(Positive(LrS), "--lr-s", "a learning rate > 0", LrS)
+            .Require(NonNegative(Oh), "--oh", "a weight ≥ 0", Oh)
+            .Require(NonNegative(Ie), "--ie", "a weight ≥ 0", Ie)
+            .Require(NonNegative(A), "--a", "a weight ≥ 0", A)
+            .Require(StudentEma >= 0 && StudentEma < 1, "--student-ema", "a decay in [0, 1) (0: off)", StudentEma)
+            .Require(StudentLrMilestones.All(m => m >= 0), "--lr-s-milestones", "epochs ≥ 0", string.Join(" ", StudentLrMilestones))
+            .Require(GeneratorLrMilestones.All(m => m >= 0), "--lr-g-milestones", "epochs ≥ 0", string.Join(" ", GeneratorLrMilestones))
+            .Require(ModelCatalog.Architectures.Contains(Student), "--student", $"one of {string.Join(", ", ModelCatalog.Architectures)}", Student)
+            .Require(DatasetCatalog.Names.Contains(Dataset), "dataset", $"one of {string.Join(", ", DatasetCatalog.Names)}", Dataset)
+            .Require(StudentOptimizer is "adam" or "sgd", "student optimizer", "adam or sgd", StudentOptimizer)
+            .Require(ImageSize >= 4 && ImageSize % 4 == 0, "image size", "a multiple of 4", ImageSize)
+            .ThrowIfAny();
         return this;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using static DafL.Training.SettingChecks;
 
 namespace DafL.Training;
 
@@ -33,6 +34,21 @@ public sealed record TeacherConfig
         },
         _ => throw new ArgumentException($"Unknown dataset '{dataset}'; expected one of: {string.Join(", ", DatasetCatalog.Names)}."),
     };
+
+    /// <summary>Checks every setting before training starts; throws <see cref="ArgumentException"/> listing every problem.</summary>
+    public TeacherConfig Validate()
+    {
+        new SettingChecks($"teacher settings ({Dataset})")
+            .Require(Epochs >= 0, "--epochs", "a count ≥ 0", Epochs)
+            .Require(BatchSize >= 2, "--batch", "at least 2 (batch norm needs two samples)", BatchSize)
+            .Require(Positive(Lr), "--lr", "a learning rate > 0", Lr)
+            .Require(ModelCatalog.Architectures.Contains(Arch), "architecture", $"one of {string.Join(", ", ModelCatalog.Architectures)}", Arch)
+            .Require(Optimizer is "adam" or "sgd", "optimizer", "adam or sgd", Optimizer)
+            .Require(NonNegative(WeightDecay) && NonNegative(Momentum), "momentum and weight decay", "values ≥ 0", $"{Momentum} and {WeightDecay}")
+            .Require(LrMilestones.All(m => m >= 0), "lr milestones", "epochs ≥ 0", string.Join(" ", LrMilestones))
+            .ThrowIfAny();
+        return this;
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, DistillConfig.Json);
 }

@@ -14,6 +14,7 @@ public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, II
     /// </summary>
     public RunResult Train(Classifier model, ITrainingObserver? observer = null, MetricsLog? log = null)
     {
+        config.Validate();
         observer ??= SilentObserver.Instance;
         model.To(config.Device);
         var loader = new DataLoader(train, config.BatchSize, shuffle: true, SeedStreams.For(config.Seed, "teacher-data"), device: config.Device);

@@ -33,6 +33,7 @@ public static class TeacherCommand
     /// <summary>Trains and saves a teacher; shared with the demo.</summary>
     public static RunResult Run(TeacherConfig config, string dataRoot, string output)
     {
+        config.Validate(); // before anything is loaded
         AnsiConsole.MarkupLine($"[bold]Teacher[/] {config.Arch} on {config.Dataset}: {config.Epochs} epochs, batch {config.BatchSize}, {config.Optimizer} lr {config.Lr}, on {DeviceChoice.NameOf(config.Device)}");
         var train = DatasetCatalog.Load(config.Dataset, dataRoot, train: true, augment: config.Augment);
         var test = DatasetCatalog.Load(config.Dataset, dataRoot, train: false);

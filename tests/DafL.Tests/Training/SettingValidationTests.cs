@@ -32,3 +32,17 @@ public class DistillConfigTests
         Assert.That(message, Does.Contain("preset mnist-quick").And.Contain("--batch").And.Contain("--latent").And.Contain("--a:"));
     }
 }
+
+public class TeacherConfigTests
+{
+    [TestCaseSource(typeof(DatasetCatalog), nameof(DatasetCatalog.Names))]
+    public void EveryOfficialRecipeIsValid(string dataset) => Assert.DoesNotThrow(() => TeacherConfig.Official(dataset).Validate());
+
+    [Test]
+    public void BadValuesAreNamedByTheirOptionsAllAtOnce()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (TeacherConfig.Official("mnist") with { BatchSize = 1, Lr = -1e-3f, Epochs = -2 }).Validate());
+        Assert.That(ex!.Message, Does.StartWith("teacher settings (mnist)").And.Contain("--batch: expected at least 2")
+            .And.Contain("--lr: expected a learning rate > 0, got -0.001").And.Contain("--epochs"));
+    }
+}
