@@ -16,7 +16,8 @@ public readonly record struct StepLosses(double Total, double OneHot, double Inf
 /// the generated images, both stepped after one backward per iteration (../shared/DESIGN.md §1). The real test
 /// set, when given, is only used to report accuracy after each epoch — never to train.
 /// With a run folder, every epoch ends with a checkpoint (written to temp files and renamed): the last and best
-/// student (its weight average when <see cref="DistillConfig.StudentEma"/> is set), the generator, and a full state file from which <see cref="Resume"/> continues bit-identically.
+/// student (its weight average when <see cref="DistillConfig.StudentEma"/> is set), the generator, and a full state
+/// file from which <see cref="Resume"/> continues bit-identically.
 /// Everything runs on the configured device (the teacher is moved there too); the latent noise uses the same Philox
 /// counters on every device, so CPU and CUDA runs see the same z.
 /// </summary>
@@ -63,7 +64,7 @@ public sealed class DaflDistiller : IDisposable
         _scheduleS = OptimizerFactory.Schedule(_optS, config.StudentLrMilestones);
         _scheduleG = OptimizerFactory.Schedule(_optG, config.GeneratorLrMilestones);
         _noise = SeedStreams.For(config.Seed, "latent-noise");
-        if (config.StudentEma != 0) // ModelEma refuses a decay outside [0, 1)
+        if (config.StudentEma > 0)
         {
             // Its own initial weights are overwritten with the student's; the stream only gives it a definite start.
             StudentAverage = ModelCatalog.Create(config.Student, config.NumClasses, config.Channels, SeedStreams.For(config.Seed, "student-init"));
