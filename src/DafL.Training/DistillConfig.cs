@@ -45,7 +45,8 @@ public sealed record DistillConfig
     /// Decay per step of an exponential moving average of the student's weights (0: none, as in the official code).
     /// When set, the average is the student that is evaluated, reported and saved; the raw student keeps training
     /// and its accuracy is logged beside it. Ours: the generator keeps moving, and the average smooths the student
-    /// over the generator's recent distributions instead of following the last one.
+    /// over the generator's recent distributions instead of following the last one (measured on MNIST: smoother,
+    /// but never above the student's best epoch; docs/RESULTS.md).
     /// </summary>
     public float StudentEma { get; init; }
 

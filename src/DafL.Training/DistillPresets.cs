@@ -17,7 +17,7 @@ public static class DistillPresets
         "mnist-quick" => new DistillConfig { Preset = name, BatchSize = 64, Epochs = 30, ItersPerEpoch = 100, GeneratorWidth = 16 },
         // The paper's losses, weights and learning rates at a quarter of the generator's width, 15,000 iterations at
         // batch 512 (about an hour on 2 cores): lr_S × 0.1 at epoch 80 lets the student settle, and lr_G × 0.1 at 110
-        // stops the late generator collapse that ended a longer run without it.
+        // postpones the late generator collapse (seed 1 without it: epoch 115; seed 2 with it: epoch 142, milder).
         "mnist-long" => new DistillConfig
         {
             Preset = name, BatchSize = 512, Epochs = 150, ItersPerEpoch = 100, GeneratorWidth = 32,

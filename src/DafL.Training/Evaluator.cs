@@ -22,7 +22,11 @@ public sealed record Evaluation(double Accuracy, double Loss, long[,] Confusion)
     }
 
     /// <summary>Accuracy on the images of class <paramref name="label"/> (recall); NaN when the set has none.</summary>
-    public double ClassAccuracy(int label) => Count(label) == 0 ? double.NaN : (double)Confusion[label, label] / Count(label);
+    public double ClassAccuracy(int label)
+    {
+        long count = Count(label);
+        return count == 0 ? double.NaN : (double)Confusion[label, label] / count;
+    }
 
     /// <summary>The class that images of <paramref name="label"/> are most often mistaken for, with its count (−1, 0 when never).</summary>
     public (int Predicted, long Count) TopConfusion(int label)

@@ -10,7 +10,7 @@ namespace DafL.Optim;
 /// avg ← avg + (1 − d)·(w − avg), with d = min(decay, (1 + t) / (10 + t)), TensorFlow's num_updates rule, so that
 /// the first updates are not anchored to the initial weights. Every parameter and BatchNorm running statistic is
 /// averaged; <c>num_batches_tracked</c> is a count, not a weight, and is copied.
-/// The average lives in its own module of the same architecture, on the source's device (the update is two
+/// The average lives in its own module of the same architecture, on the source's device (the update is three
 /// elementwise kernels per tensor, on any backend); the caller owns both modules.
 /// </summary>
 public sealed class ModelEma
