@@ -75,8 +75,9 @@ extern "C" __global__ void max_pool2d_backward_f32(const float* gy, const float*
 }
 
 // shapes: x (planes, h, w) → y (planes, oh, ow)
-// A window covering the whole plane (ResNet's head) sums in float64 and divides, like the CPU's global case;
-// any other window sums in float in row-major order and multiplies by 1/kernel², like the CPU's loops.
+// A window covering the whole plane (ResNet's head) sums in float64 and divides, like the CPU's global case (which
+// adds in another order: the two agree to about an ulp, not bit for bit); any other window sums in float in
+// row-major order and multiplies by 1/kernel², exactly like the CPU's loops.
 extern "C" __global__ void avg_pool2d_forward_f32(const float* x, float* y, long long planes, int h, int w, int oh, int ow, int kernel, int stride)
 {
     long long out_plane = (long long)oh * ow;
@@ -154,9 +155,14 @@ extern "C" __global__ void upsample_nearest_backward_f32(const float* gy, float*
         long long p = i / in_plane;
         int iy = (int)(i % in_plane) / w, ix = (int)(i % in_plane) % w;
         const float* block = gy + p * out_plane + (long long)iy * scale * ow + (long long)ix * scale;
+        // The CPU's order: each column of the window down its rows, then the column sums left to right.
         float s = 0.0f;
-        for (int r = 0; r < scale; r++)
-            for (int k = 0; k < scale; k++) s += block[(long long)r * ow + k];
+        for (int k = 0; k < scale; k++)
+        {
+            float column = 0.0f;
+            for (int r = 0; r < scale; r++) column += block[(long long)r * ow + k];
+            s += column;
+        }
         gx[i] = s;
     }
 }

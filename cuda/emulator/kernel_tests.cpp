@@ -863,14 +863,18 @@ static void pool_tests()
             for (int iy = 0; iy < h; iy++)
                 for (int ix = 0; ix < w; ix++)
                 {
-                    float sum = 0;
-                    for (int r = 0; r < scale; r++)
-                        for (int k = 0; k < scale; k++)
+                    float sum = 0; // columns of the window first, as the CPU sums
+                    for (int k = 0; k < scale; k++)
+                    {
+                        float column = 0;
+                        for (int r = 0; r < scale; r++)
                         {
                             size_t o = (size_t)(p * out_plane + (iy * scale + r) * ow + ix * scale + k);
                             y_want[o] = x[(size_t)(p * in_plane + iy * w + ix)];
-                            sum += gy[o];
+                            column += gy[o];
                         }
+                        sum += column;
+                    }
                     gx_want[(size_t)(p * in_plane + iy * w + ix)] = sum;
                 }
         for (auto [grid, threads] : launch_shapes)

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using DafL.Backends;
+using DafL.Backends.Cuda;
 using DafL.Cli.Doctor;
+using DafL.IO;
 using DafL.Models;
 using DafL.Random;
 using DafL.Training;
@@ -31,8 +33,8 @@ public static class DoctorCommand
         var tf32 = new Option<bool>("--tf32") { Description = "The backend multiplies matrices and convolves in TF32: allow 1e-3 there instead of 1e-4" };
         var command = new Command("doctor",
             "Diagnose this machine: .NET, CPU, CUDA driver, cuBLAS, cuDNN, NVRTC and the GPU; with a CUDA backend, check every op " +
-            "and a few DAFL steps against the CPU. Exits 1 when a check is out of tolerance. Without CUDA it prints why and exits 0: " +
-            "doctor is a diagnosis, not a failure.")
+            "and a few DAFL steps against the CPU. Exits 1 when a check is out of tolerance, or when --device cuda was asked for and the " +
+            "CUDA backend cannot start. With --device auto and no CUDA it prints why and exits 0: a diagnosis, not a failure.")
         {
             device, json, batch, steps, tf32,
         };
@@ -58,26 +60,42 @@ public static class DoctorCommand
         IReadOnlyList<ParityRow> parity = [];
         IReadOnlyList<StepComparisonRow> stepRows = [];
         string stepNote = "no backend to compare";
+        bool missing = candidate == null && device == "cuda";
+        void Write(string stage) => WriteJson(jsonPath, new DoctorReport(stage, host, gpu, backend, parity, stepRows, stepNote,
+            !missing && parity.All(r => r.Pass) && stepRows.All(r => r.Pass)));
+        Write("facts");
         if (candidate == null)
-            AnsiConsole.MarkupLine($"[yellow]No CUDA backend to check[/] ({Markup.Escape(reason)}); nothing to compare. " +
-                "Doctor exits 0: this is a diagnosis, not a failure.");
+        {
+            if (missing)
+                AnsiConsole.MarkupLine($"[red]--device cuda: the CUDA backend cannot start[/] ({Markup.Escape(reason)}).");
+            else
+                AnsiConsole.MarkupLine($"[yellow]No CUDA backend to check[/] ({Markup.Escape(reason)}); nothing to compare. " +
+                    "Doctor exits 0: this is a diagnosis, not a failure.");
+        }
         else
         {
+            if (candidate.Backend is CudaBackend gpuBackend)
+                AnsiConsole.MarkupLine($"CUDA backend on [bold]{Markup.Escape(gpuBackend.DeviceName)}[/] ({gpuBackend.Architecture})");
             parity = RunParity(candidate, batch, tf32);
+            stepNote = "the DAFL steps did not finish";
+            Write("parity");
             (stepRows, stepNote) = CompareSteps(candidate, batch, steps, tf32);
         }
-        bool passed = parity.All(r => r.Pass) && stepRows.All(r => r.Pass);
-        var report = new DoctorReport(host, gpu, backend, parity, stepRows, stepNote, passed);
-        if (jsonPath != null)
-        {
-            if (Path.GetDirectoryName(Path.GetFullPath(jsonPath)) is { } folder) Directory.CreateDirectory(folder);
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, DoctorJson.Default.DoctorReport));
-            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(jsonPath)}[/].");
-        }
+        bool passed = !missing && parity.All(r => r.Pass) && stepRows.All(r => r.Pass);
+        Write("done");
+        if (jsonPath != null) AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(jsonPath)}[/].");
         if (candidate != null)
             AnsiConsole.MarkupLine(passed ? "[green]Every check is within tolerance.[/]"
                 : $"[red]{parity.Count(r => !r.Pass)} op checks and {stepRows.Count(r => !r.Pass)} DAFL steps are out of tolerance.[/]");
         return passed ? 0 : 1;
+    }
+
+    /// <summary>Writes the report to <paramref name="path"/> (when given) through a temp file, so a reader never sees half of it.</summary>
+    static void WriteJson(string? path, DoctorReport report)
+    {
+        if (path == null) return;
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, DoctorJson.Default.DoctorReport));
     }
 
     static IReadOnlyList<ParityRow> RunParity(ParitySide candidate, int batch, bool tf32)

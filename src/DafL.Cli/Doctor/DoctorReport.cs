@@ -8,10 +8,14 @@ namespace DafL.Cli.Doctor;
 /// <param name="Reason">Why CUDA is not available; empty when it is.</param>
 public sealed record BackendFact(bool CudaAvailable, string Reason, string Candidate, bool Tf32, int Batch);
 
-/// <summary>Everything <c>dafl doctor</c> found, as printed and as written by <c>--json</c>.</summary>
+/// <summary>
+/// Everything <c>dafl doctor</c> found, as printed and as written by <c>--json</c>. The file is rewritten after each
+/// stage, so a doctor that is killed (a time limit on a lent GPU) leaves what it had found.
+/// </summary>
+/// <param name="Stage">The last stage finished: "facts", "parity", then "done".</param>
 /// <param name="StepNote">Why the DAFL steps were not compared; empty when they were.</param>
-/// <param name="Passed">Every parity row and every step within tolerance (true when nothing was compared).</param>
-public sealed record DoctorReport(HostFacts Host, GpuFacts Gpu, BackendFact Backend, IReadOnlyList<ParityRow> Parity,
+/// <param name="Passed">Every parity row and every step within tolerance, and the backend asked for started.</param>
+public sealed record DoctorReport(string Stage, HostFacts Host, GpuFacts Gpu, BackendFact Backend, IReadOnlyList<ParityRow> Parity,
     IReadOnlyList<StepComparisonRow> Steps, string StepNote, bool Passed);
 
 /// <summary>Source-generated JSON for the report (no reflection, so it survives a trimmed publish); ∞ and NaN as strings.</summary>

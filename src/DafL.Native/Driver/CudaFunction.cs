@@ -30,7 +30,9 @@ public sealed unsafe class CudaFunction
         if (grid.X == 0 || grid.Y == 0 || grid.Z == 0 || block.X == 0 || block.Y == 0 || block.Z == 0)
             throw new ArgumentException($"Launching {Name}: grid {grid} and block {block} must have no zero dimension.");
         _context.MakeCurrent();
-        DriverStatus.Check(Cuda.Api.cuLaunchKernel(Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
-            sharedMemoryBytes, stream.Handle, arguments, null));
+        int status = Cuda.Api.cuLaunchKernel(Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedMemoryBytes, stream.Handle, arguments, null);
+        if (status != DriverStatus.Success)
+            throw DriverStatus.Error(status, "Cuda.Api.cuLaunchKernel(Handle, grid, block, sharedMemoryBytes, stream.Handle, arguments, null)",
+                $"launching {Name} with grid {grid}, block {block}, {sharedMemoryBytes} bytes of dynamic shared memory");
     }
 }

@@ -112,11 +112,11 @@ static unsafe class DriverStatus
         if (status != Success) throw Error(status, call);
     }
 
-    /// <summary>The exception for a failed driver call.</summary>
-    public static CudaException Error(int status, string call)
+    /// <summary>The exception for a failed driver call; <paramref name="detail"/> says what the call was doing.</summary>
+    public static CudaException Error(int status, string call, string? detail = null)
     {
         var (name, description) = Describe(status);
-        return new CudaException(CudaLibrary.Driver, status, name, description, call);
+        return new CudaException(CudaLibrary.Driver, status, name, description, call, detail);
     }
 
     /// <summary>"CUDA_ERROR_NO_DEVICE (100): no CUDA-capable device is detected", as far as it is known.</summary>

@@ -219,7 +219,7 @@ public sealed partial class CudaBackendParityTests
         var global = Output(2, 3, 1, 1);
         var plain = Input([2, 3, 9, 9], 125);
         Both((b, s) => b.AvgPool2d(s(plain), 9, 9, s(global)));
-        Exact(global, "global average pool");
+        Close(global, "global average pool (float64 sums in another order)", 1e-6f);
 
         var up = Output(2, 3, 18, 16);
         var gUp = Input([2, 3, 18, 16], 126);

@@ -1,4 +1,5 @@
 using DafL.Tests.Support;
+using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
 namespace DafL.Tests.Native;
@@ -6,31 +7,33 @@ namespace DafL.Tests.Native;
 /// <summary>The driver bindings on a real device: facts, memory, kernels, events, graphs, threads.</summary>
 public unsafe class DriverDeviceTests : DeviceTestBase
 {
-    const string Kernels = """
-        extern "C" __global__ void scale_f32(const float* x, float* y, int n, float a)
-        {
-            int i = blockIdx.x * blockDim.x + threadIdx.x;
-            if (i < n) y[i] = a * x[i];
-        }
-        extern "C" __global__ void add_one_f32(float* y, int n)
-        {
-            int i = blockIdx.x * blockDim.x + threadIdx.x;
-            if (i < n) y[i] += 1.0f;
-        }
-        """;
-
+    /// <summary>
+    /// The backend's own elementwise kernels (cuda/elementwise.cu), compiled by NVRTC: on the mock GPU only kernels
+    /// of cuda/*.cu can run, and these are the ones a real device must run too. affine_f32(x, y, n, a, b) computes
+    /// y = fmaf(x, a, b): with b = 0 that is a·x exactly, with a = b = 1 in place it adds one.
+    /// </summary>
     CudaModule LoadKernels()
     {
         Skip.Unless(Nvrtc.IsAvailable, $"NVRTC is not available: {Nvrtc.UnavailableReason}");
         string cache = Directory.CreateTempSubdirectory("dafl-device-kernels-").FullName;
         try
         {
-            return CudaModule.Load(Context, new KernelCompiler(cache).Compile(Kernels, "device_test.cu", Context.Device.Architecture));
+            return CudaModule.Load(Context, new KernelCompiler(cache).Compile(KernelSources.Read("elementwise.cu"), "elementwise.cu", Context.Device.Architecture));
         }
         finally
         {
             Directory.Delete(cache, recursive: true);
         }
+    }
+
+    static void** AffineArguments(void** slots, ulong* x, ulong* y, long* n, float* a, float* b)
+    {
+        slots[0] = x;
+        slots[1] = y;
+        slots[2] = n;
+        slots[3] = a;
+        slots[4] = b;
+        return slots;
     }
 
     [Test]
@@ -91,7 +94,7 @@ public unsafe class DriverDeviceTests : DeviceTestBase
     public void CompiledKernelRunsAndEventsTimeIt()
     {
         using var module = LoadKernels();
-        var scale = module.GetFunction("scale_f32");
+        var scale = module.GetFunction(Kernel.Affine);
         float[] x = RandomValues(1000, 3);
         var xd = Upload(x);
         var yd = Allocate(x.Length);
@@ -100,19 +103,16 @@ public unsafe class DriverDeviceTests : DeviceTestBase
         using var end = CudaEvent.Create(Context);
 
         ulong xa = xd.Address, ya = yd.Address;
-        int n = x.Length;
-        float a = -3f;
-        void** arguments = stackalloc void*[4];
-        arguments[0] = &xa;
-        arguments[1] = &ya;
-        arguments[2] = &n;
-        arguments[3] = &a;
+        long n = x.Length;
+        float a = -3f, b = 0f;
+        void** slots = stackalloc void*[5];
+        var arguments = AffineArguments(slots, &xa, &ya, &n, &a, &b);
         start.Record(stream);
         scale.Launch(new Dim3((uint)((n + 255) / 256)), new Dim3(256), 0, stream, arguments);
         end.Record(stream);
         end.Synchronize();
 
-        Assert.That(Download(yd, n), Is.EqualTo(x.Select(v => -3f * v).ToArray()));
+        Assert.That(Download(yd, (int)n), Is.EqualTo(x.Select(v => -3f * v).ToArray()));
         Assert.That(CudaEvent.ElapsedMilliseconds(start, end), Is.GreaterThanOrEqualTo(0f));
     }
 
@@ -120,25 +120,25 @@ public unsafe class DriverDeviceTests : DeviceTestBase
     public void CapturedGraphReplays()
     {
         using var module = LoadKernels();
-        var addOne = module.GetFunction("add_one_f32");
+        var addOne = module.GetFunction(Kernel.Affine);
         var y = Upload(new float[300]);
         using var stream = CudaStream.Create(Context);
         ulong ya = y.Address;
-        int n = 300;
-        void** arguments = stackalloc void*[2];
-        arguments[0] = &ya;
-        arguments[1] = &n;
+        long n = 300;
+        float one = 1f;
+        void** slots = stackalloc void*[5];
+        var arguments = AffineArguments(slots, &ya, &ya, &n, &one, &one);
 
         stream.BeginCapture();
         addOne.Launch(new Dim3(2), new Dim3(256), 0, stream, arguments);
         using var graph = stream.EndCapture();
-        Assert.That(Download(y, n), Is.All.EqualTo(0f), "capturing does not run the work");
+        Assert.That(Download(y, (int)n), Is.All.EqualTo(0f), "capturing does not run the work");
 
         using var exec = graph.Instantiate();
         exec.Launch(stream);
         exec.Launch(stream);
         stream.Synchronize();
-        Assert.That(Download(y, n), Is.All.EqualTo(2f));
+        Assert.That(Download(y, (int)n), Is.All.EqualTo(2f));
     }
 
     [Test]
@@ -174,9 +174,9 @@ public unsafe class DriverDeviceTests : DeviceTestBase
     public void LaunchWithAZeroGridIsRejectedBeforeTheDriver()
     {
         using var module = LoadKernels();
-        var addOne = module.GetFunction("add_one_f32");
+        var affine = module.GetFunction(Kernel.Affine);
         using var stream = CudaStream.Create(Context);
-        Assert.That(() => addOne.Launch(new Dim3(0), new Dim3(256), 0, stream, null), Throws.ArgumentException.With.Message.Contains("add_one_f32"));
+        Assert.That(() => affine.Launch(new Dim3(0), new Dim3(256), 0, stream, null), Throws.ArgumentException.With.Message.Contains(Kernel.Affine));
         Assert.That(() => module.GetFunction("no_such_kernel"), Throws.TypeOf<CudaException>().With.Message.Contains("CUDA_ERROR_NOT_FOUND"));
     }
 }

@@ -11,6 +11,13 @@ public class StatusMessageTests
     static int cudnnConvolutionForward(int status) => status;
     static int nvrtcCompileProgram(int status) => status;
 
+    // Where the library is loaded (a GPU, or the mock GPU), a status is named as the library names it: the case's
+    // name is the header's, for a process without it.
+    static unsafe string? LoadedCublasName(int status) =>
+        Cublas.LoadedApi is { } api && api.cublasGetStatusName is not null ? NativeText.Utf8(api.cublasGetStatusName(status)) : null;
+
+    static unsafe string? LoadedCudnnName(int status) => Cudnn.LoadedApi is { } api ? NativeText.Utf8(api.cudnnGetErrorString(status)) : null;
+
     [Test]
     public void DriverStatusNamesTheCallTheStatusAndItsNumber()
     {
@@ -42,6 +49,7 @@ public class StatusMessageTests
     [TestCase(42, "unknown cublasStatus_t")]
     public void CublasStatusNames(int status, string name)
     {
+        name = LoadedCublasName(status) ?? name;
         var e = Assert.Throws<CudaException>(() => CublasStatus.Check(cublasSgemm_v2(status)))!;
         Assert.That(e.Library, Is.EqualTo(CudaLibrary.Cublas));
         Assert.That(e.Message, Does.StartWith($"cuBLAS call cublasSgemm_v2(status) failed: {name} ({status})"));
@@ -54,6 +62,7 @@ public class StatusMessageTests
     [TestCase(3, "unknown cudnnStatus_t")] // cuDNN 8's BAD_PARAM: renumbered in cuDNN 9
     public void CudnnStatusNamesAreCudnn9s(int status, string name)
     {
+        name = LoadedCudnnName(status) ?? name;
         var e = Assert.Throws<CudaException>(() => CudnnStatus.Check(cudnnConvolutionForward(status)))!;
         Assert.That(e.Library, Is.EqualTo(CudaLibrary.Cudnn));
         Assert.That(e.Message, Does.StartWith($"cuDNN call cudnnConvolutionForward(status) failed: {name} ({status})"));

@@ -51,7 +51,7 @@ public sealed unsafe partial class CpuBackend
             for (long p = from; p < to; p++)
             {
                 float* src = px + p * inPlane, dst = py + p * outPlane;
-                if (global) dst[0] = (float)(Simd.Sum(src, inPlane) / inPlane);
+                if (global) dst[0] = (float)(Simd.SumInDouble(src, inPlane) / inPlane); // float64 on every machine, as the CUDA kernel
                 else if (kernel == 2 && stride == 2)
                 {
                     for (int oy = 0; oy < oh; oy++)
@@ -151,9 +151,15 @@ public sealed unsafe partial class CpuBackend
                     }
                     for (int ix = 0; ix < w; ix++)
                     {
+                        // The contract's order (and the CUDA kernel's): each column of the window down its rows,
+                        // then the column sums left to right, which is also what SumPairsOfTwoRows vectorises.
                         float sum = 0;
-                        for (int r = 0; r < scale; r++)
-                            for (int k = 0; k < scale; k++) sum += block[(long)r * ow + ix * scale + k];
+                        for (int k = 0; k < scale; k++)
+                        {
+                            float column = 0;
+                            for (int r = 0; r < scale; r++) column += block[(long)r * ow + ix * scale + k];
+                            sum += column;
+                        }
                         dst[ix] = sum;
                     }
                 }
@@ -321,6 +327,6 @@ public sealed unsafe partial class CpuBackend
                 var sums = Avx.HorizontalAdd(lo, hi).AsDouble();
                 Vector256.Store(Avx2.Permute4x64(sums, 0b11_01_10_00).AsSingle(), dst + i);
             }
-        for (; i < n; i++) dst[i] = a[2 * i] + a[2 * i + 1] + b[2 * i] + b[2 * i + 1];
+        for (; i < n; i++) dst[i] = (a[2 * i] + b[2 * i]) + (a[2 * i + 1] + b[2 * i + 1]); // as the vector paths: columns first
     }
 }

@@ -1,0 +1,426 @@
+// algorithms.cpp: the algorithms the mock offers per direction, the workspace each needs, and the queries
+// cudnnGet…Algorithm_v7 (a heuristic ranking, no device work), cudnnFind…AlgorithmEx (runs and times each
+// algorithm on the caller's buffers) and cudnnGet…WorkspaceSize.
+//
+// Every offered algorithm computes with the same loops (convolution.cpp: exact products, double sums, a fixed order,
+// so even the ones cuDNN calls non-deterministic repeat bit for bit here); they differ in what a caller must get
+// right: how much workspace they need (which the convolution call enforces and overwrites), whether cuDNN
+// documents them as deterministic (cudnn_ops.h marks BWD_DATA_ALGO_0, BWD_FILTER_ALGO_0 and BWD_FILTER_ALGO_3
+// non-deterministic), and where they rank. The heuristic ranks a non-deterministic backward algorithm first, so a
+// caller that must be reproducible has to read the determinism field rather than take the first entry.
+#include "cudnn_mock.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace cudnn_mock
+{
+namespace
+{
+size_t no_workspace(const ConvolutionGeometry&)
+{
+    return 0;
+}
+
+// IMPLICIT_PRECOMP_GEMM: a table of input offsets, one int per filter tap of a group's channels.
+size_t tap_offsets(const ConvolutionGeometry& g)
+{
+    return sizeof(int) * (size_t)(g.c / g.groups) * g.r * g.s;
+}
+
+// GEMM, BWD_DATA_ALGO_1, BWD_FILTER_ALGO_1: one image's and group's lowered matrix (im2col / its gradient).
+size_t lowered_image(const ConvolutionGeometry& g)
+{
+    return sizeof(float) * (size_t)(g.c / g.groups) * g.r * g.s * g.ho * g.wo;
+}
+
+// BWD_FILTER_ALGO_3: a partial filter gradient.
+size_t partial_filter(const ConvolutionGeometry& g)
+{
+    return sizeof(float) * g.w_elements();
+}
+
+struct Algorithm
+{
+    const char* name;
+    bool offered;
+    bool deterministic;
+    size_t (*workspace)(const ConvolutionGeometry&);
+};
+
+// Indexed by the direction's enum (cudnnConvolutionFwdAlgo_t, …BwdDataAlgo_t, …BwdFilterAlgo_t, cuDNN 9.6).
+const Algorithm forward_algorithms[8] = {
+    {"CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM", true, true, no_workspace},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM", true, true, tap_offsets},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_GEMM", true, true, lowered_image},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_DIRECT", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_FFT", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED", false, true, no_workspace},
+};
+const Algorithm backward_data_algorithms[6] = {
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_0", true, false, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_1", true, true, lowered_image},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED", false, true, no_workspace},
+};
+const Algorithm backward_filter_algorithms[7] = {
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0", true, false, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1", true, true, lowered_image},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3", true, false, partial_filter},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING", false, true, no_workspace},
+};
+
+const Algorithm& algorithm(Direction direction, int number)
+{
+    if (direction == Direction::forward) return forward_algorithms[number];
+    if (direction == Direction::backward_data) return backward_data_algorithms[number];
+    return backward_filter_algorithms[number];
+}
+
+// The heuristic's order, best first: offered algorithms, then the rest.
+const std::vector<int>& ranking(Direction direction)
+{
+    static const std::vector<int> orders[3] = {
+        {1, 0, 2, 3, 4, 5, 6, 7},
+        {0, 1, 2, 3, 4, 5},
+        {0, 1, 3, 2, 4, 5, 6},
+    };
+    return orders[(int)direction];
+}
+
+bool runnable(const cudnnContext* handle, Direction direction, int number)
+{
+    return algorithm(direction, number).offered && (handle->unsupported[(int)direction] & (1u << number)) == 0;
+}
+
+// A perf entry as the heuristic reports it: the time is −1 (not measured); an algorithm that cannot run the problem
+// has CUDNN_STATUS_NOT_SUPPORTED and no workspace.
+cudnnConvolutionAlgoPerf entry(const cudnnContext* handle, Direction direction, int number, const ConvolutionGeometry& g)
+{
+    const Algorithm& a = algorithm(direction, number);
+    const bool ok = runnable(handle, direction, number);
+    cudnnConvolutionAlgoPerf p = {};
+    p.algo = number;
+    p.status = ok ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_NOT_SUPPORTED;
+    p.time = -1;
+    p.memory = ok ? a.workspace(g) : 0;
+    p.determinism = a.deterministic ? CUDNN_DETERMINISTIC : CUDNN_NON_DETERMINISTIC;
+    p.mathType = g.math_type;
+    return p;
+}
+
+int require_outputs(const char* function, int requested, const int* returned, const cudnnConvolutionAlgoPerf* perf)
+{
+    if (requested <= 0) return fail(CUDNN_STATUS_BAD_PARAM, function, text("requestedAlgoCount %d must be > 0", requested));
+    return require_pointers(function, {{"returnedAlgoCount", returned}, {"perfResults", perf}});
+}
+
+// Up to `requested` entries into perf: the runnable ones first, each part keeping the order it came in.
+void report(std::vector<cudnnConvolutionAlgoPerf> entries, int requested, int* returned, cudnnConvolutionAlgoPerf* perf)
+{
+    std::stable_partition(entries.begin(), entries.end(),
+                          [](const cudnnConvolutionAlgoPerf& p) { return p.status == CUDNN_STATUS_SUCCESS; });
+    const int count = std::min<int>(requested, (int)entries.size());
+    std::copy(entries.begin(), entries.begin() + count, perf);
+    *returned = count;
+}
+
+// The heuristic: the algorithms sorted by the performance cuDNN expects of them, the fastest at index 0, without
+// running anything (API reference, cudnnGetConvolutionForwardAlgorithm_v7).
+int heuristic(const char* function, Direction direction, const cudnnContext* handle, const ConvolutionGeometry& g,
+              int requested, int* returned, cudnnConvolutionAlgoPerf* perf)
+{
+    if (int status = require_outputs(function, requested, returned, perf)) return status;
+    std::vector<cudnnConvolutionAlgoPerf> entries;
+    for (int number : ranking(direction)) entries.push_back(entry(handle, direction, number, g));
+    report(std::move(entries), requested, returned, perf);
+    return CUDNN_STATUS_SUCCESS;
+}
+
+// The state a Find shares with the work it queues.
+struct Measurement
+{
+    std::mutex gate;
+    std::condition_variable changed;
+    bool finished = false;  // the queued work is gone: it ran, the driver skipped it, or a fault cut it short
+    bool completed = false; // it ran to its end
+    std::vector<float> milliseconds;
+};
+
+// Held only by the queued work: destroyed with it, however it ended, it marks the measurement finished.
+struct Finisher
+{
+    std::shared_ptr<Measurement> measurement;
+    explicit Finisher(std::shared_ptr<Measurement> m) : measurement(std::move(m)) {}
+    Finisher(const Finisher&) = delete;
+    Finisher& operator=(const Finisher&) = delete;
+    ~Finisher()
+    {
+        {
+            std::lock_guard<std::mutex> lock(measurement->gate);
+            measurement->finished = true;
+        }
+        measurement->changed.notify_all();
+    }
+};
+
+// Find waits for its own work, as cuDNN's does (it synchronises to time the algorithms, so it cannot be used while
+// the stream is captured). Far longer than any queue in the tests takes to drain; past it, Find gives up.
+constexpr auto find_timeout = std::chrono::minutes(5);
+
+// The measured search: runs every runnable algorithm whose workspace fits, in heuristic order, on the caller's
+// buffers (the output is overwritten) with alpha = 1, beta = 0, and reports them by increasing measured time (API
+// reference, cudnnFindConvolutionForwardAlgorithmEx: the first element has the lowest compute time); then the ones
+// it could not run, with CUDNN_STATUS_NOT_SUPPORTED: not offered, refused by DAFL_MOCK_CUDNN_UNSUPPORTED, or
+// needing more workspace than given (memory then says how much).
+int find(const char* function, Direction direction, const cudnnContext* handle, const ConvolutionGeometry& g,
+         const void* a, const void* b, void* out, int requested, int* returned, cudnnConvolutionAlgoPerf* perf,
+         void* workspace, size_t workspace_size)
+{
+    if (int status = require_outputs(function, requested, returned, perf)) return status;
+    if (int status = require_convolution_operands(function, direction, g, a, b, out)) return status;
+    const size_t available = workspace == nullptr ? 0 : workspace_size;
+    std::vector<int> candidates;
+    size_t touched = 0;
+    for (int number : ranking(direction))
+    {
+        const size_t need = algorithm(direction, number).workspace(g);
+        if (!runnable(handle, direction, number) || need > available) continue;
+        candidates.push_back(number);
+        touched = std::max(touched, need);
+    }
+    if (touched > 0)
+        if (int status = require_device_range(function, "workSpace", workspace, touched)) return status;
+
+    auto measurement = std::make_shared<Measurement>();
+    measurement->milliseconds.resize(candidates.size());
+    {
+        auto finisher = std::make_shared<Finisher>(measurement);
+        auto in_a = static_cast<const float*>(a), in_b = static_cast<const float*>(b);
+        auto result = static_cast<float*>(out);
+        int status = submit(function, handle, [finisher, candidates, direction, g, in_a, in_b, result, workspace] {
+            Measurement& m = *finisher->measurement;
+            for (size_t i = 0; i < candidates.size(); ++i)
+            {
+                auto start = std::chrono::steady_clock::now();
+                run_algorithm(direction, candidates[i], g, in_a, in_b, result, 1.0f, 0.0f, workspace);
+                m.milliseconds[i] = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - start).count();
+            }
+            m.completed = true;
+        });
+        if (status) return status;
+    }
+    {
+        std::unique_lock<std::mutex> lock(measurement->gate);
+        if (!measurement->changed.wait_for(lock, find_timeout, [&] { return measurement->finished; }))
+            return fail(CUDNN_STATUS_EXECUTION_FAILED, function,
+                        text("the timing run did not finish within %d minutes; is the handle's stream being captured? "
+                             "(Find synchronises, which a capture forbids)",
+                             (int)find_timeout.count()));
+        if (!measurement->completed)
+            return fail(CUDNN_STATUS_EXECUTION_FAILED, function,
+                        "the timing run did not complete (a device fault or the context's sticky error: see the mock "
+                        "GPU's message on stderr)");
+    }
+
+    std::vector<cudnnConvolutionAlgoPerf> entries;
+    for (size_t i = 0; i < candidates.size(); ++i)
+    {
+        cudnnConvolutionAlgoPerf p = entry(handle, direction, candidates[i], g);
+        p.time = measurement->milliseconds[i];
+        entries.push_back(p);
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const cudnnConvolutionAlgoPerf& x, const cudnnConvolutionAlgoPerf& y) { return x.time < y.time; });
+    for (int number : ranking(direction))
+    {
+        if (std::find(candidates.begin(), candidates.end(), number) != candidates.end()) continue;
+        cudnnConvolutionAlgoPerf p = entry(handle, direction, number, g);
+        p.status = CUDNN_STATUS_NOT_SUPPORTED; // already so, or runnable with a workspace that does not fit
+        entries.push_back(p);
+    }
+    report(std::move(entries), requested, returned, perf);
+    return CUDNN_STATUS_SUCCESS;
+}
+
+int workspace_query(const char* function, Direction direction, const cudnnContext* handle, const ConvolutionGeometry& g,
+                    int number, size_t* size)
+{
+    if (int status = require_pointers(function, {{"sizeInBytes", size}})) return status;
+    if (int status = require_algorithm(function, handle, direction, number)) return status;
+    *size = workspace_bytes(direction, number, g);
+    return CUDNN_STATUS_SUCCESS;
+}
+} // namespace
+
+const char* algorithm_name(Direction direction, int number)
+{
+    return algorithm(direction, number).name;
+}
+
+int require_algorithm(const char* function, const cudnnContext* handle, Direction direction, int number)
+{
+    static const char* const enums[3] = {"cudnnConvolutionFwdAlgo_t", "cudnnConvolutionBwdDataAlgo_t",
+                                          "cudnnConvolutionBwdFilterAlgo_t"};
+    const int count = algorithm_count[(int)direction];
+    if (number < 0 || number >= count)
+        return fail(CUDNN_STATUS_BAD_PARAM, function,
+                    text("algo %d is not a %s (0..%d)", number, enums[(int)direction], count - 1));
+    const Algorithm& a = algorithm(direction, number);
+    if (!a.offered)
+        return fail(CUDNN_STATUS_NOT_SUPPORTED, function, text("%s is not offered by the mock cuDNN", a.name));
+    if (!runnable(handle, direction, number))
+        return fail(CUDNN_STATUS_NOT_SUPPORTED, function, text("%s is refused by DAFL_MOCK_CUDNN_UNSUPPORTED", a.name));
+    return CUDNN_STATUS_SUCCESS;
+}
+
+size_t workspace_bytes(Direction direction, int number, const ConvolutionGeometry& geometry)
+{
+    return algorithm(direction, number).workspace(geometry);
+}
+} // namespace cudnn_mock
+
+using namespace cudnn_mock;
+
+// ---------------------------------------------------------------- forward
+
+CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t handle, cudnnTensorDescriptor_t srcDesc,
+                                                                    cudnnFilterDescriptor_t filterDesc,
+                                                                    cudnnConvolutionDescriptor_t convDesc,
+                                                                    cudnnTensorDescriptor_t destDesc, int requestedAlgoCount,
+                                                                    int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
+{
+    const char* function = "cudnnGetConvolutionForwardAlgorithm_v7";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::forward, srcDesc, filterDesc, convDesc, destDesc, &g)) return status;
+    return heuristic(function, Direction::forward, handle, g, requestedAlgoCount, returnedAlgoCount, perfResults);
+}
+
+CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
+                                                                    const void* x, cudnnFilterDescriptor_t wDesc, const void* w,
+                                                                    cudnnConvolutionDescriptor_t convDesc,
+                                                                    cudnnTensorDescriptor_t yDesc, void* y,
+                                                                    int requestedAlgoCount, int* returnedAlgoCount,
+                                                                    cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
+                                                                    size_t workSpaceSizeInBytes)
+{
+    const char* function = "cudnnFindConvolutionForwardAlgorithmEx";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::forward, xDesc, wDesc, convDesc, yDesc, &g)) return status;
+    return find(function, Direction::forward, handle, g, x, w, y, requestedAlgoCount, returnedAlgoCount, perfResults,
+                workSpace, workSpaceSizeInBytes);
+}
+
+CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
+                                                                     cudnnFilterDescriptor_t wDesc,
+                                                                     cudnnConvolutionDescriptor_t convDesc,
+                                                                     cudnnTensorDescriptor_t yDesc, int algo, size_t* sizeInBytes)
+{
+    const char* function = "cudnnGetConvolutionForwardWorkspaceSize";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::forward, xDesc, wDesc, convDesc, yDesc, &g)) return status;
+    return workspace_query(function, Direction::forward, handle, g, algo, sizeInBytes);
+}
+
+// ---------------------------------------------------------------- backward data
+
+CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t handle, cudnnFilterDescriptor_t filterDesc,
+                                                                         cudnnTensorDescriptor_t diffDesc,
+                                                                         cudnnConvolutionDescriptor_t convDesc,
+                                                                         cudnnTensorDescriptor_t gradDesc, int requestedAlgoCount,
+                                                                         int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
+{
+    const char* function = "cudnnGetConvolutionBackwardDataAlgorithm_v7";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::backward_data, gradDesc, filterDesc, convDesc, diffDesc, &g)) return status;
+    return heuristic(function, Direction::backward_data, handle, g, requestedAlgoCount, returnedAlgoCount, perfResults);
+}
+
+CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
+                                                                         const void* w, cudnnTensorDescriptor_t dyDesc,
+                                                                         const void* dy, cudnnConvolutionDescriptor_t convDesc,
+                                                                         cudnnTensorDescriptor_t dxDesc, void* dx,
+                                                                         int requestedAlgoCount, int* returnedAlgoCount,
+                                                                         cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
+                                                                         size_t workSpaceSizeInBytes)
+{
+    const char* function = "cudnnFindConvolutionBackwardDataAlgorithmEx";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::backward_data, dxDesc, wDesc, convDesc, dyDesc, &g)) return status;
+    return find(function, Direction::backward_data, handle, g, w, dy, dx, requestedAlgoCount, returnedAlgoCount, perfResults,
+                workSpace, workSpaceSizeInBytes);
+}
+
+CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
+                                                                          cudnnTensorDescriptor_t dyDesc,
+                                                                          cudnnConvolutionDescriptor_t convDesc,
+                                                                          cudnnTensorDescriptor_t dxDesc, int algo,
+                                                                          size_t* sizeInBytes)
+{
+    const char* function = "cudnnGetConvolutionBackwardDataWorkspaceSize";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::backward_data, dxDesc, wDesc, convDesc, dyDesc, &g)) return status;
+    return workspace_query(function, Direction::backward_data, handle, g, algo, sizeInBytes);
+}
+
+// ---------------------------------------------------------------- backward filter
+
+CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t handle, cudnnTensorDescriptor_t srcDesc,
+                                                                           cudnnTensorDescriptor_t diffDesc,
+                                                                           cudnnConvolutionDescriptor_t convDesc,
+                                                                           cudnnFilterDescriptor_t gradDesc, int requestedAlgoCount,
+                                                                           int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
+{
+    const char* function = "cudnnGetConvolutionBackwardFilterAlgorithm_v7";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::backward_filter, srcDesc, gradDesc, convDesc, diffDesc, &g)) return status;
+    return heuristic(function, Direction::backward_filter, handle, g, requestedAlgoCount, returnedAlgoCount, perfResults);
+}
+
+CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
+                                                                           const void* x, cudnnTensorDescriptor_t dyDesc,
+                                                                           const void* y, cudnnConvolutionDescriptor_t convDesc,
+                                                                           cudnnFilterDescriptor_t dwDesc, void* dw,
+                                                                           int requestedAlgoCount, int* returnedAlgoCount,
+                                                                           cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
+                                                                           size_t workSpaceSizeInBytes)
+{
+    const char* function = "cudnnFindConvolutionBackwardFilterAlgorithmEx";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::backward_filter, xDesc, dwDesc, convDesc, dyDesc, &g)) return status;
+    // cudnn_cnn.h names dy "y" here; it is the output gradient.
+    return find(function, Direction::backward_filter, handle, g, x, y, dw, requestedAlgoCount, returnedAlgoCount, perfResults,
+                workSpace, workSpaceSizeInBytes);
+}
+
+CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
+                                                                            cudnnTensorDescriptor_t dyDesc,
+                                                                            cudnnConvolutionDescriptor_t convDesc,
+                                                                            cudnnFilterDescriptor_t gradDesc, int algo,
+                                                                            size_t* sizeInBytes)
+{
+    const char* function = "cudnnGetConvolutionBackwardFilterWorkspaceSize";
+    if (int status = require_handle(function, handle)) return status;
+    ConvolutionGeometry g{};
+    if (int status = convolution_geometry(function, Direction::backward_filter, xDesc, gradDesc, convDesc, dyDesc, &g)) return status;
+    return workspace_query(function, Direction::backward_filter, handle, g, algo, sizeInBytes);
+}
