@@ -8,14 +8,17 @@
 //   (O, R, I), I = O = 1   → sum_chunks_f32 then sum_finish_f64 (whole-tensor sum or mean)
 //   (O, R, 1)              → sum_rows_f32       (Sum(x, -1): one block per row)
 //   (O, R, I), I > 1       → sum_columns_f32    (bias gradients: a (32, 8) tile of columns × row slices)
-//   (R, K, R)              → sum_reduce_keep_reduce_f32 (per-channel sums over (N, C, H·W))
+//   (R, K, R)              → sum_reduce_keep_reduce_chunks_f32 then sum_partial_rows_f64 (per-channel sums
+//                            over (N, C, H·W), in two passes)
 //   anything else          → sum_generic_f32    (one thread per output, reduced dimensions in x's order)
 // Kernels:
 //   sum_chunks_f32             (x, partials, n, chunk)              partials[c] = Σ x[c·chunk, (c+1)·chunk) in f64
 //   sum_finish_f64             (partials, count, y, scale)          y[0] = (float)(scale · Σ partials) (one block)
 //   sum_rows_f32               (x, y, rows, cols, scale)            y[r] = scale · Σ_j x[r, j]
 //   sum_columns_f32            (x, y, outer, reduce, inner, scale)  y[o, i] = scale · Σ_r x[o, r, i]
-//   sum_reduce_keep_reduce_f32 (x, y, outer, kept, inner, scale)    y[k] = scale · Σ_a Σ_b x[a, k, b]
+//   sum_reduce_keep_reduce_chunks_f32 (x, partials, outer, kept, inner, chunk)
+//                                                                   partials[k, c] = Σ over chunk c of x[a, k, b]
+//   sum_partial_rows_f64       (partials, y, rows, count, scale)    y[r] = (float)(scale · Σ_c partials[r, c])
 //   sum_generic_f32            (x, y, layout, out_count, scale)     y[j] = scale · Σ over the reduced coordinates
 //   argmax_f32                 (x, y, outer, size, inner)           y[o, i] = first argmax_j x[o, j, i] (NaN wins)
 // sum_finish_f64 also closes the loss kernels of softmax.cu and dafl.cu, which write f64 partials.
@@ -35,8 +38,9 @@
 //                              min(256, cols rounded up to 32)); any grid (rows blocks)
 //   sum_columns_f32            blocks of exactly (32, 8); grid (ceil(inner / 32), min(outer, 65535)), any
 //                              smaller grid also works
-//   sum_reduce_keep_reduce_f32 1-D blocks of SUM_THREADS (256, or a smaller multiple of 32); any grid
-//                              (kept blocks)
+//   sum_reduce_keep_reduce_chunks_f32  1-D blocks of SUM_THREADS (256, or a smaller multiple of 32); any grid
+//                              ((chunks, min(kept, 65535)) blocks; chunk = 16384, results depend on it)
+//   sum_partial_rows_f64       any 1-D blocks and grid (one thread per row)
 //   sum_generic_f32            any 1-D blocks and grid (one thread per output element)
 //   argmax_f32                 any 1-D blocks and grid (one thread per output element)
 // Shared memory: static only (at most 2 KiB). Loads are scalar and coalesced across a warp.
@@ -45,31 +49,12 @@
 // 136 bytes, 8-byte aligned: long sizes[8]; long y_strides[8]; int rank; int unused_padding;
 // y_strides[d] = 0 marks a reduced dimension; x is contiguous over sizes.
 
+#include "block_reduce.cuh"
+
 #define SUM_THREADS 256
 #define COLUMN_TILE 32
 #define COLUMN_SLICES 8
 #define MAX_DIMS 8
-#define FULL_MASK 0xffffffffu
-
-// Sum over the 32 lanes of a warp; every lane gets the same bits (each butterfly step adds the same two values
-// in both partner lanes, and float addition is commutative).
-__device__ __forceinline__ double warp_sum(double v)
-{
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(FULL_MASK, v, offset);
-    return v;
-}
-
-// Sum over a 1-D block whose size is a multiple of 32; every thread gets the total. scratch: 32 doubles of
-// shared memory, free to reuse once this returns.
-__device__ double block_sum(double v, double* scratch)
-{
-    int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
-    v = warp_sum(v);
-    __syncthreads(); // a previous call may still be reading scratch
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    return warp_sum(lane < warps ? scratch[lane] : 0.0);
-}
 
 // shapes: x (n) → partials (ceil(n / chunk)) as float64
 extern "C" __global__ void __launch_bounds__(SUM_THREADS) sum_chunks_f32(const float* x, double* partials, long long n, long long chunk)
@@ -136,30 +121,48 @@ extern "C" __global__ void __launch_bounds__(COLUMN_TILE * COLUMN_SLICES) sum_co
         }
 }
 
-// shapes: x (outer, kept, inner) → y (kept)
-// One block per kept index; the block's threads walk the (a, b) pairs in row-major order, thread t taking
-// pairs t, t + blockDim, … . The pair is advanced by (blockDim / inner, blockDim % inner) with a carry, so the
-// loop needs no division per element.
-extern "C" __global__ void __launch_bounds__(SUM_THREADS) sum_reduce_keep_reduce_f32(const float* x, float* y, long long outer, long long kept, long long inner, float scale)
+// shapes: x (outer, kept, inner) → partials (kept, chunks) as float64, chunks = ceil(outer·inner / chunk)
+// Pass 1 of the per-channel sum (batch norm's and the bias's gradients: (N, C, H·W) summed to (C)). Each block
+// owns one (chunk c, kept k) pair at a time: the pairs (a, b) of k's reduced coordinates are numbered in row-major
+// order, and the block sums numbers [c·chunk, (c+1)·chunk), thread t taking t, t + blockDim, … . The pair is
+// advanced by (blockDim / inner, blockDim % inner) with a carry, so the loop needs no division per element.
+// A grid of (chunks, kept) blocks fills the GPU even when kept is small (a generator's 8 or 16 channels): one
+// block per channel, as before, left all but a few SMs idle on batch 512. Any grid works (both axes stride).
+extern "C" __global__ void __launch_bounds__(SUM_THREADS) sum_reduce_keep_reduce_chunks_f32(const float* x, double* partials, long long outer, long long kept, long long inner, long long chunk)
 {
     __shared__ double scratch[32];
+    long long pairs = outer * inner, chunks = (pairs + chunk - 1) / chunk;
     long long step_a = blockDim.x / inner, step_b = blockDim.x % inner;
-    for (long long k = blockIdx.x; k < kept; k += gridDim.x)
+    for (long long k = blockIdx.y; k < kept; k += gridDim.y)
+        for (long long c = blockIdx.x; c < chunks; c += gridDim.x)
+        {
+            long long first = c * chunk + threadIdx.x, end = min(pairs, (c + 1) * chunk);
+            double s = 0.0;
+            for (long long p = first, a = first / inner, b = first % inner; p < end; p += blockDim.x)
+            {
+                s += x[(a * kept + k) * inner + b];
+                a += step_a;
+                b += step_b;
+                if (b >= inner)
+                {
+                    b -= inner;
+                    a++;
+                }
+            }
+            s = block_sum(s, scratch);
+            if (threadIdx.x == 0) partials[k * chunks + c] = s;
+        }
+}
+
+// shapes: partials (rows, count) as float64 → y (rows)
+// Pass 2: y[r] = (float)(scale · Σ_c partials[r, c]), each row added by one thread in chunk order.
+extern "C" __global__ void sum_partial_rows_f64(const double* partials, float* y, long long rows, long long count, double scale)
+{
+    for (long long r = (long long)blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += (long long)gridDim.x * blockDim.x)
     {
         double s = 0.0;
-        for (long long a = threadIdx.x / inner, b = threadIdx.x % inner; a < outer;)
-        {
-            s += x[(a * kept + k) * inner + b];
-            a += step_a;
-            b += step_b;
-            if (b >= inner)
-            {
-                b -= inner;
-                a++;
-            }
-        }
-        s = block_sum(s, scratch);
-        if (threadIdx.x == 0) y[k] = (float)(scale * s);
+        for (long long c = 0; c < count; c++) s += partials[r * count + c];
+        y[r] = (float)(scale * s);
     }
 }
 

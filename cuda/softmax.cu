@@ -39,47 +39,9 @@
 //   kl_div_backward_f32: any 1-D blocks and grid.
 // Shared memory: static only (32 doubles + 32 floats). A block's results depend on its size, never on the grid.
 
-#define FULL_MASK 0xffffffffu
+#include "block_reduce.cuh"
 
-__device__ __forceinline__ float negative_infinity() { return __int_as_float(0xff800000); }
 __device__ __forceinline__ float quiet_nan() { return __int_as_float(0x7fc00000); }
-
-// max that propagates NaN from either side, like the CPU's RowMax
-__device__ __forceinline__ float max_propagate(float a, float b) { return a != a || a >= b ? a : b; }
-
-__device__ __forceinline__ double warp_sum(double v)
-{
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(FULL_MASK, v, offset);
-    return v;
-}
-
-__device__ __forceinline__ float warp_max(float v)
-{
-    for (int offset = 16; offset > 0; offset >>= 1) v = max_propagate(v, __shfl_xor_sync(FULL_MASK, v, offset));
-    return v;
-}
-
-// Block-wide sum / max over a 1-D block whose size is a multiple of 32; every thread gets the result.
-// scratch: 32 elements of shared memory, free to reuse once the call returns.
-__device__ double block_sum(double v, double* scratch)
-{
-    int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
-    v = warp_sum(v);
-    __syncthreads(); // a previous call may still be reading scratch
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    return warp_sum(lane < warps ? scratch[lane] : 0.0);
-}
-
-__device__ float block_max(float v, float* scratch)
-{
-    int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
-    v = warp_max(v);
-    __syncthreads();
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    return warp_max(scratch[lane < warps ? lane : 0]);
-}
 
 // max over row[0, n) · scale by the whole block (scale > 0, so scaling after the max is the CPU's order).
 __device__ float row_max(const float* row, long long n, float* scratch)

@@ -27,6 +27,8 @@ if (-not $UpToDate) {
     # Every `extern "C" __global__` kernel of each file, for cuda/mock/driver/kernels.cpp's name → launcher table.
     $sources = [System.Text.StringBuilder]::new()
     $table = [System.Text.StringBuilder]::new()
+    # Shared headers at global scope first: inside the namespaces their #pragma once skips them, so there is one copy.
+    foreach ($header in Get-ChildItem -Path $Cuda -Filter *.cuh | Sort-Object Name) { [void]$sources.AppendLine("#include `"$($header.Name)`"") }
     foreach ($file in $Kernels) {
         $ns = 'cu_' + $file.BaseName
         [void]$sources.AppendLine("namespace $ns {").AppendLine("#include `"$($file.Name)`"").AppendLine('}')

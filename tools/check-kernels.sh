@@ -64,7 +64,8 @@ def compile_cubin(path, arch):
     check(nvrtc.nvrtcCreateProgram(ctypes.byref(program), source, os.path.basename(path).encode(), 0, None, None),
           "nvrtcCreateProgram")
     try:
-        options = [f"--gpu-architecture={arch}"] + OPTIONS + CHECK_OPTIONS
+        # The headers beside the file (block_reduce.cuh) are included by name, as the backend hands them to NVRTC.
+        options = [f"--gpu-architecture={arch}", f"--include-path={os.path.dirname(os.path.abspath(path))}"] + OPTIONS + CHECK_OPTIONS
         array = (ctypes.c_char_p * len(options))(*[o.encode() for o in options])
         status = nvrtc.nvrtcCompileProgram(program, len(options), array)
         size = ctypes.c_size_t()

@@ -5,6 +5,9 @@
 // pooling, optimizers, uniforms, the generic sum) the check is bit-exact; sums whose order differs from the CPU's
 // are checked against float64 references with a tolerance. Built and run by tools/check-kernels.sh.
 #include "emulator.h"
+// The shared header at global scope first: inside the namespaces below its #pragma once then skips it, so the
+// kernel files all use this one copy.
+#include "../block_reduce.cuh"
 
 namespace elementwise {
 #include "../elementwise.cu"
@@ -400,14 +403,13 @@ static void reduce_tests()
             expect_close(y, want, 1e-7, "sum_columns_f32 (" + std::to_string(outer) + ", " + std::to_string(red) + ", " + std::to_string(inner) + ") grid " + std::to_string(grid.x));
         }
     }
-    // (R, K, R): inner below and above the block size
-    for (auto [outer, kept, inner] : std::vector<std::array<long long, 3>>{{5, 6, 7}, {3, 4, 300}, {2, 3, 256}})
-    {
-        Floats x = random_floats((size_t)(outer * kept * inner), 34);
-        for (unsigned grid : {1u, 4u})
+    // (R, K, R) in two passes: inner below and above the block size; chunks smaller than, equal to and larger
+    // than a block's stride; grids smaller than the (chunks, kept) work so both axes wrap.
+    for (auto [outer, kept, inner] : std::vector<std::array<long long, 3>>{{5, 6, 7}, {3, 4, 300}, {2, 3, 256}, {9, 2, 1000}})
+        for (long long chunk : {100LL, 256LL, 16384LL})
         {
-            Floats y((size_t)kept);
-            launch(grid, 256, sum_reduce_keep_reduce_f32, x.data(), y.data(), outer, kept, inner, 1.0f);
+            Floats x = random_floats((size_t)(outer * kept * inner), 34);
+            long long chunks = (outer * inner + chunk - 1) / chunk;
             std::vector<double> want((size_t)kept);
             for (long long k = 0; k < kept; k++)
             {
@@ -416,9 +418,16 @@ static void reduce_tests()
                     for (long long b = 0; b < inner; b++) terms.push_back(x[(size_t)((a * kept + k) * inner + b)]);
                 want[(size_t)k] = scaled_sum(terms, 1.0);
             }
-            expect_close(y, want, 1e-7, "sum_reduce_keep_reduce_f32 inner " + std::to_string(inner) + " grid " + std::to_string(grid));
+            for (dim3 grid : {dim3(1, 1), dim3(3, 1), dim3(1, 2), dim3(64, 8)})
+            {
+                std::vector<double> partials((size_t)(kept * chunks), std::nan(""));
+                Floats y((size_t)kept);
+                launch(grid, 256, sum_reduce_keep_reduce_chunks_f32, x.data(), partials.data(), outer, kept, inner, chunk);
+                launch(dim3(2), 32, sum_partial_rows_f64, (const double*)partials.data(), y.data(), kept, chunks, 1.0);
+                expect_close(y, want, 1e-7, "sum_reduce_keep_reduce_chunks_f32 + sum_partial_rows_f64 inner " + std::to_string(inner) +
+                                                " chunk " + std::to_string(chunk) + " grid " + std::to_string(grid.x) + "x" + std::to_string(grid.y));
+            }
         }
-    }
     // generic: x (2, 3, 4, 5) → y (3, 1, 5), i.e. K/R alternating four runs; and (2, 3, 4, 5) → (2, 1, 4, 1)
     for (auto [x_shape, y_shape] : std::vector<std::pair<Shape, Shape>>{{{2, 3, 4, 5}, {3, 1, 5}}, {{2, 3, 4, 5}, {2, 1, 4, 1}}, {{3, 2, 2, 3, 2}, {3, 1, 2, 1, 2}}})
     {

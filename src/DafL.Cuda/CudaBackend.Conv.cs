@@ -90,7 +90,7 @@ public sealed unsafe partial class CudaBackend
         const string op = nameof(Conv2dBackwardBias);
         // gb[o] = Σ over (N, Ho·Wo) of gy (N, O, Ho·Wo): the per-channel float64 sum, in the CPU's order of images.
         long n = gy.Shape[0], o = gy.Shape[1], plane = (long)gy.Shape[2] * gy.Shape[3];
-        _kernels.LaunchPerItem(Kernel.SumReduceKeepReduce, o, Address(gy, op), Address(gb, op), n, o, plane, 1f);
+        ChannelSum(Address(gy, op), Address(gb, op), n, o, plane, 1.0);
     }
 
     ConvolutionPlan Plan(int[] input, int[] weight, int stride, int padding)

@@ -108,14 +108,14 @@ public sealed partial class CudaBackend
         // Eval mode: mean and var are constants.
         if (!pgx.IsNull)
             _cudnn.BatchNormForwardInference(CudnnBatchNormMode.Spatial, 1f, 0f, xd, pgy, xd, pgx, cd, scale, zeros, zeros, pv, eps);
-        if (!pgb.IsNull) _kernels.LaunchPerItem(Kernel.SumReduceKeepReduce, channels, pgy, pgb, (long)n, (long)channels, plane, 1f);
+        if (!pgb.IsNull) ChannelSum(pgy, pgb, n, channels, plane, 1.0);
         if (pgw.IsNull) return;
         // gweight = Σ gy·x̂ with x̂ = (x − mean)/√(var + ε): x̂ by cuDNN's inference forward with scale 1 and shift 0.
         var (ones, _) = AffineOrIdentity(null, null, channels, op);
         using var product = Scratch(x.Numel);
         _cudnn.BatchNormForwardInference(CudnnBatchNormMode.Spatial, 1f, 0f, xd, px, xd, product.Pointer, cd, ones, zeros, pm, pv, eps);
         _kernels.LaunchGridStride(Kernel.Mul, x.Numel, product.Pointer, pgy, product.Pointer, x.Numel);
-        _kernels.LaunchPerItem(Kernel.SumReduceKeepReduce, channels, product.Pointer, pgw, (long)n, (long)channels, plane, 1f);
+        ChannelSum(product.Pointer, pgw, n, channels, plane, 1.0);
     }
 
     static void CheckEpsilon(string op, float eps)

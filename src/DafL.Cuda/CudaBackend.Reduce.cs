@@ -14,6 +14,8 @@ public sealed unsafe partial class CudaBackend
 {
     /// <summary>Elements per block of a chunked whole-tensor sum (the CPU's chunk; results depend on it).</summary>
     const long SumChunk = 1 << 16;
+    /// <summary>Elements per block of the per-channel sum's first pass (results depend on it).</summary>
+    const long ChannelSumChunk = 1 << 14;
     /// <summary>sum_columns_f32's block: 32 columns × 8 row slices.</summary>
     static readonly Dim3 ColumnBlock = new(32, 8);
 
@@ -46,7 +48,7 @@ public sealed unsafe partial class CudaBackend
                     px, py, outer, middle, inner, scale);
                 break;
             case SumKind.ReduceKeepReduce:
-                _kernels.LaunchPerItem(Kernel.SumReduceKeepReduce, middle, px, py, outer, middle, inner, scale);
+                ChannelSum(px, py, outer, middle, inner, scale);
                 break;
             default:
                 var reduceLayout = DeviceLayouts.Reduce(op, pattern.Layout, x.Shape);
@@ -73,6 +75,26 @@ public sealed unsafe partial class CudaBackend
         if (size == 0 && y.Numel > 0)
             throw new ArgumentException($"{op}: dimension {dim} of {Tensor.ShapeString(x.Shape)} is empty, so it has no largest element.");
         _kernels.LaunchGridStride(Kernel.Argmax, outer * inner, px, py, outer, size, inner);
+    }
+
+    /// <summary>
+    /// y[k] = (float)(scale · Σ_a Σ_b x[a, k, b]) for x (outer, kept, inner), in two passes: float64 partials of
+    /// 16384 elements per channel (a grid of chunks × channels, so a few channels still fill the GPU), then each
+    /// channel's partials added in chunk order. Batch norm's and the convolution bias's gradients use it.
+    /// </summary>
+    void ChannelSum(DevicePointer x, DevicePointer y, long outer, long kept, long inner, double scale)
+    {
+        if (kept == 0) return;
+        long chunks = (outer * inner + ChannelSumChunk - 1) / ChannelSumChunk;
+        if (chunks == 0)
+        {
+            _kernels.LaunchGridStride(Kernel.Fill, kept, y, kept, (float)(0.0 * scale)); // a sum of nothing
+            return;
+        }
+        using var partials = Scratch(2 * chunks * kept); // float64 partials
+        _kernels.Launch(Kernel.SumReduceKeepReduceChunks, new Dim3((uint)Math.Min(chunks, int.MaxValue), (uint)Math.Min(kept, 65535)),
+            new Dim3(CudaKernels.Threads), x, partials.Pointer, outer, kept, inner, ChannelSumChunk);
+        _kernels.LaunchGridStride(Kernel.SumPartialRows, kept, partials.Pointer, y, kept, chunks, scale);
     }
 
     /// <summary>

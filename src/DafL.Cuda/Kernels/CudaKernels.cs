@@ -45,7 +45,7 @@ internal sealed unsafe class CudaKernels : IDisposable
             if (!_modules.TryGetValue(file, out var module))
             {
                 byte[] cubin = Cubins.GetOrAdd((file, _architecture),
-                    key => new Lazy<byte[]>(() => _compiler.Compile(KernelSources.Read(key.File), key.File, key.Architecture))).Value;
+                    key => new Lazy<byte[]>(() => _compiler.Compile(KernelSources.Read(key.File), key.File, key.Architecture, KernelSources.Headers))).Value;
                 _modules[file] = module = CudaModule.Load(_context, cubin);
             }
             return _functions[name] = module.GetFunction(name);

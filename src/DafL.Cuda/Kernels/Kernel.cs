@@ -37,7 +37,8 @@ internal static class Kernel
     public const string SumFinish = "sum_finish_f64";
     public const string SumRows = "sum_rows_f32";
     public const string SumColumns = "sum_columns_f32";
-    public const string SumReduceKeepReduce = "sum_reduce_keep_reduce_f32";
+    public const string SumReduceKeepReduceChunks = "sum_reduce_keep_reduce_chunks_f32";
+    public const string SumPartialRows = "sum_partial_rows_f64";
     public const string SumGeneric = "sum_generic_f32";
     public const string Argmax = "argmax_f32";
 

@@ -19,6 +19,12 @@ internal static partial class KernelSources
         .Order(StringComparer.Ordinal)
         .ToArray();
 
+    /// <summary>The embedded headers (<c>cuda/*.cuh</c>), file name → text, which every kernel file may include.</summary>
+    public static IReadOnlyDictionary<string, string> Headers { get; } = typeof(KernelSources).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".cuh", StringComparison.Ordinal))
+        .Select(n => n[Prefix.Length..])
+        .ToDictionary(n => n, Read);
+
     /// <summary>Kernel name → the file that defines it.</summary>
     public static IReadOnlyDictionary<string, string> KernelFiles => Index.Value;
 

@@ -48,40 +48,42 @@ public sealed partial class KernelCompiler
 
     /// <summary>
     /// The cubin of the .cu file at <paramref name="path"/> for <paramref name="architecture"/> (<c>sm_90</c>).
-    /// Headers in the file's folder can be included by name; they are part of the cache key.
+    /// The headers in the file's folder (<c>*.cuh</c>, <c>*.h</c>) can be included by name; they are part of the key.
     /// </summary>
     public byte[] CompileFile(string path, string architecture)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"KernelCompiler: {path} does not exist.", path);
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return Compile(File.ReadAllText(path), Path.GetFileName(path), architecture, directory);
+        var headers = Directory.EnumerateFiles(directory)
+            .Where(f => f.EndsWith(".cuh", StringComparison.Ordinal) || f.EndsWith(".h", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+        return Compile(File.ReadAllText(path), Path.GetFileName(path), architecture, headers);
     }
 
     /// <summary>
     /// The cubin of <paramref name="source"/>; <paramref name="name"/> is the file name NVRTC's diagnostics show,
-    /// <paramref name="includeDirectory"/> (optional) a folder whose headers the source includes.
+    /// <paramref name="headers"/> (file name → text, optional) what the source may <c>#include "name"</c>.
     /// </summary>
-    public byte[] Compile(string source, string name, string architecture, string? includeDirectory = null)
+    public byte[] Compile(string source, string name, string architecture, IReadOnlyDictionary<string, string>? headers = null)
     {
         if (!ArchitecturePattern().IsMatch(architecture))
             throw new ArgumentException($"KernelCompiler: architecture \"{architecture}\" is not a real one like sm_90.", nameof(architecture));
         var options = new List<string> { $"--gpu-architecture={architecture}" };
         options.AddRange(Options);
-        if (includeDirectory is not null) options.Add($"--include-path={includeDirectory}");
 
-        string cachePath = CachePath(source, name, options, includeDirectory);
+        string cachePath = CachePath(source, name, options, headers);
         if (File.Exists(cachePath) && new FileInfo(cachePath).Length > 0) return File.ReadAllBytes(cachePath);
 
-        byte[] cubin = Nvrtc.CompileToCubin(source, name, options).Code;
+        byte[] cubin = Nvrtc.CompileToCubin(source, name, options, headers).Code;
         TryStore(cachePath, cubin);
         return cubin;
     }
 
     /// <summary>
     /// Where the cubin for these inputs is cached: <c>&lt;name&gt;.&lt;arch&gt;.&lt;key&gt;.cubin</c>, the key being a
-    /// SHA-256 of the source, the options (architecture included), NVRTC's version and every header beside it.
+    /// SHA-256 of the source, the options (architecture included), NVRTC's version and every header given.
     /// </summary>
-    string CachePath(string source, string name, IReadOnlyList<string> options, string? includeDirectory)
+    string CachePath(string source, string name, IReadOnlyList<string> options, IReadOnlyDictionary<string, string>? headers)
     {
         var (major, minor) = Nvrtc.Version;
         var key = new StringBuilder()
@@ -90,11 +92,8 @@ public sealed partial class KernelCompiler
             .Append(string.Join('\n', options)).Append('\n')
             .Append(name).Append('\n')
             .Append(source).Append('\n');
-        if (includeDirectory is not null && Directory.Exists(includeDirectory))
-            foreach (var header in Directory.EnumerateFiles(includeDirectory)
-                         .Where(f => f.EndsWith(".cuh", StringComparison.Ordinal) || f.EndsWith(".h", StringComparison.Ordinal))
-                         .Order(StringComparer.Ordinal))
-                key.Append("header ").Append(Path.GetFileName(header)).Append('\n').Append(File.ReadAllText(header)).Append('\n');
+        foreach (var (header, text) in (headers ?? new Dictionary<string, string>()).OrderBy(h => h.Key, StringComparer.Ordinal))
+            key.Append("header ").Append(header).Append('\n').Append(text).Append('\n');
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..32];
         string architecture = options[0]["--gpu-architecture=".Length..];
         return Path.Combine(CacheDirectory, $"{Path.GetFileNameWithoutExtension(name)}.{architecture}.{hash}.cubin");

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DafL.Native;
 
 /// <summary>
@@ -48,26 +50,34 @@ public static unsafe class Nvrtc
     /// <summary>
     /// Compiles CUDA C++ to a cubin for a real architecture. <paramref name="name"/> is the file name NVRTC puts in
     /// its diagnostics; <paramref name="options"/> are passed as given and must include
-    /// <c>--gpu-architecture=sm_XX</c>. A compile error throws a <see cref="CudaException"/> whose message holds
-    /// NVRTC's log.
+    /// <c>--gpu-architecture=sm_XX</c>; <paramref name="headers"/> (file name → text) are what the source may
+    /// <c>#include "name"</c>, handed to NVRTC in memory (a published binary has no folder of headers). A compile
+    /// error throws a <see cref="CudaException"/> whose message holds NVRTC's log.
     /// </summary>
-    public static NvrtcOutput<byte[]> CompileToCubin(string source, string name, IReadOnlyList<string> options) =>
-        Compile(source, name, options, ReadCubin);
+    public static NvrtcOutput<byte[]> CompileToCubin(string source, string name, IReadOnlyList<string> options,
+        IReadOnlyDictionary<string, string>? headers = null) =>
+        Compile(source, name, options, headers, ReadCubin);
 
     /// <summary>Compiles CUDA C++ to PTX (<c>--gpu-architecture=compute_XX</c> in the options).</summary>
-    public static NvrtcOutput<string> CompileToPtx(string source, string name, IReadOnlyList<string> options) =>
-        Compile(source, name, options, ReadPtx);
+    public static NvrtcOutput<string> CompileToPtx(string source, string name, IReadOnlyList<string> options,
+        IReadOnlyDictionary<string, string>? headers = null) =>
+        Compile(source, name, options, headers, ReadPtx);
 
-    static NvrtcOutput<T> Compile<T>(string source, string name, IReadOnlyList<string> options, Func<NvrtcApi, nint, T> read)
+    static NvrtcOutput<T> Compile<T>(string source, string name, IReadOnlyList<string> options,
+        IReadOnlyDictionary<string, string>? headers, Func<NvrtcApi, nint, T> read)
     {
         var api = Api;
         nint program;
+        var included = (headers ?? new Dictionary<string, string>()).OrderBy(h => h.Key, StringComparer.Ordinal).ToArray();
+        using (var texts = new PinnedStrings(included.Select(h => h.Value)))
+        using (var names = new PinnedStrings(included.Select(h => h.Key)))
         fixed (byte* s = NativeText.ToUtf8Z(source))
         fixed (byte* n = NativeText.ToUtf8Z(name))
-            NvrtcStatus.Check(api.nvrtcCreateProgram(&program, s, n, 0, null, null));
+            NvrtcStatus.Check(api.nvrtcCreateProgram(&program, s, n, included.Length, texts.Pointers, names.Pointers));
         try
         {
-            int status = CompileProgram(api, program, options);
+            int status;
+            using (var pinned = new PinnedStrings(options)) status = api.nvrtcCompileProgram(program, options.Count, pinned.Pointers);
             string log = ReadLog(api, program);
             if (status != NvrtcStatus.Success)
                 throw NvrtcStatus.Error(status, $"nvrtcCompileProgram({name}, {string.Join(' ', options)})",
@@ -80,23 +90,32 @@ public static unsafe class Nvrtc
         }
     }
 
-    /// <summary>Passes the options as one pinned buffer of NUL-terminated strings and an array of pointers into it.</summary>
-    static int CompileProgram(NvrtcApi api, nint program, IReadOnlyList<string> options)
+    /// <summary>
+    /// NUL-terminated UTF-8 copies of some strings and a <c>const char**</c> to them, in native memory until disposed:
+    /// NVRTC's options, header texts and header names. <see cref="Pointers"/> is null for no strings.
+    /// </summary>
+    sealed class PinnedStrings : IDisposable
     {
-        var encoded = options.Select(NativeText.ToUtf8Z).ToArray();
-        var buffer = new byte[encoded.Sum(e => e.Length)];
-        var offsets = new int[encoded.Length];
-        for (int i = 0, at = 0; i < encoded.Length; at += encoded[i].Length, i++)
+        readonly byte** _block;
+
+        public PinnedStrings(IEnumerable<string> strings)
         {
-            offsets[i] = at;
-            encoded[i].CopyTo(buffer, at);
+            var encoded = strings.Select(NativeText.ToUtf8Z).ToArray();
+            if (encoded.Length == 0) return;
+            // One allocation: the pointer array, then the strings it points at.
+            nuint table = (nuint)(encoded.Length * sizeof(byte*));
+            _block = (byte**)NativeMemory.Alloc(table + (nuint)encoded.Sum(e => e.Length));
+            byte* at = (byte*)_block + table;
+            for (int i = 0; i < encoded.Length; at += encoded[i].Length, i++)
+            {
+                _block[i] = at;
+                encoded[i].CopyTo(new Span<byte>(at, encoded[i].Length));
+            }
         }
-        byte** pointers = stackalloc byte*[Math.Max(1, encoded.Length)];
-        fixed (byte* start = buffer)
-        {
-            for (int i = 0; i < offsets.Length; i++) pointers[i] = start + offsets[i];
-            return api.nvrtcCompileProgram(program, encoded.Length, pointers);
-        }
+
+        public byte** Pointers => _block;
+
+        public void Dispose() => NativeMemory.Free(_block);
     }
 
     static string ReadLog(NvrtcApi api, nint program)

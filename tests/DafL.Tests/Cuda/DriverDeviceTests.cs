@@ -18,7 +18,7 @@ public unsafe class DriverDeviceTests : DeviceTestBase
         string cache = Directory.CreateTempSubdirectory("dafl-device-kernels-").FullName;
         try
         {
-            return CudaModule.Load(Context, new KernelCompiler(cache).Compile(KernelSources.Read("elementwise.cu"), "elementwise.cu", Context.Device.Architecture));
+            return CudaModule.Load(Context, new KernelCompiler(cache).Compile(KernelSources.Read("elementwise.cu"), "elementwise.cu", Context.Device.Architecture, KernelSources.Headers));
         }
         finally
         {

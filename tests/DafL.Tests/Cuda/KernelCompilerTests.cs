@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
 namespace DafL.Tests.Native;
@@ -67,6 +68,32 @@ public class KernelCompilerTests
 
         Assert.That(NvrtcTests.ContainsName(cubin, "one"), Is.True);
         Assert.That(Directory.GetFiles(CacheDirectory, "uses_header.sm_90.*"), Has.Length.EqualTo(2));
+    }
+
+    [Test]
+    public void InMemoryHeadersAreIncludedByNameAndAreInTheKey()
+    {
+        NvrtcTests.RequireNvrtc();
+        const string source = "#include \"value.cuh\"\nextern \"C\" __global__ void one(float* y) { y[threadIdx.x] = FILL_VALUE; }\n";
+        var compiler = new KernelCompiler(CacheDirectory);
+
+        byte[] cubin = compiler.Compile(source, "uses_header.cu", "sm_90", new Dictionary<string, string> { ["value.cuh"] = "#define FILL_VALUE 1.0f\n" });
+        compiler.Compile(source, "uses_header.cu", "sm_90", new Dictionary<string, string> { ["value.cuh"] = "#define FILL_VALUE 2.0f\n" });
+
+        Assert.That(NvrtcTests.ContainsName(cubin, "one"), Is.True);
+        Assert.That(Directory.GetFiles(CacheDirectory, "uses_header.sm_90.*"), Has.Length.EqualTo(2), "a header's text is part of the key");
+        var e = Assert.Throws<CudaException>(() => compiler.Compile(source, "uses_header.cu", "sm_80"))!;
+        Assert.That(e.Message, Does.Contain("value.cuh"), "without the header NVRTC names the missing include");
+    }
+
+    [Test]
+    public void TheBackendsKernelFilesCompileWithTheEmbeddedHeaders()
+    {
+        NvrtcTests.RequireNvrtc();
+        Assert.That(KernelSources.Headers.Keys, Does.Contain("block_reduce.cuh"));
+        var compiler = new KernelCompiler(CacheDirectory);
+        foreach (var file in KernelSources.Files)
+            Assert.That(compiler.Compile(KernelSources.Read(file), file, "sm_90", KernelSources.Headers), Is.Not.Empty, file);
     }
 
     [Test]

@@ -33,7 +33,7 @@ public class KernelSourceTests
         var names = BackendKernelNames();
         Assert.That(names, Is.Unique);
         Assert.That(names, Is.EquivalentTo(KernelSources.KernelFiles.Keys), "a name the backend uses is missing from the sources, or a kernel is never launched");
-        Assert.That(KernelSources.KernelFiles, Has.Count.EqualTo(57));
+        Assert.That(KernelSources.KernelFiles, Has.Count.EqualTo(58));
     }
 
     [Test]

@@ -1,0 +1,51 @@
+// block_reduce.cuh: the warp and block reductions that reduce.cu, softmax.cu and dafl.cu share, in one place.
+// Included by name (`#include "block_reduce.cuh"`): the backend hands NVRTC the embedded headers in memory
+// (KernelCompiler, KernelSources.Headers); tools/check-kernels.sh passes cuda/ as the include path; the emulator's
+// builds (cuda/emulator/kernel_tests.cpp, cuda/mock) include it once, at global scope, before the kernel files.
+//
+// Determinism: every reduction combines values in a fixed pattern (butterfly shuffles, then warps in warp order),
+// so a result depends only on the inputs and the block size. Blocks must be 1-D with a multiple of 32 threads.
+#pragma once
+
+#define FULL_MASK 0xffffffffu
+
+__device__ __forceinline__ float negative_infinity() { return __int_as_float(0xff800000); }
+
+// max that propagates NaN from either side, like the CPU's RowMax
+__device__ __forceinline__ float max_propagate(float a, float b) { return a != a || a >= b ? a : b; }
+
+// Sum over the 32 lanes of a warp; every lane gets the same bits (each butterfly step adds the same two values
+// in both partner lanes, and float addition is commutative).
+__device__ __forceinline__ double warp_sum(double v)
+{
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(FULL_MASK, v, offset);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v)
+{
+    for (int offset = 16; offset > 0; offset >>= 1) v = max_propagate(v, __shfl_xor_sync(FULL_MASK, v, offset));
+    return v;
+}
+
+// Block-wide sum / max; every thread gets the result. scratch: 32 elements of shared memory, free to reuse once
+// the call returns.
+__device__ __forceinline__ double block_sum(double v, double* scratch)
+{
+    int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
+    v = warp_sum(v);
+    __syncthreads(); // a previous call may still be reading scratch
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    return warp_sum(lane < warps ? scratch[lane] : 0.0);
+}
+
+__device__ __forceinline__ float block_max(float v, float* scratch)
+{
+    int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
+    v = warp_max(v);
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    return warp_max(scratch[lane < warps ? lane : 0]);
+}
