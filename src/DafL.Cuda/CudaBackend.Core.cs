@@ -107,9 +107,14 @@ public sealed unsafe partial class CudaBackend : IBackend, IDisposable
         fixed (float* s = src) _context.CopyToDeviceAsync(d, s, src.Length * (long)sizeof(float), _stream);
     }
 
+    /// <summary>Device→host copies so far: each one waits for the stream, so a training step should make one.</summary>
+    public long HostReads => Interlocked.Read(ref _hostReads);
+    long _hostReads;
+
     /// <summary>Waits for every kernel queued before it, then copies: the values are the ops' results.</summary>
     public void CopyToHost(Tensor src, Span<float> dst)
     {
+        Interlocked.Increment(ref _hostReads);
         var s = Address(src, nameof(CopyToHost));
         if (dst.Length < src.Numel)
             throw new ArgumentException($"CopyToHost: {dst.Length} floats of room for a tensor {Tensor.ShapeString(src.Shape)} of {src.Numel} elements.");

@@ -164,27 +164,43 @@ public sealed unsafe partial class Tensor : IDisposable
     public float Item()
     {
         if (Numel != 1) throw new InvalidOperationException($"Item: tensor has shape {ShapeString(Shape)}, not one element.");
-        return ToArray()[0];
+        return Device == Device.Cpu ? ToArray()[0] : Items(this)[0];
     }
 
     /// <summary>
     /// The values of several one-element tensors on one device, read back with a single device→host copy: on CUDA
     /// each <see cref="Item"/> is a stream synchronisation, so a training step that reports five losses pays one, not five.
+    /// The losses whose finite check backward deferred on this device (<see cref="Autograd.DeferredLossCheck"/>) come
+    /// back in the same copy; a non-finite one throws <see cref="ArithmeticException"/> here.
     /// </summary>
-    public static float[] Items(params Tensor[] scalars)
+    public static float[] Items(params Tensor[] scalars) => scalars.Length == 0 ? [] : ReadScalars(scalars[0].Device, scalars);
+
+    /// <summary><see cref="Items"/> on <paramref name="device"/>; with no scalars it reads only the deferred loss checks.</summary>
+    internal static float[] ReadScalars(Device device, Tensor[] scalars)
     {
-        if (scalars.Length == 0) return [];
-        var device = scalars[0].Device;
-        using var packed = Empty([scalars.Length], device);
-        for (int i = 0; i < scalars.Length; i++)
+        var deferred = Autograd.DeferredLossCheck.Take(device);
+        if (scalars.Length + deferred.Length == 0) return [];
+        float[] values;
+        try
         {
-            var s = scalars[i];
-            if (s.Numel != 1) throw new InvalidOperationException($"Items: tensor {i} has shape {ShapeString(s.Shape)}, not one element.");
-            if (s.Device != device) throw new InvalidOperationException($"Items: tensor {i} is on {s.Device}, tensor 0 on {device}.");
-            using var slot = packed.MakeView(s.Shape, s.Strides, i);
-            packed.Backend.CopyStrided(s, slot);
+            using var packed = Empty([scalars.Length + deferred.Length], device);
+            for (int i = 0; i < scalars.Length + deferred.Length; i++)
+            {
+                var s = i < scalars.Length ? scalars[i] : deferred[i - scalars.Length].Copy;
+                if (s.Numel != 1) throw new InvalidOperationException($"Items: tensor {i} has shape {ShapeString(s.Shape)}, not one element.");
+                if (s.Device != device) throw new InvalidOperationException($"Items: tensor {i} is on {s.Device}, tensor 0 on {device}.");
+                using var slot = packed.MakeView(s.Shape, s.Strides, i);
+                packed.Backend.CopyStrided(s, slot);
+            }
+            values = packed.ToArray();
         }
-        return packed.ToArray();
+        catch
+        {
+            foreach (var p in deferred) p.Copy.Dispose();
+            throw;
+        }
+        Autograd.DeferredLossCheck.Verify(deferred, values.AsSpan(scalars.Length));
+        return values[..scalars.Length];
     }
 
     /// <summary>A copy on <paramref name="device"/> (a plain copy when it is already there). Not differentiable.</summary>

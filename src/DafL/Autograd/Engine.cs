@@ -16,7 +16,7 @@ public static class Engine
         if (gradient != null && !gradient.Shape.AsSpan().SequenceEqual(root.Shape))
             throw new ArgumentException($"Backward: gradient {Tensor.ShapeString(gradient.Shape)} does not match tensor {Tensor.ShapeString(root.Shape)}.");
         if (gradient != null) Ops.Functional.CheckSameDevice("Backward", root, gradient);
-        CheckFinite(root);
+        DeferredLossCheck.Watch(root);
 
         using var _ = GradMode.NoGrad();
         var seed = gradient != null ? gradient.Clone() : Tensor.Ones(root.Shape, root.Device);
@@ -67,6 +67,13 @@ public static class Engine
         foreach (var g in grads.Values) g.Dispose();
     }
 
+    /// <summary>
+    /// Reads now the losses whose finite check backward deferred on <paramref name="device"/> (one device→host copy;
+    /// nothing when there are none) and throws <see cref="ArithmeticException"/> for a non-finite one. A training
+    /// loop never needs it: its next <see cref="Tensor.Items"/> does the same. For code that ends without reading.
+    /// </summary>
+    public static void CheckDeferredLosses(Device device) => Tensor.ReadScalars(device, []);
+
     /// <summary>Nodes ordered so that every node comes before the nodes of its inputs.</summary>
     static List<Node> TopologicalOrder(Node root)
     {
@@ -88,15 +95,5 @@ public static class Engine
         }
         post.Reverse();
         return post;
-    }
-
-    static void CheckFinite(Tensor root)
-    {
-        if (root.Numel != 1) return;
-        float v = root.Item();
-        if (float.IsFinite(v)) return;
-        var op = root.GradFn;
-        string origin = op == null ? "a leaf" : $"op '{op.Op}' (inputs {op.InputShapes})";
-        throw new ArithmeticException($"Backward: the loss is {v} (made by {origin}); refusing to propagate a non-finite loss.");
     }
 }

@@ -45,6 +45,7 @@ public abstract class CudaParityTest : DeviceTestBase
     public void NothingLeaked()
     {
         if (_scope is null) return;
+        DafL.Autograd.Engine.CheckDeferredLosses(Device.Cuda); // a deferred loss check's copy is a live tensor
         _scope.Dispose();
         _scope = null;
         Gpu.Trim();
