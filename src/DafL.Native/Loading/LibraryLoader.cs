@@ -4,7 +4,7 @@ namespace DafL.Native;
 
 /// <summary>
 /// Loads the NVIDIA libraries by full path, each once, in dependency order (cuBLASLt → cuBLAS → nvrtc-builtins →
-/// NVRTC → cuDNN), so that when a library later dlopens a dependency by soname, glibc hands back the copy already
+/// NVRTC → cuDNN's sub-libraries → cuDNN), so that when a library later dlopens a dependency by soname, glibc hands back the copy already
 /// loaded instead of searching <c>LD_LIBRARY_PATH</c> (which a process cannot change for itself). Every attempt is
 /// written to <see cref="Log"/>, because a failed dependency otherwise shows up later as an unrelated error.
 /// Handles are never freed: the libraries stay loaded for the life of the process.
@@ -71,7 +71,7 @@ public sealed class LibraryLoader
     (Loaded Parent, Loaded Companion) LoadWithCompanion(CudaLibrary parent)
     {
         var companion = parent == CudaLibrary.Cublas ? CudaLibrary.CublasLt : CudaLibrary.NvrtcBuiltins;
-        var parentLocation = _locator.Locate(parent);
+        var parentLocation = parent == CudaLibrary.Nvrtc ? LocateNvrtcOfCublassMajor() : _locator.Locate(parent);
         var companionResult = new Loaded(0, $"not loaded, because {LibraryCatalog.DisplayName(parent)} cannot be: {parentLocation.Problem}");
         var parentResult = LoadLocated(parentLocation, attempt => companionResult = LoadCompanion(companion, attempt));
         _loaded[companion] = companionResult;
@@ -87,12 +87,65 @@ public sealed class LibraryLoader
         return missing;
     }
 
-    /// <summary>cuDNN after cuBLASLt and NVRTC, which it needs at run time; those are best effort here.</summary>
+    /// <summary>
+    /// NVRTC of cuBLAS's CUDA major version, which both must share (kernels compiled by one CUDA's NVRTC run beside
+    /// another's cuBLAS only by luck, and a wheel set mixed with a toolkit of another major is the usual way to get
+    /// there): found with cuBLAS's major preferred, and refused, with both files named, when only another exists.
+    /// </summary>
+    LibraryLocation LocateNvrtcOfCublassMajor()
+    {
+        var cublas = _locator.Locate(CudaLibrary.Cublas);
+        string? major = cublas.Source == LibrarySource.LoaderDefault ? null : LibraryCatalog.MajorVersion(cublas.FileName);
+        var nvrtc = _locator.Locate(CudaLibrary.Nvrtc, major);
+        string? nvrtcMajor = nvrtc.Source == LibrarySource.LoaderDefault ? null : LibraryCatalog.MajorVersion(nvrtc.FileName);
+        if (major is null || nvrtcMajor is null || nvrtcMajor == major || nvrtc.Problem is not null) return nvrtc;
+        return nvrtc with
+        {
+            Problem = $"{nvrtc.Candidates[0]} is CUDA {nvrtcMajor}, but cuBLAS ({cublas.Candidates[0]}) is CUDA {major}: the libraries must " +
+                $"share one CUDA major version; set {LibraryCatalog.EnvironmentVariable(CudaLibrary.Nvrtc)} to a libnvrtc.so.{major} " +
+                $"(or {LibraryCatalog.EnvironmentVariable(CudaLibrary.Cublas)} to a CUDA {nvrtcMajor} cuBLAS)",
+        };
+    }
+
+    /// <summary>
+    /// cuDNN after cuBLASLt and NVRTC, which it needs at run time; those are best effort here. cuDNN 9's
+    /// <c>libcudnn.so.9</c> is a shim that dlopens its sub-libraries (graph, engines, ops, cnn, adv) by soname when
+    /// first used; from a wheel folder, which is on no search path, that fails unless they are loaded already. So
+    /// every sub-library found beside the shim is loaded first, by full path, in dependency order (as PyTorch
+    /// preloads its wheels' cuDNN); a sub-library that does not load is logged and left to the shim.
+    /// </summary>
     Loaded LoadCudnn()
     {
         Load(CudaLibrary.Cublas);
         Load(CudaLibrary.Nvrtc);
-        return LoadLocated(_locator.Locate(CudaLibrary.Cudnn));
+        var location = _locator.Locate(CudaLibrary.Cudnn);
+        if (location.Problem is null && location.Source != LibrarySource.LoaderDefault)
+            foreach (var subLibrary in CudnnSubLibrariesBeside(location.Candidates[0]))
+                try
+                {
+                    NativeLibrary.Load(subLibrary);
+                    Write($"cuDNN: preloaded {subLibrary} (beside the shim)");
+                }
+                catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+                {
+                    Write($"cuDNN: preloading {subLibrary} failed: {DynamicLoaderError(e.Message)}");
+                }
+        return LoadLocated(location);
+    }
+
+    /// <summary>cuDNN 9's sub-libraries in dependency order: everything needs graph; ops, cnn and adv build on each other.</summary>
+    static readonly string[] CudnnSubLibraryOrder =
+        ["graph", "engines_precompiled", "engines_runtime_compiled", "heuristic", "ops", "cnn", "adv"];
+
+    /// <summary>The <c>libcudnn_*.so.9</c> files beside the shim, in <see cref="CudnnSubLibraryOrder"/>, unknown ones last.</summary>
+    static IEnumerable<string> CudnnSubLibrariesBeside(string shim)
+    {
+        if (Path.GetDirectoryName(shim) is not { Length: > 0 } directory || !Directory.Exists(directory)) return [];
+        return Directory.EnumerateFiles(directory, "libcudnn_*.so.9")
+            .Select(path => (path, part: Path.GetFileName(path)["libcudnn_".Length..^".so.9".Length]))
+            .OrderBy(f => Array.IndexOf(CudnnSubLibraryOrder, f.part) is var i and >= 0 ? i : CudnnSubLibraryOrder.Length)
+            .ThenBy(f => f.part, StringComparer.Ordinal)
+            .Select(f => f.path);
     }
 
     /// <summary>

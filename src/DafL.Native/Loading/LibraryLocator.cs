@@ -2,9 +2,13 @@ namespace DafL.Native;
 
 /// <summary>
 /// Finds each library, in this order: the explicit environment variable (which must name an existing file), the
-/// CUDA toolkit folders, the NVIDIA Python wheels' folders, and last the loader's default search. In each folder the
-/// file names are tried newest major version first. Companions (cuBLASLt, nvrtc-builtins) are looked for beside the
-/// parent that was found, with its major version, since a mismatched pair fails at load or at run time.
+/// NVIDIA Python wheels' folders, the CUDA toolkit folders, and last the loader's default search. Wheels come first
+/// because on a machine with PyTorch they are one consistent set of one CUDA major (nvidia/cu13/lib holds cuBLAS and
+/// NVRTC of CUDA 13), while the toolkit folders may hold another major: a CUDA 12 cuBLAS beside CUDA 13 NVRTC fails at
+/// run time. The driver (<c>libcuda.so.1</c>) comes from the loader alone: it is the one the installed kernel driver
+/// put in the loader's cache; toolkit folders hold only stubs and compat copies of it. In each folder the file names
+/// are tried newest major version first, or the preferred major first when one is given (NVRTC takes cuBLAS's).
+/// Companions (cuBLASLt, nvrtc-builtins) are looked for beside the parent that was found, with its major version.
 /// Finding only looks at the file system; loading is <see cref="LibraryLoader"/>'s job.
 /// </summary>
 public sealed class LibraryLocator
@@ -13,23 +17,33 @@ public sealed class LibraryLocator
 
     public LibraryLocator(LibrarySearchPaths paths) => _paths = paths;
 
-    /// <summary>Finds a library that is not a companion.</summary>
-    public LibraryLocation Locate(CudaLibrary library)
+    /// <summary>
+    /// Finds a library that is not a companion. <paramref name="preferredMajor"/> (e.g. "13"): files of that major
+    /// version are looked for in every folder first, then any other.
+    /// </summary>
+    public LibraryLocation Locate(CudaLibrary library, string? preferredMajor = null)
     {
         if (LibraryCatalog.ParentOf(library) is not null)
             throw new ArgumentException($"{library} is found beside its parent: use LocateCompanion.", nameof(library));
         if (Explicit(library) is { } chosen) return chosen;
         var names = LibraryCatalog.FileNames(library);
         string searched = Searched(library);
-
-        foreach (var directory in _paths.ToolkitDirectories)
-            if (FirstExisting(directory, names) is { } path)
-                return new LibraryLocation(library, LibrarySource.Toolkit, [path], searched);
-        foreach (var directory in WheelDirectories(library))
-            if (FirstExisting(directory, names) is { } path)
-                return new LibraryLocation(library, LibrarySource.PythonWheel, [path], searched);
+        var preferred = names.Where(n => preferredMajor is not null && LibraryCatalog.MajorVersion(n) == preferredMajor).ToList();
+        IReadOnlyList<string>[] tiers = preferred.Count > 0 ? [preferred, names] : [names];
+        foreach (var tier in tiers)
+        {
+            foreach (var directory in WheelDirectories(library))
+                if (FirstExisting(directory, tier) is { } path)
+                    return new LibraryLocation(library, LibrarySource.PythonWheel, [path], searched);
+            foreach (var directory in ToolkitDirectoriesFor(library))
+                if (FirstExisting(directory, tier) is { } path)
+                    return new LibraryLocation(library, LibrarySource.Toolkit, [path], searched);
+        }
         return new LibraryLocation(library, LibrarySource.LoaderDefault, names, searched);
     }
+
+    /// <summary>The toolkit folders searched for a library: none for the driver (see the class summary).</summary>
+    IReadOnlyList<string> ToolkitDirectoriesFor(CudaLibrary library) => library == CudaLibrary.Driver ? [] : _paths.ToolkitDirectories;
 
     /// <summary>
     /// Finds a companion for the parent found at <paramref name="parent"/>: its environment variable, else the
@@ -77,10 +91,10 @@ public sealed class LibraryLocator
 
     string Searched(CudaLibrary library)
     {
-        var wheels = WheelDirectories(library).ToList();
-        return $"{LibraryCatalog.EnvironmentVariable(library)} (unset), {string.Join(", ", _paths.ToolkitDirectories)}"
-            + (wheels.Count > 0 ? $", {string.Join(", ", wheels)}" : "")
-            + $", then the loader's default search for {string.Join(" / ", LibraryCatalog.FileNames(library))}";
+        var folders = WheelDirectories(library).Concat(ToolkitDirectoriesFor(library)).ToList();
+        return $"{LibraryCatalog.EnvironmentVariable(library)} (unset), "
+            + (folders.Count > 0 ? $"{string.Join(", ", folders)}, then " : "")
+            + $"the loader's default search for {string.Join(" / ", LibraryCatalog.FileNames(library))}";
     }
 
     static string? FirstExisting(string directory, IReadOnlyList<string> names) =>

@@ -24,7 +24,7 @@ public class CudaAvailabilityTests
         TestContext.Out.WriteLine(Cuda.UnavailableReason);
         Assert.That(Cuda.IsAvailable, Is.False);
         Assert.That(Cuda.UnavailableReason, Does.Contain("libcuda.so.1"));
-        Assert.That(Cuda.UnavailableReason, Does.Contain("/usr/local/cuda/lib64"), "the reason says where it looked");
+        Assert.That(Cuda.UnavailableReason, Does.Contain("the loader's default search"), "the reason says where it looked");
     }
 
     [Test]

@@ -10,6 +10,7 @@ public class LibraryLoaderTests
         using var fs = new FakeFileSystem();
         foreach (var name in new[] { "libcudnn.so.9", "libnvrtc.so.12", "libnvrtc-builtins.so.12.8", "libcublas.so.12", "libcublasLt.so.12" })
             fs.File("/usr/local/cuda/lib64/" + name);
+        foreach (var part in new[] { "cnn", "ops", "graph", "adv", "engines_precompiled" }) fs.File($"/usr/local/cuda/lib64/libcudnn_{part}.so.9");
         var loader = new LibraryLoader(fs.Locator());
 
         bool loaded = loader.TryLoad(CudaLibrary.Cudnn, out nint handle, out string failure);
@@ -18,7 +19,11 @@ public class LibraryLoaderTests
         Assert.That(handle, Is.EqualTo((nint)0));
         Assert.That(failure, Does.Contain(fs.PathOf("/usr/local/cuda/lib64/libcudnn.so.9")).And.Contain("could not be loaded"));
         var order = loader.Log.Select(line => line[..line.IndexOf(':')]).ToArray();
-        Assert.That(order, Is.EqualTo(new[] { "cuBLASLt", "cuBLAS", "nvrtc-builtins", "NVRTC", "cuDNN" }), string.Join("\n", loader.Log));
+        Assert.That(order, Is.EqualTo(new[] { "cuBLASLt", "cuBLAS", "nvrtc-builtins", "NVRTC", "cuDNN", "cuDNN", "cuDNN", "cuDNN", "cuDNN", "cuDNN" }),
+            string.Join("\n", loader.Log));
+        var subLibraries = loader.Log.Where(line => line.Contains("preloading")).Select(line => line.Split(' ')[2]).Select(Path.GetFileName).ToArray();
+        Assert.That(subLibraries, Is.EqualTo(new[] { "libcudnn_graph.so.9", "libcudnn_engines_precompiled.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9", "libcudnn_adv.so.9" }),
+            "cuDNN's sub-libraries are tried before the shim, in dependency order");
     }
 
     [Test]
@@ -38,6 +43,21 @@ public class LibraryLoaderTests
             "libcublasLt.so.13", "libcublas.so.13", "libcublasLt.so.12", "libcublas.so.12", "libcublasLt.so.11", "libcublas.so.11",
         }), string.Join("\n", loader.Log));
         Assert.That(failure, Does.StartWith("libcublas.so.13 / libcublas.so.12 / libcublas.so.11 was not found; searched DAFL_CUBLAS (unset)"));
+    }
+
+    [Test]
+    public void NvrtcOfAnotherCudaMajorThanCublasIsRefusedNamingBoth()
+    {
+        using var fs = new FakeFileSystem();
+        string cublas = fs.File("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13");
+        fs.File("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublasLt.so.13");
+        string nvrtc = fs.File("/usr/local/cuda/lib64/libnvrtc.so.12");
+        var loader = new LibraryLoader(fs.Locator());
+
+        Assert.That(loader.TryLoad(CudaLibrary.Nvrtc, out _, out string failure), Is.False);
+
+        Assert.That(failure, Does.Contain(nvrtc).And.Contain(cublas).And.Contain("one CUDA major").And.Contain("DAFL_NVRTC"));
+        Assert.That(loader.Log, Has.None.Contains("loading " + nvrtc), "a mismatched NVRTC is not even loaded");
     }
 
     [Test]

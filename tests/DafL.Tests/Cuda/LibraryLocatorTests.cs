@@ -34,16 +34,53 @@ public class LibraryLocatorTests
     }
 
     [Test]
-    public void ToolkitComesBeforeWheels()
+    public void WheelsComeBeforeTheToolkit()
+    {
+        using var fs = new FakeFileSystem();
+        fs.File("/usr/lib/x86_64-linux-gnu/libnvrtc.so.11.2");
+        string wheel = fs.File("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libnvrtc.so.13");
+
+        var location = fs.Locator().Locate(CudaLibrary.Nvrtc);
+
+        Assert.That(location.Source, Is.EqualTo(LibrarySource.PythonWheel));
+        Assert.That(location.Candidates, Is.EqualTo(new[] { wheel }));
+    }
+
+    [Test]
+    public void TheToolkitIsSearchedWhenNoWheelHasTheLibrary()
     {
         using var fs = new FakeFileSystem();
         string toolkit = fs.File("/usr/lib/x86_64-linux-gnu/libnvrtc.so.11.2");
-        fs.File("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libnvrtc.so.13");
+        fs.File("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13");
 
         var location = fs.Locator().Locate(CudaLibrary.Nvrtc);
 
         Assert.That(location.Source, Is.EqualTo(LibrarySource.Toolkit));
         Assert.That(location.Candidates, Is.EqualTo(new[] { toolkit }));
+    }
+
+    [Test]
+    public void TheDriverComesFromTheLoaderNotFromToolkitFolders()
+    {
+        using var fs = new FakeFileSystem();
+        fs.File("/usr/local/cuda/lib64/libcuda.so.1"); // a compat or stub copy must not shadow the installed driver's
+
+        var location = fs.Locator().Locate(CudaLibrary.Driver);
+
+        Assert.That(location.Source, Is.EqualTo(LibrarySource.LoaderDefault));
+        Assert.That(location.Candidates, Is.EqualTo(new[] { "libcuda.so.1" }));
+        Assert.That(location.Searched, Does.Not.Contain("/usr/local/cuda/lib64"));
+    }
+
+    [Test]
+    public void APreferredMajorIsLookedForInEveryFolderFirst()
+    {
+        using var fs = new FakeFileSystem();
+        fs.File("/usr/local/lib/python3.12/dist-packages/nvidia/cuda_nvrtc/lib/libnvrtc.so.12");
+        string thirteen = fs.File("/usr/local/cuda/lib64/libnvrtc.so.13");
+
+        Assert.That(fs.Locator().Locate(CudaLibrary.Nvrtc, preferredMajor: "13").Candidates, Is.EqualTo(new[] { thirteen }));
+        Assert.That(fs.Locator().Locate(CudaLibrary.Nvrtc, preferredMajor: "11").FileName, Is.EqualTo("libnvrtc.so.12"), "without one, the usual order");
     }
 
     [Test]
@@ -125,9 +162,10 @@ public class LibraryLocatorTests
 
         Assert.That(location.Source, Is.EqualTo(LibrarySource.LoaderDefault));
         Assert.That(location.Candidates, Is.EqualTo(new[] { "libcuda.so.1" }), "libcuda.so (the dev link) is never asked for");
-        Assert.That(location.Searched, Does.Contain("DAFL_CUDA_DRIVER").And.Contain(fs.PathOf("/usr/local/cuda/lib64")));
-        Assert.That(fs.Locator().Locate(CudaLibrary.Cublas).Candidates,
-            Is.EqualTo(new[] { "libcublas.so.13", "libcublas.so.12", "libcublas.so.11" }));
+        Assert.That(location.Searched, Does.Contain("DAFL_CUDA_DRIVER").And.Contain("the loader's default search"));
+        var cublas = fs.Locator().Locate(CudaLibrary.Cublas);
+        Assert.That(cublas.Candidates, Is.EqualTo(new[] { "libcublas.so.13", "libcublas.so.12", "libcublas.so.11" }));
+        Assert.That(cublas.Searched, Does.Contain(fs.PathOf("/usr/local/cuda/lib64")), "the reason says where it looked");
     }
 
     [Test]
