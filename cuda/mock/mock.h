@@ -25,6 +25,10 @@ using DevicePtr = unsigned long long;
 // stream is being captured, the work is recorded into the graph instead.
 MOCKGPU_API int enqueue(void* stream, const char* what, std::function<void()> work);
 
+// True while `stream` (as for enqueue) is being captured into a graph: work queued on it is recorded, not run,
+// so a call that must wait for its own work (cuDNN's Find) cannot.
+MOCKGPU_API bool is_capturing(void* stream);
+
 // True when [address, address + bytes) lies inside one live allocation; otherwise false, with `why` saying where
 // the range is (past the end of which allocation, in a freed one, nowhere). bytes = 0 checks the address alone.
 MOCKGPU_API bool check_range(DevicePtr address, size_t bytes, std::string* why);

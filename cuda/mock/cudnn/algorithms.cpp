@@ -175,8 +175,8 @@ struct Finisher
     }
 };
 
-// Find waits for its own work, as cuDNN's does (it synchronises to time the algorithms, so it cannot be used while
-// the stream is captured). Far longer than any queue in the tests takes to drain; past it, Find gives up.
+// Find waits for its own work, as cuDNN's does (it synchronises to time the algorithms, so it is refused while the
+// stream is captured). Far longer than any queue in the tests takes to drain; past it, Find gives up.
 constexpr auto find_timeout = std::chrono::minutes(5);
 
 // The measured search: runs every runnable algorithm whose workspace fits, in heuristic order, on the caller's
@@ -203,6 +203,9 @@ int find(const char* function, Direction direction, const cudnnContext* handle, 
     if (touched > 0)
         if (int status = require_device_range(function, "workSpace", workspace, touched)) return status;
 
+    if (mockgpu::is_capturing(handle->stream))
+        return fail(CUDNN_STATUS_EXECUTION_FAILED, function,
+                    "the handle's stream is being captured: Find synchronises to time the algorithms, which a capture forbids");
     auto measurement = std::make_shared<Measurement>();
     measurement->milliseconds.resize(candidates.size());
     {
@@ -225,9 +228,7 @@ int find(const char* function, Direction direction, const cudnnContext* handle, 
         std::unique_lock<std::mutex> lock(measurement->gate);
         if (!measurement->changed.wait_for(lock, find_timeout, [&] { return measurement->finished; }))
             return fail(CUDNN_STATUS_EXECUTION_FAILED, function,
-                        text("the timing run did not finish within %d minutes; is the handle's stream being captured? "
-                             "(Find synchronises, which a capture forbids)",
-                             (int)find_timeout.count()));
+                        text("the timing run did not finish within %d minutes", (int)find_timeout.count()));
         if (!measurement->completed)
             return fail(CUDNN_STATUS_EXECUTION_FAILED, function,
                         "the timing run did not complete (a device fault or the context's sticky error: see the mock "

@@ -102,8 +102,6 @@ void destroy_all_streams();
 // Runs `work` as a device operation: under the one execution lock (the emulator has global state), catching an
 // access outside device memory (SIGSEGV/SIGBUS on a guard page) and emulator failures as the sticky error.
 void execute(const Operation& operation);
-// True while the stream is being captured into a graph (its work is recorded, not run).
-bool capturing_anywhere();
 
 // ---------------------------------------------------------------- kernels.cpp
 
@@ -118,5 +116,4 @@ struct KernelEntry
 const KernelEntry* find_kernel(const std::string& name);
 // Which warp runs ahead in the next launches (emulator::order): descending or ascending.
 void emulator_order(bool descending);
-size_t kernel_count();
 } // namespace mockgpu

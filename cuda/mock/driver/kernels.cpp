@@ -73,7 +73,5 @@ const KernelEntry* find_kernel(const std::string& name)
     return it == table().end() ? nullptr : &it->second;
 }
 
-size_t kernel_count() { return table().size(); }
-
 void emulator_order(bool descending) { emulator::order = descending ? emulator::Order::WarpsDescending : emulator::Order::WarpsAscending; }
 } // namespace mockgpu

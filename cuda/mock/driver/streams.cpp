@@ -328,7 +328,7 @@ CUresult run_synchronously(Operation operation)
     return sticky();
 }
 
-bool capturing_anywhere()
+static bool capturing_anywhere()
 {
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.gate);
@@ -376,6 +376,14 @@ void destroy_all_streams()
     }
     for (auto it = r.streams.begin(); it != r.streams.end();)
         it = *it == r.legacy ? std::next(it) : r.streams.erase(it);
+}
+
+MOCKGPU_API bool is_capturing(void* stream)
+{
+    MockStream* s = resolve(static_cast<CUstream>(stream));
+    if (s == nullptr) return false;
+    std::lock_guard<std::mutex> lock(s->gate);
+    return s->capture != nullptr;
 }
 
 MOCKGPU_API int enqueue(void* stream, const char* what, std::function<void()> work)
