@@ -36,6 +36,13 @@ MOCKGPU_API bool check_range(DevicePtr address, size_t bytes, std::string* why);
 // Records a fault: sets the sticky error `cuda_error` and prints "mock GPU: <message>" to stderr.
 MOCKGPU_API void fault(int cuda_error, const std::string& message);
 
+// Notes that the exported function `function` was called. With DAFL_MOCK_TRACE=<file>, each name is appended to
+// the file the first time a process calls it: the list of binding calls (and "kernel <name>" launches) that a run
+// exercised on the mock, from which docs/GPU.md's table of what was verified where is made. Every export of the
+// three libraries starts with MOCKGPU_TRACE_CALL().
+MOCKGPU_API void note_call(const char* function);
+#define MOCKGPU_TRACE_CALL() ::mockgpu::note_call(__func__)
+
 // An integer from the environment (fault injection and sizes), or `fallback` when the variable is unset.
 MOCKGPU_API long long env_integer(const char* name, long long fallback);
 } // namespace mockgpu

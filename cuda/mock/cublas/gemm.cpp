@@ -166,6 +166,7 @@ CUBLAS_MOCK_API cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOpera
                                                int n, int k, const float* alpha, const float* A, int lda, const float* B, int ldb,
                                                const float* beta, float* C, int ldc)
 {
+    MOCKGPU_TRACE_CALL();
     Gemm g{transa, transb, m, n, k, 0.0f, reinterpret_cast<DevicePtr>(A), lda, 0, reinterpret_cast<DevicePtr>(B), ldb, 0,
            0.0f, reinterpret_cast<DevicePtr>(C), ldc, 0, 1};
     return gemm("cublasSgemm_v2", false, handle, g, alpha, beta);
@@ -176,6 +177,7 @@ CUBLAS_MOCK_API cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, 
                                                           long long strideA, const float* B, int ldb, long long strideB,
                                                           const float* beta, float* C, int ldc, long long strideC, int batchCount)
 {
+    MOCKGPU_TRACE_CALL();
     Gemm g{transa, transb, m, n, k, 0.0f, reinterpret_cast<DevicePtr>(A), lda, strideA, reinterpret_cast<DevicePtr>(B), ldb,
            strideB, 0.0f, reinterpret_cast<DevicePtr>(C), ldc, strideC, batchCount};
     return gemm("cublasSgemmStridedBatched", true, handle, g, alpha, beta);

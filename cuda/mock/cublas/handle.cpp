@@ -45,6 +45,7 @@ bool mockblas::handle_state(cublasHandle_t handle, HandleState& out)
 // "cublasCreate()": INVALID_VALUE for a null pointer to the handle, as the real library returns.
 CUBLAS_MOCK_API cublasStatus_t cublasCreate_v2(cublasHandle_t* handle)
 {
+    MOCKGPU_TRACE_CALL();
     if (handle == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
     cublasHandle_t created = new cublasContext;
     std::lock_guard<std::mutex> lock(gate);
@@ -56,6 +57,7 @@ CUBLAS_MOCK_API cublasStatus_t cublasCreate_v2(cublasHandle_t* handle)
 // "cublasDestroy()". Work already queued does not refer to the handle (it holds copies), so it may still run.
 CUBLAS_MOCK_API cublasStatus_t cublasDestroy_v2(cublasHandle_t handle)
 {
+    MOCKGPU_TRACE_CALL();
     std::lock_guard<std::mutex> lock(gate);
     if (live.erase(handle) == 0) return CUBLAS_STATUS_NOT_INITIALIZED;
     delete handle;
@@ -66,6 +68,7 @@ CUBLAS_MOCK_API cublasStatus_t cublasDestroy_v2(cublasHandle_t handle)
 // returns INVALID_VALUE, and does not look at the handle at all (a null one gets the version too).
 CUBLAS_MOCK_API cublasStatus_t cublasGetVersion_v2(cublasHandle_t, int* version_out)
 {
+    MOCKGPU_TRACE_CALL();
     if (version_out == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
     *version_out = version;
     return CUBLAS_STATUS_SUCCESS;
@@ -75,6 +78,7 @@ CUBLAS_MOCK_API cublasStatus_t cublasGetVersion_v2(cublasHandle_t, int* version_
 // resets the cuBLAS library workspace back to the default workspace pool".
 CUBLAS_MOCK_API cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t stream)
 {
+    MOCKGPU_TRACE_CALL();
     std::lock_guard<std::mutex> lock(gate);
     if (live.count(handle) == 0) return CUBLAS_STATUS_NOT_INITIALIZED;
     handle->state.stream = stream;
@@ -91,6 +95,7 @@ CUBLAS_MOCK_API cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStr
 // with every version.
 CUBLAS_MOCK_API cublasStatus_t cublasSetWorkspace_v2(cublasHandle_t handle, void* workspace, size_t bytes)
 {
+    MOCKGPU_TRACE_CALL();
     auto address = reinterpret_cast<mockgpu::DevicePtr>(workspace);
     std::lock_guard<std::mutex> lock(gate);
     if (live.count(handle) == 0) return CUBLAS_STATUS_NOT_INITIALIZED;
@@ -106,6 +111,7 @@ CUBLAS_MOCK_API cublasStatus_t cublasSetWorkspace_v2(cublasHandle_t handle, void
 // SGEMM is in gemm.cpp.
 CUBLAS_MOCK_API cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode)
 {
+    MOCKGPU_TRACE_CALL();
     std::lock_guard<std::mutex> lock(gate);
     if (live.count(handle) == 0) return CUBLAS_STATUS_NOT_INITIALIZED;
     if (!valid_math_mode(mode)) return CUBLAS_STATUS_INVALID_VALUE;

@@ -37,12 +37,14 @@ const StatusText* find(cublasStatus_t status)
 
 CUBLAS_MOCK_API const char* cublasGetStatusName(cublasStatus_t status)
 {
+    MOCKGPU_TRACE_CALL();
     const StatusText* t = find(status);
     return t != nullptr ? t->name : unrecognized;
 }
 
 CUBLAS_MOCK_API const char* cublasGetStatusString(cublasStatus_t status)
 {
+    MOCKGPU_TRACE_CALL();
     const StatusText* t = find(status);
     return t != nullptr ? t->description : unrecognized;
 }

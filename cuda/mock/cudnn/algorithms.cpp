@@ -302,6 +302,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_
                                                                     cudnnTensorDescriptor_t destDesc, int requestedAlgoCount,
                                                                     int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnGetConvolutionForwardAlgorithm_v7";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -317,6 +318,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_
                                                                     cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
                                                                     size_t workSpaceSizeInBytes)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnFindConvolutionForwardAlgorithmEx";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -330,6 +332,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle
                                                                      cudnnConvolutionDescriptor_t convDesc,
                                                                      cudnnTensorDescriptor_t yDesc, int algo, size_t* sizeInBytes)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnGetConvolutionForwardWorkspaceSize";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -345,6 +348,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHa
                                                                          cudnnTensorDescriptor_t gradDesc, int requestedAlgoCount,
                                                                          int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnGetConvolutionBackwardDataAlgorithm_v7";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -360,6 +364,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHa
                                                                          cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
                                                                          size_t workSpaceSizeInBytes)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnFindConvolutionBackwardDataAlgorithmEx";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -374,6 +379,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnH
                                                                           cudnnTensorDescriptor_t dxDesc, int algo,
                                                                           size_t* sizeInBytes)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnGetConvolutionBackwardDataWorkspaceSize";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -389,6 +395,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnn
                                                                            cudnnFilterDescriptor_t gradDesc, int requestedAlgoCount,
                                                                            int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnGetConvolutionBackwardFilterAlgorithm_v7";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -404,6 +411,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnn
                                                                            cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
                                                                            size_t workSpaceSizeInBytes)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnFindConvolutionBackwardFilterAlgorithmEx";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -419,6 +427,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudn
                                                                             cudnnFilterDescriptor_t gradDesc, int algo,
                                                                             size_t* sizeInBytes)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnGetConvolutionBackwardFilterWorkspaceSize";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};

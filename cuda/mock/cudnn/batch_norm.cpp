@@ -152,6 +152,7 @@ using namespace cudnn_mock;
 CUDNN_MOCK_API cudnnStatus_t cudnnDeriveBNTensorDescriptor(cudnnTensorDescriptor_t derivedBnDesc, cudnnTensorDescriptor_t xDesc,
                                                            int mode)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnDeriveBNTensorDescriptor";
     if (int status = require_live(function, "derivedBnDesc", derivedBnDesc, Kind::tensor)) return status;
     if (int status = require_tensor(function, "xDesc", xDesc)) return status;
@@ -171,6 +172,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnBatchNormalizationForwardTraining(
     const void* bnBias, double exponentialAverageFactor, void* resultRunningMean, void* resultRunningVariance,
     double epsilon, void* resultSaveMean, void* resultSaveInvVariance)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnBatchNormalizationForwardTraining";
     if (int status = require_handle(function, handle)) return status;
     if (int status = require_mode(function, mode)) return status;
@@ -230,6 +232,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnBatchNormalizationForwardInference(
     cudnnTensorDescriptor_t yDesc, void* y, cudnnTensorDescriptor_t bnScaleBiasMeanVarDesc, const void* bnScale,
     const void* bnBias, const void* estimatedMean, const void* estimatedVariance, double epsilon)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnBatchNormalizationForwardInference";
     if (int status = require_handle(function, handle)) return status;
     if (int status = require_mode(function, mode)) return status;
@@ -270,6 +273,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnBatchNormalizationBackward(
     cudnnTensorDescriptor_t dxDesc, void* dx, cudnnTensorDescriptor_t dBnScaleBiasDesc, const void* bnScale,
     void* dBnScaleResult, void* dBnBiasResult, double epsilon, const void* savedMean, const void* savedInvVariance)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnBatchNormalizationBackward";
     if (int status = require_handle(function, handle)) return status;
     if (int status = require_mode(function, mode)) return status;

@@ -387,6 +387,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const
                                                      size_t workSpaceSizeInBytes, const float* beta,
                                                      cudnnTensorDescriptor_t yDesc, void* y)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnConvolutionForward";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -401,6 +402,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, 
                                                           void* workSpace, size_t workSpaceSizeInBytes,
                                                           const float* beta, cudnnTensorDescriptor_t dxDesc, void* dx)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnConvolutionBackwardData";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -415,6 +417,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle
                                                             void* workSpace, size_t workSpaceSizeInBytes,
                                                             const float* beta, cudnnFilterDescriptor_t dwDesc, void* dw)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnConvolutionBackwardFilter";
     if (int status = require_handle(function, handle)) return status;
     ConvolutionGeometry g{};
@@ -428,6 +431,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, 
                                                           cudnnTensorDescriptor_t dyDesc, const void* dy,
                                                           const float* beta, cudnnTensorDescriptor_t dbDesc, void* db)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnConvolutionBackwardBias";
     if (int status = require_handle(function, handle)) return status;
     if (int status = require_pointers(function, {{"alpha", alpha}, {"beta", beta}})) return status;

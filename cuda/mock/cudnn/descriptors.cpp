@@ -118,6 +118,7 @@ using namespace cudnn_mock;
 
 CUDNN_MOCK_API cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t* tensorDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return create("cudnnCreateTensorDescriptor", tensorDesc, Kind::tensor);
 }
 
@@ -126,6 +127,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t
 CUDNN_MOCK_API cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t tensorDesc, int format, int dataType,
                                                         int n, int c, int h, int w)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetTensor4dDescriptor";
     if (int status = require_live(function, "tensorDesc", tensorDesc, Kind::tensor)) return status;
     if (!valid_format(format)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("format %d is not a cudnnTensorFormat_t", format));
@@ -141,6 +143,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t 
 
 CUDNN_MOCK_API cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_t tensorDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return destroy("cudnnDestroyTensorDescriptor", tensorDesc, Kind::tensor);
 }
 
@@ -148,6 +151,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_
 
 CUDNN_MOCK_API cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t* filterDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return create("cudnnCreateFilterDescriptor", filterDesc, Kind::filter);
 }
 
@@ -156,6 +160,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t
 CUDNN_MOCK_API cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t filterDesc, int dataType, int format,
                                                         int k, int c, int h, int w)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetFilter4dDescriptor";
     if (int status = require_live(function, "filterDesc", filterDesc, Kind::filter)) return status;
     if (!valid_data_type(dataType)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("dataType %d is not a cudnnDataType_t", dataType));
@@ -168,6 +173,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t 
 
 CUDNN_MOCK_API cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t filterDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return destroy("cudnnDestroyFilterDescriptor", filterDesc, Kind::filter);
 }
 
@@ -175,6 +181,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_
 
 CUDNN_MOCK_API cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t* convDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return create("cudnnCreateConvolutionDescriptor", convDesc, Kind::convolution);
 }
 
@@ -186,6 +193,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDes
                                                              int u, int v, int dilation_h, int dilation_w, int mode,
                                                              int computeType)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetConvolution2dDescriptor";
     if (int status = require_live(function, "convDesc", convDesc, Kind::convolution)) return status;
     if (pad_h < 0 || pad_w < 0) return fail(CUDNN_STATUS_BAD_PARAM, function, text("padding (%d, %d) must be >= 0", pad_h, pad_w));
@@ -209,6 +217,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDes
 // BAD_PARAM for a value outside cudnnMathType_t (API reference, cudnnSetConvolutionMathType).
 CUDNN_MOCK_API cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t convDesc, int mathType)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetConvolutionMathType";
     if (int status = require_live(function, "convDesc", convDesc, Kind::convolution)) return status;
     if (mathType < CUDNN_DEFAULT_MATH || mathType > CUDNN_FMA_MATH)
@@ -220,6 +229,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescrip
 // The operations check that the channels divide by the group count; here only that it is positive.
 CUDNN_MOCK_API cudnnStatus_t cudnnSetConvolutionGroupCount(cudnnConvolutionDescriptor_t convDesc, int groupCount)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetConvolutionGroupCount";
     if (int status = require_live(function, "convDesc", convDesc, Kind::convolution)) return status;
     if (groupCount <= 0) return fail(CUDNN_STATUS_BAD_PARAM, function, text("groupCount %d must be > 0", groupCount));
@@ -229,6 +239,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetConvolutionGroupCount(cudnnConvolutionDescr
 
 CUDNN_MOCK_API cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionDescriptor_t convDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return destroy("cudnnDestroyConvolutionDescriptor", convDesc, Kind::convolution);
 }
 
@@ -236,6 +247,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionD
 
 CUDNN_MOCK_API cudnnStatus_t cudnnCreatePoolingDescriptor(cudnnPoolingDescriptor_t* poolingDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return create("cudnnCreatePoolingDescriptor", poolingDesc, Kind::pooling);
 }
 
@@ -246,6 +258,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetPooling2dDescriptor(cudnnPoolingDescriptor_
                                                          int verticalPadding, int horizontalPadding,
                                                          int verticalStride, int horizontalStride)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetPooling2dDescriptor";
     if (int status = require_live(function, "poolingDesc", poolingDesc, Kind::pooling)) return status;
     if (mode < 0 || mode > 3) return fail(CUDNN_STATUS_BAD_PARAM, function, text("mode %d is not a cudnnPoolingMode_t", mode));
@@ -264,5 +277,6 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetPooling2dDescriptor(cudnnPoolingDescriptor_
 
 CUDNN_MOCK_API cudnnStatus_t cudnnDestroyPoolingDescriptor(cudnnPoolingDescriptor_t poolingDesc)
 {
+    MOCKGPU_TRACE_CALL();
     return destroy("cudnnDestroyPoolingDescriptor", poolingDesc, Kind::pooling);
 }

@@ -88,6 +88,7 @@ using namespace cudnn_mock;
 // which here is a malformed DAFL_MOCK_CUDNN_UNSUPPORTED. The handle starts on the legacy default stream.
 CUDNN_MOCK_API cudnnStatus_t cudnnCreate(cudnnHandle_t* handle)
 {
+    MOCKGPU_TRACE_CALL();
     if (handle == nullptr) return fail(CUDNN_STATUS_BAD_PARAM, "cudnnCreate", "handle (the output pointer) is NULL");
     auto* context = new cudnnContext;
     std::string why;
@@ -104,6 +105,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnCreate(cudnnHandle_t* handle)
 // Work already queued holds copies of all it needs, so destroying the handle does not wait for it.
 CUDNN_MOCK_API cudnnStatus_t cudnnDestroy(cudnnHandle_t handle)
 {
+    MOCKGPU_TRACE_CALL();
     if (int status = require_handle("cudnnDestroy", handle)) return status;
     untrack(handle);
     delete handle;
@@ -114,6 +116,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnDestroy(cudnnHandle_t handle)
 // first call that queues work on it (EXECUTION_FAILED with the driver's reason).
 CUDNN_MOCK_API cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, void* stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (int status = require_handle("cudnnSetStream", handle)) return status;
     handle->stream = stream;
     return CUDNN_STATUS_SUCCESS;

@@ -190,6 +190,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnPoolingForward(cudnnHandle_t handle, cudnnPool
                                                  cudnnTensorDescriptor_t xDesc, const void* x, const float* beta,
                                                  cudnnTensorDescriptor_t yDesc, void* y)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnPoolingForward";
     if (int status = require_handle(function, handle)) return status;
     if (int status = require_pointers(function, {{"alpha", alpha}, {"beta", beta}})) return status;
@@ -209,6 +210,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnPoolingBackward(cudnnHandle_t handle, cudnnPoo
                                                   const void* dy, cudnnTensorDescriptor_t xDesc, const void* x,
                                                   const float* beta, cudnnTensorDescriptor_t dxDesc, void* dx)
 {
+    MOCKGPU_TRACE_CALL();
     const char* function = "cudnnPoolingBackward";
     if (int status = require_handle(function, handle)) return status;
     if (int status = require_pointers(function, {{"alpha", alpha}, {"beta", beta}})) return status;

@@ -38,6 +38,7 @@ int fail(int status, const char* function, const std::string& why)
 // bindings were checked against.
 CUDNN_MOCK_API size_t cudnnGetVersion(void)
 {
+    MOCKGPU_TRACE_CALL();
     return 90600;
 }
 
@@ -46,6 +47,7 @@ CUDNN_MOCK_API size_t cudnnGetVersion(void)
 // The names are cudnn_graph.h's enumerators (9.6), the deprecated INVALID_VALUE included.
 CUDNN_MOCK_API const char* cudnnGetErrorString(cudnnStatus_t status)
 {
+    MOCKGPU_TRACE_CALL();
     switch (status)
     {
     case 0: return "CUDNN_STATUS_SUCCESS";
@@ -104,6 +106,7 @@ CUDNN_MOCK_API const char* cudnnGetErrorString(cudnnStatus_t status)
 // truncating a longer one (API reference, cudnnGetLastErrorString).
 CUDNN_MOCK_API void cudnnGetLastErrorString(char* message, size_t max_size)
 {
+    MOCKGPU_TRACE_CALL();
     if (message == nullptr || max_size == 0) return;
     size_t length = cudnn_mock::last_error.size() < max_size - 1 ? cudnn_mock::last_error.size() : max_size - 1;
     std::memcpy(message, cudnn_mock::last_error.data(), length);

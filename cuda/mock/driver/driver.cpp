@@ -107,6 +107,7 @@ CUDA_API void mockgpu_clear_sticky_error() { sticky_error = CUDA_SUCCESS; }
 
 CUDA_API CUresult cuInit(unsigned flags)
 {
+    MOCKGPU_TRACE_CALL();
     if (flags != 0) return refuse(CUDA_ERROR_INVALID_VALUE, "cuInit", "Flags must be 0");
     static std::once_flag once;
     std::call_once(once, [] {
@@ -120,6 +121,7 @@ CUDA_API CUresult cuInit(unsigned flags)
 // CUDA 11.8, the version of the NVRTC that compiles the kernels here, so every library of the mock set agrees.
 CUDA_API CUresult cuDriverGetVersion(int* version)
 {
+    MOCKGPU_TRACE_CALL();
     if (version == nullptr) return CUDA_ERROR_INVALID_VALUE;
     *version = 11080;
     return CUDA_SUCCESS;
@@ -168,6 +170,7 @@ const ErrorText* find_error(int code)
 // "CUDA_ERROR_INVALID_VALUE ... if error is not a valid CUresult", with *pStr set to NULL.
 CUDA_API CUresult cuGetErrorName(int error, const char** text)
 {
+    MOCKGPU_TRACE_CALL();
     if (text == nullptr) return CUDA_ERROR_INVALID_VALUE;
     const ErrorText* e = find_error(error);
     *text = e ? e->name : nullptr;
@@ -176,6 +179,7 @@ CUDA_API CUresult cuGetErrorName(int error, const char** text)
 
 CUDA_API CUresult cuGetErrorString(int error, const char** text)
 {
+    MOCKGPU_TRACE_CALL();
     if (text == nullptr) return CUDA_ERROR_INVALID_VALUE;
     const ErrorText* e = find_error(error);
     *text = e ? e->text : nullptr;
@@ -186,6 +190,7 @@ CUDA_API CUresult cuGetErrorString(int error, const char** text)
 
 CUDA_API CUresult cuDeviceGetCount(int* count)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (count == nullptr) return CUDA_ERROR_INVALID_VALUE;
     *count = 1;
@@ -194,6 +199,7 @@ CUDA_API CUresult cuDeviceGetCount(int* count)
 
 CUDA_API CUresult cuDeviceGet(CUdevice* device, int ordinal)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (device == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (!valid_device(ordinal)) return CUDA_ERROR_INVALID_DEVICE;
@@ -203,6 +209,7 @@ CUDA_API CUresult cuDeviceGet(CUdevice* device, int ordinal)
 
 CUDA_API CUresult cuDeviceGetName(char* name, int length, CUdevice device)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (name == nullptr || length <= 0) return CUDA_ERROR_INVALID_VALUE;
     if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
@@ -212,6 +219,7 @@ CUDA_API CUresult cuDeviceGetName(char* name, int length, CUdevice device)
 
 CUDA_API CUresult cuDeviceGetAttribute(int* value, int attribute, CUdevice device)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (value == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
@@ -245,6 +253,7 @@ CUDA_API CUresult cuDeviceGetAttribute(int* value, int attribute, CUdevice devic
 
 CUDA_API CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice device)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (bytes == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
@@ -256,6 +265,7 @@ CUDA_API CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice device)
 
 CUDA_API CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (context == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
@@ -271,6 +281,7 @@ CUDA_API CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device)
 // a sticky error (a fresh context starts clean). The handle stays the same for the next retain.
 CUDA_API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (!valid_device(device)) return CUDA_ERROR_INVALID_DEVICE;
     std::lock_guard<std::mutex> lock(context_gate);
@@ -286,6 +297,7 @@ CUDA_API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device)
 
 CUDA_API CUresult cuCtxSetCurrent(CUcontext context)
 {
+    MOCKGPU_TRACE_CALL();
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (context != nullptr && context != &primary) return refuse(CUDA_ERROR_INVALID_CONTEXT, "cuCtxSetCurrent", "not a context of this driver");
     current = context;
@@ -294,6 +306,7 @@ CUDA_API CUresult cuCtxSetCurrent(CUcontext context)
 
 CUDA_API CUresult cuCtxSynchronize()
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     return synchronize_all("cuCtxSynchronize");
 }
@@ -328,6 +341,7 @@ void* at(CUdeviceptr a) { return reinterpret_cast<void*>(a); }
 
 CUDA_API CUresult cuMemAlloc_v2(CUdeviceptr* address, size_t bytes)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     return allocate(address, bytes);
 }
@@ -335,6 +349,7 @@ CUDA_API CUresult cuMemAlloc_v2(CUdeviceptr* address, size_t bytes)
 // Memory is freed once the device has finished with it: cuMemFree waits for the work queued before it.
 CUDA_API CUresult cuMemFree_v2(CUdeviceptr address)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (address == 0) return CUDA_SUCCESS;
     if (CUresult r = synchronize_all("cuMemFree_v2")) return r;
@@ -343,6 +358,7 @@ CUDA_API CUresult cuMemFree_v2(CUdeviceptr address)
 
 CUDA_API CUresult cuMemGetInfo_v2(size_t* free, size_t* total)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (free == nullptr || total == nullptr) return CUDA_ERROR_INVALID_VALUE;
     *total = memory_limit();
@@ -352,6 +368,7 @@ CUDA_API CUresult cuMemGetInfo_v2(size_t* free, size_t* total)
 
 CUDA_API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t bytes)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (CUresult r = device_range("cuMemcpyHtoD_v2", "dstDevice", dst, bytes)) return r;
     if (CUresult r = host_range("cuMemcpyHtoD_v2", "srcHost", src, bytes)) return r;
@@ -360,6 +377,7 @@ CUDA_API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t bytes
 
 CUDA_API CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t bytes)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (CUresult r = device_range("cuMemcpyDtoH_v2", "srcDevice", src, bytes)) return r;
     if (CUresult r = host_range("cuMemcpyDtoH_v2", "dstHost", dst, bytes)) return r;
@@ -369,6 +387,7 @@ CUDA_API CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t bytes)
 // "For transfers from device memory to device memory, no host-side synchronization is performed."
 CUDA_API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (CUresult r = device_range("cuMemcpyDtoD_v2", "dstDevice", dst, bytes)) return r;
     if (CUresult r = device_range("cuMemcpyDtoD_v2", "srcDevice", src, bytes)) return r;
@@ -379,6 +398,7 @@ CUDA_API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes
 // its buffer as soon as the call returns, so the bytes are taken now.
 CUDA_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t bytes, CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (CUresult r = device_range("cuMemcpyHtoDAsync_v2", "dstDevice", dst, bytes)) return r;
     if (CUresult r = host_range("cuMemcpyHtoDAsync_v2", "srcHost", src, bytes)) return r;
@@ -389,6 +409,7 @@ CUDA_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t 
 // To pageable host memory "the function will return only once the copy has completed".
 CUDA_API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t bytes, CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (CUresult r = device_range("cuMemcpyDtoHAsync_v2", "srcDevice", src, bytes)) return r;
     if (CUresult r = host_range("cuMemcpyDtoHAsync_v2", "dstHost", dst, bytes)) return r;
@@ -397,6 +418,7 @@ CUDA_API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t bytes,
 
 CUDA_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes, CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (CUresult r = device_range("cuMemcpyDtoDAsync_v2", "dstDevice", dst, bytes)) return r;
     if (CUresult r = device_range("cuMemcpyDtoDAsync_v2", "srcDevice", src, bytes)) return r;
@@ -406,6 +428,7 @@ CUDA_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t 
 // cuMemsetD32: "dstDevice ... must be 4 byte aligned".
 CUDA_API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t count, CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (dst % 4 != 0) return refuse(CUDA_ERROR_INVALID_VALUE, "cuMemsetD32Async", "dstDevice " + hex(dst) + " is not 4-byte aligned");
     if (CUresult r = device_range("cuMemsetD32Async", "dstDevice", dst, count * 4)) return r;

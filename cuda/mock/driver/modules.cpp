@@ -56,6 +56,7 @@ std::string hex(unsigned long long a)
 
 CUDA_API CUresult cuModuleLoadData(CUmodule* module, const void* image)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (module == nullptr || image == nullptr) return refuse(CUDA_ERROR_INVALID_VALUE, "cuModuleLoadData", "module or image is null");
     auto m = std::make_unique<MockModule>();
@@ -75,6 +76,7 @@ CUDA_API CUresult cuModuleLoadData(CUmodule* module, const void* image)
 
 CUDA_API CUresult cuModuleUnload(CUmodule module)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     std::lock_guard<std::mutex> lock(gate);
     if (!modules.erase(module)) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuModuleUnload", "not a loaded module");
@@ -85,6 +87,7 @@ CUDA_API CUresult cuModuleUnload(CUmodule module)
 
 CUDA_API CUresult cuModuleGetFunction(CUfunction* function, CUmodule module, const char* name)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (function == nullptr || name == nullptr) return refuse(CUDA_ERROR_INVALID_VALUE, "cuModuleGetFunction", "hfunc or name is null");
     std::lock_guard<std::mutex> lock(gate);
@@ -121,6 +124,7 @@ CUDA_API CUresult cuModuleGetFunction(CUfunction* function, CUmodule module, con
 CUDA_API CUresult cuLaunchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                                  unsigned shared_bytes, CUstream stream, void** params, void** extra)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     const char* call = "cuLaunchKernel";
     const KernelEntry* kernel;
@@ -161,6 +165,7 @@ CUDA_API CUresult cuLaunchKernel(CUfunction function, unsigned gx, unsigned gy, 
     std::vector<std::vector<char>> values(count);
     for (size_t i = 0; i < count; i++)
         values[i].assign(static_cast<char*>(params[i]), static_cast<char*>(params[i]) + kernel->param_sizes[i]);
+    note_call(("kernel " + name).c_str());
     unsigned long long n = ++launches;
     return submit(stream, {name, [=]() mutable {
                                std::vector<void*> pointers(count);

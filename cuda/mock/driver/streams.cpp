@@ -399,6 +399,7 @@ using namespace mockgpu;
 
 CUDA_API CUresult cuStreamCreate(CUstream* stream, unsigned flags)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (stream == nullptr) return refuse(CUDA_ERROR_INVALID_VALUE, "cuStreamCreate", "phStream is null");
     if (flags & ~non_blocking_flag) return refuse(CUDA_ERROR_INVALID_VALUE, "cuStreamCreate", "unknown flags " + std::to_string(flags));
@@ -415,6 +416,7 @@ CUDA_API CUresult cuStreamCreate(CUstream* stream, unsigned flags)
 // device has completed all work in hStream." So it does not wait: the worker drains the queue, then stops.
 CUDA_API CUresult cuStreamDestroy_v2(CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.gate);
@@ -431,6 +433,7 @@ CUDA_API CUresult cuStreamDestroy_v2(CUstream stream)
 
 CUDA_API CUresult cuStreamSynchronize(CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     MockStream* s = resolve(stream);
     if (s == nullptr) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuStreamSynchronize", "not a live stream");
@@ -454,6 +457,7 @@ CUDA_API CUresult cuStreamSynchronize(CUstream stream)
 
 CUDA_API CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned flags)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (flags != 0) return refuse(CUDA_ERROR_INVALID_VALUE, "cuStreamWaitEvent", "flags must be 0");
     MockStream* s = resolve(stream);
@@ -480,6 +484,7 @@ CUDA_API CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned fla
 
 CUDA_API CUresult cuEventCreate(CUevent* event, unsigned flags)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (event == nullptr) return refuse(CUDA_ERROR_INVALID_VALUE, "cuEventCreate", "phEvent is null");
     auto* e = new MockEvent;
@@ -493,6 +498,7 @@ CUDA_API CUresult cuEventCreate(CUevent* event, unsigned flags)
 
 CUDA_API CUresult cuEventRecord(CUevent event, CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     {
         auto& r = registry();
@@ -518,6 +524,7 @@ CUDA_API CUresult cuEventRecord(CUevent event, CUstream stream)
 
 CUDA_API CUresult cuEventSynchronize(CUevent event)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     MockStream* s;
     uint64_t position;
@@ -554,11 +561,12 @@ static CUresult elapsed(const char* call, float* ms, CUevent start, CUevent end)
     return CUDA_SUCCESS;
 }
 
-CUDA_API CUresult cuEventElapsedTime(float* ms, CUevent start, CUevent end) { return elapsed("cuEventElapsedTime", ms, start, end); }
-CUDA_API CUresult cuEventElapsedTime_v2(float* ms, CUevent start, CUevent end) { return elapsed("cuEventElapsedTime_v2", ms, start, end); }
+CUDA_API CUresult cuEventElapsedTime(float* ms, CUevent start, CUevent end) { MOCKGPU_TRACE_CALL(); return elapsed("cuEventElapsedTime", ms, start, end); }
+CUDA_API CUresult cuEventElapsedTime_v2(float* ms, CUevent start, CUevent end) { MOCKGPU_TRACE_CALL(); return elapsed("cuEventElapsedTime_v2", ms, start, end); }
 
 CUDA_API CUresult cuEventDestroy_v2(CUevent event)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.gate);
@@ -571,6 +579,7 @@ CUDA_API CUresult cuEventDestroy_v2(CUevent event)
 
 CUDA_API CUresult cuStreamBeginCapture_v2(CUstream stream, int mode)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (mode < 0 || mode > capture_mode_relaxed) return refuse(CUDA_ERROR_INVALID_VALUE, "cuStreamBeginCapture_v2", "unknown capture mode " + std::to_string(mode));
     auto h = reinterpret_cast<uintptr_t>(stream);
@@ -596,6 +605,7 @@ CUDA_API CUresult cuStreamBeginCapture_v2(CUstream stream, int mode)
 
 CUDA_API CUresult cuStreamEndCapture(CUstream stream, CUgraph* graph)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (graph == nullptr) return refuse(CUDA_ERROR_INVALID_VALUE, "cuStreamEndCapture", "phGraph is null");
     MockStream* s = resolve(stream);
@@ -621,6 +631,7 @@ CUDA_API CUresult cuStreamEndCapture(CUstream stream, CUgraph* graph)
 
 CUDA_API CUresult cuGraphInstantiateWithFlags(CUgraphExec* exec, CUgraph graph, unsigned long long flags)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     if (exec == nullptr) return refuse(CUDA_ERROR_INVALID_VALUE, "cuGraphInstantiateWithFlags", "phGraphExec is null");
     if (flags != 0) return refuse(CUDA_ERROR_INVALID_VALUE, "cuGraphInstantiateWithFlags", "the mock models flags = 0 only");
@@ -635,6 +646,7 @@ CUDA_API CUresult cuGraphInstantiateWithFlags(CUgraphExec* exec, CUgraph graph, 
 
 CUDA_API CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     std::vector<Operation> operations;
     {
@@ -650,6 +662,7 @@ CUDA_API CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream)
 
 CUDA_API CUresult cuGraphExecDestroy(CUgraphExec exec)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.gate);
@@ -660,6 +673,7 @@ CUDA_API CUresult cuGraphExecDestroy(CUgraphExec exec)
 
 CUDA_API CUresult cuGraphDestroy(CUgraph graph)
 {
+    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.gate);
