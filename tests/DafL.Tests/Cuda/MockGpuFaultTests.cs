@@ -165,6 +165,16 @@ public class CudnnFallbackTests(ConvolutionSearch search) : CudnnRefusalTest("fw
         Both((backend, side) => backend.Conv2dBackwardWeight(side(x), side(gy), side(gw), Shape.Stride, Shape.Padding));
         Close(gw, "gw");
     }
+
+    [Test]
+    public void WhereTheNextAlgorithmCannotRunTheShapeTheErrorSaysSo()
+    {
+        // WINOGRAD_NONFUSED runs 3×3 and 5×5 filters at stride 1 only: at stride 2, refusing ALGO_1 leaves nothing deterministic.
+        var (gy, w) = (Input([Shape.N, Shape.O, 4, 4], 3), Weight());
+        var gx = Output(Shape.N, Shape.C, Shape.H, Shape.W);
+        Assert.That(() => Gpu.Conv2dBackwardData(gy.G, w.G, gx.G, 2, Shape.Padding),
+            Throws.InvalidOperationException.With.Message.Contains("no deterministic backward-data algorithm").And.Message.Contains("stride 2"));
+    }
 }
 
 /// <summary>With every algorithm the mock offers refused in all three directions, each convolution fails with one line naming the direction and the shape.</summary>
