@@ -6,8 +6,13 @@
 // so even the ones cuDNN calls non-deterministic repeat bit for bit here); they differ in what a caller must get
 // right: how much workspace they need (which the convolution call enforces and overwrites), whether cuDNN
 // documents them as deterministic (cudnn_ops.h marks BWD_DATA_ALGO_0, BWD_FILTER_ALGO_0 and BWD_FILTER_ALGO_3
-// non-deterministic), and where they rank. The heuristic ranks a non-deterministic backward algorithm first, so a
-// caller that must be reproducible has to read the determinism field rather than take the first entry.
+// non-deterministic), which problems they can run, and where they rank. The heuristic ranks a non-deterministic
+// backward algorithm first, so a caller that must be reproducible has to read the determinism field rather than
+// take the first entry. Each backward direction offers a second deterministic algorithm, WINOGRAD_NONFUSED, which
+// cuDNN restricts to 3×3 and 5×5 filters at stride 1 without dilation (cuDNN API reference, cudnn_cnn library,
+// "Supported Algorithms for cudnnConvolutionBackwardData() / …BackwardFilter() 2D Convolutions"; the exact table is
+// an assumption a GPU confirms): so a caller whose first deterministic choice is refused has one to fall back to,
+// as it would on a GPU, and meets an algorithm that some shapes cannot use.
 #include "cudnn_mock.h"
 
 #include <algorithm>
@@ -44,41 +49,60 @@ size_t partial_filter(const ConvolutionGeometry& g)
     return sizeof(float) * g.w_elements();
 }
 
+// WINOGRAD_NONFUSED: the transformed input, filter and output gradient, one float each per element here (cuDNN's
+// real need is its own; what matters is that the caller sizes the workspace from the query).
+size_t transformed_operands(const ConvolutionGeometry& g)
+{
+    return sizeof(float) * (g.x_elements() + g.w_elements() + g.y_elements());
+}
+
+bool any_problem(const ConvolutionGeometry&)
+{
+    return true;
+}
+
+bool small_filter_unit_stride(const ConvolutionGeometry& g)
+{
+    const bool filter = g.r == g.s && (g.r == 3 || g.r == 5);
+    return filter && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 && g.dilation_w == 1;
+}
+
 struct Algorithm
 {
     const char* name;
     bool offered;
     bool deterministic;
     size_t (*workspace)(const ConvolutionGeometry&);
+    bool (*supports)(const ConvolutionGeometry&);
 };
 
 // Indexed by the direction's enum (cudnnConvolutionFwdAlgo_t, …BwdDataAlgo_t, …BwdFilterAlgo_t, cuDNN 9.6).
 const Algorithm forward_algorithms[8] = {
-    {"CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM", true, true, no_workspace},
-    {"CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM", true, true, tap_offsets},
-    {"CUDNN_CONVOLUTION_FWD_ALGO_GEMM", true, true, lowered_image},
-    {"CUDNN_CONVOLUTION_FWD_ALGO_DIRECT", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_FWD_ALGO_FFT", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM", true, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM", true, true, tap_offsets, any_problem},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_GEMM", true, true, lowered_image, any_problem},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_DIRECT", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_FFT", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED", false, true, no_workspace, any_problem},
 };
 const Algorithm backward_data_algorithms[6] = {
-    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_0", true, false, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_1", true, true, lowered_image},
-    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_0", true, false, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_1", true, true, lowered_image, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED", true, true, transformed_operands, small_filter_unit_stride},
 };
 const Algorithm backward_filter_algorithms[7] = {
-    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0", true, false, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1", true, true, lowered_image},
-    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3", true, false, partial_filter},
-    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED", false, true, no_workspace},
-    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING", false, true, no_workspace},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0", true, false, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1", true, true, lowered_image, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3", true, false, partial_filter, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD", false, true, no_workspace, any_problem},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED", true, true, transformed_operands, small_filter_unit_stride},
+    {"CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING", false, true, no_workspace, any_problem},
 };
 
 const Algorithm& algorithm(Direction direction, int number)
@@ -93,15 +117,21 @@ const std::vector<int>& ranking(Direction direction)
 {
     static const std::vector<int> orders[3] = {
         {1, 0, 2, 3, 4, 5, 6, 7},
-        {0, 1, 2, 3, 4, 5},
-        {0, 1, 3, 2, 4, 5, 6},
+        {0, 1, 5, 2, 3, 4},
+        {0, 1, 3, 5, 2, 4, 6},
     };
     return orders[(int)direction];
 }
 
-bool runnable(const cudnnContext* handle, Direction direction, int number)
+bool refused(const cudnnContext* handle, Direction direction, int number)
 {
-    return algorithm(direction, number).offered && (handle->unsupported[(int)direction] & (1u << number)) == 0;
+    return (handle->unsupported[(int)direction] & (1u << number)) != 0;
+}
+
+bool runnable(const cudnnContext* handle, Direction direction, int number, const ConvolutionGeometry& g)
+{
+    const Algorithm& a = algorithm(direction, number);
+    return a.offered && a.supports(g) && !refused(handle, direction, number);
 }
 
 // A perf entry as the heuristic reports it: the time is −1 (not measured); an algorithm that cannot run the problem
@@ -109,7 +139,7 @@ bool runnable(const cudnnContext* handle, Direction direction, int number)
 cudnnConvolutionAlgoPerf entry(const cudnnContext* handle, Direction direction, int number, const ConvolutionGeometry& g)
 {
     const Algorithm& a = algorithm(direction, number);
-    const bool ok = runnable(handle, direction, number);
+    const bool ok = runnable(handle, direction, number, g);
     cudnnConvolutionAlgoPerf p = {};
     p.algo = number;
     p.status = ok ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_NOT_SUPPORTED;
@@ -182,8 +212,8 @@ constexpr auto find_timeout = std::chrono::minutes(5);
 // The measured search: runs every runnable algorithm whose workspace fits, in heuristic order, on the caller's
 // buffers (the output is overwritten) with alpha = 1, beta = 0, and reports them by increasing measured time (API
 // reference, cudnnFindConvolutionForwardAlgorithmEx: the first element has the lowest compute time); then the ones
-// it could not run, with CUDNN_STATUS_NOT_SUPPORTED: not offered, refused by DAFL_MOCK_CUDNN_UNSUPPORTED, or
-// needing more workspace than given (memory then says how much).
+// it could not run, with CUDNN_STATUS_NOT_SUPPORTED: not offered, unable to run this problem, refused by
+// DAFL_MOCK_CUDNN_UNSUPPORTED, or needing more workspace than given (memory then says how much).
 int find(const char* function, Direction direction, const cudnnContext* handle, const ConvolutionGeometry& g,
          const void* a, const void* b, void* out, int requested, int* returned, cudnnConvolutionAlgoPerf* perf,
          void* workspace, size_t workspace_size)
@@ -196,7 +226,7 @@ int find(const char* function, Direction direction, const cudnnContext* handle, 
     for (int number : ranking(direction))
     {
         const size_t need = algorithm(direction, number).workspace(g);
-        if (!runnable(handle, direction, number) || need > available) continue;
+        if (!runnable(handle, direction, number, g) || need > available) continue;
         candidates.push_back(number);
         touched = std::max(touched, need);
     }
@@ -259,7 +289,7 @@ int workspace_query(const char* function, Direction direction, const cudnnContex
                     int number, size_t* size)
 {
     if (int status = require_pointers(function, {{"sizeInBytes", size}})) return status;
-    if (int status = require_algorithm(function, handle, direction, number)) return status;
+    if (int status = require_algorithm(function, handle, direction, number, g)) return status;
     *size = workspace_bytes(direction, number, g);
     return CUDNN_STATUS_SUCCESS;
 }
@@ -270,7 +300,8 @@ const char* algorithm_name(Direction direction, int number)
     return algorithm(direction, number).name;
 }
 
-int require_algorithm(const char* function, const cudnnContext* handle, Direction direction, int number)
+int require_algorithm(const char* function, const cudnnContext* handle, Direction direction, int number,
+                      const ConvolutionGeometry& geometry)
 {
     static const char* const enums[3] = {"cudnnConvolutionFwdAlgo_t", "cudnnConvolutionBwdDataAlgo_t",
                                           "cudnnConvolutionBwdFilterAlgo_t"};
@@ -281,7 +312,11 @@ int require_algorithm(const char* function, const cudnnContext* handle, Directio
     const Algorithm& a = algorithm(direction, number);
     if (!a.offered)
         return fail(CUDNN_STATUS_NOT_SUPPORTED, function, text("%s is not offered by the mock cuDNN", a.name));
-    if (!runnable(handle, direction, number))
+    if (!a.supports(geometry))
+        return fail(CUDNN_STATUS_NOT_SUPPORTED, function,
+                    text("%s cannot run this problem (filter %d×%d, stride %d×%d, dilation %d×%d)", a.name, geometry.r,
+                         geometry.s, geometry.stride_h, geometry.stride_w, geometry.dilation_h, geometry.dilation_w));
+    if (refused(handle, direction, number))
         return fail(CUDNN_STATUS_NOT_SUPPORTED, function, text("%s is refused by DAFL_MOCK_CUDNN_UNSUPPORTED", a.name));
     return CUDNN_STATUS_SUCCESS;
 }

@@ -269,7 +269,7 @@ int launch(const char* function, Direction direction, cudnnContext* handle, cons
            const float* beta, void* out)
 {
     if (int status = require_pointers(function, {{"alpha", alpha}, {"beta", beta}})) return status;
-    if (int status = require_algorithm(function, handle, direction, algorithm)) return status;
+    if (int status = require_algorithm(function, handle, direction, algorithm, g)) return status;
     // The workspace query gives the least an algorithm needs; less, or none where some is needed, is refused.
     const size_t need = workspace_bytes(direction, algorithm, g);
     if (workspace_size < need)

@@ -231,9 +231,11 @@ void run_algorithm(Direction direction, int algorithm, const ConvolutionGeometry
 
 // "CUDNN_CONVOLUTION_FWD_ALGO_GEMM", for messages.
 const char* algorithm_name(Direction direction, int algorithm);
-// BAD_PARAM for a number outside the direction's enum, NOT_SUPPORTED for an algorithm the mock does not offer or
-// that DAFL_MOCK_CUDNN_UNSUPPORTED refuses; SUCCESS otherwise. Records the reason when not SUCCESS.
-int require_algorithm(const char* function, const cudnnContext* handle, Direction direction, int algorithm);
+// BAD_PARAM for a number outside the direction's enum, NOT_SUPPORTED for an algorithm the mock does not offer,
+// that cannot run this geometry, or that DAFL_MOCK_CUDNN_UNSUPPORTED refuses; SUCCESS otherwise. Records the
+// reason when not SUCCESS.
+int require_algorithm(const char* function, const cudnnContext* handle, Direction direction, int algorithm,
+                      const ConvolutionGeometry& geometry);
 // The workspace bytes an offered algorithm needs for this geometry.
 size_t workspace_bytes(Direction direction, int algorithm, const ConvolutionGeometry& geometry);
 

@@ -16,6 +16,9 @@
 //   the recorded work again. A synchronisation of the capturing stream, or a legacy-stream call while a blocking
 //   stream captures, is refused with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidates the capture.
 // - Device work runs one operation at a time (the emulator has global state: a mock GPU of one SM).
+// - A test can hold a stream (mockgpu_hold_stream): its worker starts nothing more until the hold is lifted, as a
+//   GPU busy with other work may leave a stream's queue untouched for as long as it likes. A missing
+//   synchronisation then reads stale data every time, not only when the timing happens to expose it.
 #include "driver.h"
 #include "../../emulator/emulator.h"
 
@@ -53,6 +56,7 @@ struct MockStream
     std::deque<Queued> queue;
     uint64_t queued = 0, completed = 0; // operations ever queued / finished
     bool stopping = false;
+    bool held = false; // mockgpu_hold_stream: queued work waits
     // Capture: the graph being recorded, whether a refused call invalidated it, its mode and thread.
     MockGraph* capture = nullptr;
     bool capture_invalidated = false;
@@ -118,7 +122,7 @@ void work_loop(MockStream* s)
         MockStream::Queued next;
         {
             std::unique_lock<std::mutex> lock(s->gate);
-            s->changed.wait(lock, [&] { return !s->queue.empty() || s->stopping; });
+            s->changed.wait(lock, [&] { return (!s->queue.empty() && !s->held) || (s->stopping && s->queue.empty()); });
             if (s->queue.empty()) return; // destroyed and drained
             next = std::move(s->queue.front());
             s->queue.pop_front();
@@ -476,6 +480,21 @@ CUDA_API CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned fla
     if (s->capture) return refuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "cuStreamWaitEvent", "waiting on an event inside a capture is not modelled by the mock");
     s->queue.push_back({{"cuStreamWaitEvent", nullptr}, {{other, position}}});
     s->queued++;
+    s->changed.notify_all();
+    return CUDA_SUCCESS;
+}
+
+// Holds (hold ≠ 0) or releases a stream, 0 or CU_STREAM_LEGACY included: while held, nothing more queued on it
+// starts, and whatever waits for that work (a synchronisation, the legacy stream's implicit ordering, an event)
+// waits until it is released. A test control, exported beside the driver API like mockgpu_inject.
+CUDA_API CUresult mockgpu_hold_stream(CUstream stream, int hold)
+{
+    MockStream* s = resolve(stream);
+    if (s == nullptr) return refuse(CUDA_ERROR_INVALID_HANDLE, "mockgpu_hold_stream", "not a live stream");
+    {
+        std::lock_guard<std::mutex> lock(s->gate);
+        s->held = hold != 0;
+    }
     s->changed.notify_all();
     return CUDA_SUCCESS;
 }

@@ -22,7 +22,7 @@ internal static class AlgorithmChoice
             return new ChosenAlgorithm(p.Algorithm, (long)p.Memory);
         }
         throw new InvalidOperationException(
-            $"cuDNN offers no {(deterministic ? "deterministic " : "")}{direction} algorithm within {maxWorkspaceBytes} bytes of workspace " +
-            $"for {shape}; it ranked: {(list.Count == 0 ? "nothing" : string.Join("; ", list))}.");
+            $"cuDNN offers no {(deterministic ? "deterministic " : "")}{direction} algorithm for {shape} that is supported (CUDNN_STATUS_SUCCESS), " +
+            $"fits in {maxWorkspaceBytes} bytes of workspace{(allowTf32 ? "" : " and does not use TF32")}; it ranked: {(list.Count == 0 ? "nothing" : string.Join("; ", list))}.");
     }
 }

@@ -32,5 +32,5 @@ public struct ConvolutionAlgorithmPerformance
     public readonly bool IsDeterministic => Determinism == 1;
 
     public override readonly string ToString() =>
-        $"algorithm {Algorithm}: status {Status}, {Time} ms, {Memory} B workspace, {(IsDeterministic ? "" : "non-")}deterministic, math type {MathType}";
+        $"algorithm {Algorithm}: {CudnnStatus.Text(Status)}, {Time} ms, {Memory} B workspace, {(IsDeterministic ? "" : "non-")}deterministic, math type {MathType}";
 }

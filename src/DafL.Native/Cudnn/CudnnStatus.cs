@@ -69,13 +69,15 @@ static unsafe class CudnnStatus
         if (status != Success) throw Error(status, call);
     }
 
+    /// <summary>"CUDNN_STATUS_NOT_SUPPORTED (3000)": a status that cuDNN reported rather than returned (an algorithm's perf entry).</summary>
+    public static string Text(int status) => StatusText.Format(Name(status), status, null);
+
     /// <summary>The exception for a failed cuDNN call, with cuDNN's own account of the failure when it kept one.</summary>
     public static CudaException Error(int status, string call)
     {
-        string? nativeName = null, detail = null;
+        string? detail = null;
         if (Cudnn.LoadedApi is { } api)
         {
-            nativeName = NativeText.Utf8(api.cudnnGetErrorString(status));
             if (api.cudnnGetLastErrorString is not null)
             {
                 const int Capacity = 1024;
@@ -86,6 +88,12 @@ static unsafe class CudnnStatus
                 detail = NativeText.Utf8(message);
             }
         }
-        return new CudaException(CudaLibrary.Cudnn, status, StatusText.Name(status, nativeName, HeaderNames, "unknown cudnnStatus_t"), null, call, detail);
+        return new CudaException(CudaLibrary.Cudnn, status, Name(status), null, call, detail);
+    }
+
+    static string Name(int status)
+    {
+        string? nativeName = Cudnn.LoadedApi is { } api ? NativeText.Utf8(api.cudnnGetErrorString(status)) : null;
+        return StatusText.Name(status, nativeName, HeaderNames, "unknown cudnnStatus_t");
     }
 }

@@ -48,6 +48,8 @@ public class AlgorithmChoiceTests
             Throws.InvalidOperationException.With.Message.Contains("deterministic backward-data").And.Message.Contains("x (8, 3, 32, 32)"));
         Assert.That(() => AlgorithmChoice.First([], false, false, 1 << 20, "forward", Shape),
             Throws.InvalidOperationException.With.Message.Contains("ranked: nothing"));
+        Assert.That(() => AlgorithmChoice.First([Perf(1, status: 3000)], false, false, 1 << 20, "forward", Shape),
+            Throws.InvalidOperationException.With.Message.Contains("ranked: algorithm 1: CUDNN_STATUS_NOT_SUPPORTED (3000)"));
     }
 
     [Test]

@@ -1,4 +1,3 @@
-using DafL.Tests.Support;
 using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
@@ -7,35 +6,6 @@ namespace DafL.Tests.Native;
 /// <summary>The driver bindings on a real device: facts, memory, kernels, events, graphs, threads.</summary>
 public unsafe class DriverDeviceTests : DeviceTestBase
 {
-    /// <summary>
-    /// The backend's own elementwise kernels (cuda/elementwise.cu), compiled by NVRTC: on the mock GPU only kernels
-    /// of cuda/*.cu can run, and these are the ones a real device must run too. affine_f32(x, y, n, a, b) computes
-    /// y = fmaf(x, a, b): with b = 0 that is a·x exactly, with a = b = 1 in place it adds one.
-    /// </summary>
-    CudaModule LoadKernels()
-    {
-        Skip.Unless(Nvrtc.IsAvailable, $"NVRTC is not available: {Nvrtc.UnavailableReason}");
-        string cache = Directory.CreateTempSubdirectory("dafl-device-kernels-").FullName;
-        try
-        {
-            return CudaModule.Load(Context, new KernelCompiler(cache).Compile(KernelSources.Read("elementwise.cu"), "elementwise.cu", Context.Device.Architecture, KernelSources.Headers));
-        }
-        finally
-        {
-            Directory.Delete(cache, recursive: true);
-        }
-    }
-
-    static void** AffineArguments(void** slots, ulong* x, ulong* y, long* n, float* a, float* b)
-    {
-        slots[0] = x;
-        slots[1] = y;
-        slots[2] = n;
-        slots[3] = a;
-        slots[4] = b;
-        return slots;
-    }
-
     [Test]
     public void DeviceFactsAreSensible()
     {
