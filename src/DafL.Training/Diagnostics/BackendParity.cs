@@ -19,12 +19,15 @@ public static class BackendParity
         var rows = new List<ParityRow>(cases.Count);
         for (int i = 0; i < cases.Count; i++)
         {
-            var row = RunCase(cases[i], reference, candidate, seed: 1000 + (ulong)i);
+            var row = RunCase(cases[i], reference, candidate, Seed(i));
             rows.Add(row);
             onRow?.Invoke(row);
         }
         return rows;
     }
+
+    /// <summary>The seed of the inputs of case <paramref name="index"/> of <see cref="ParityCases.All"/>, so that a run of one case draws what <see cref="Run"/> does.</summary>
+    public static ulong Seed(int index) => 1000 + (ulong)index;
 
     /// <summary>One case on both sides with inputs drawn from <paramref name="seed"/>.</summary>
     public static ParityRow RunCase(ParityCase c, ParitySide reference, ParitySide candidate, ulong seed)

@@ -65,12 +65,18 @@ public sealed class OpRun : IDisposable
     }
 
     /// <summary>Waits for the device and copies a contiguous tensor to the host as the output called <paramref name="name"/>.</summary>
-    public void Read(string name, Tensor t)
+    public void Read(string name, Tensor t) => Read(name, Values(t));
+
+    /// <summary>Records values the case worked out on the host from what it read (see <see cref="Values"/>) as an output.</summary>
+    public void Read(string name, float[] values) => _outputs.Add((name, values));
+
+    /// <summary>Waits for the device and copies a contiguous tensor to the host, without recording it as an output.</summary>
+    public float[] Values(Tensor t)
     {
         B.Synchronize();
         var values = new float[t.Numel];
         B.CopyToHost(t, values);
-        _outputs.Add((name, values));
+        return values;
     }
 
     public void Dispose()

@@ -2,17 +2,23 @@ namespace DafL.Training.Diagnostics;
 
 public static partial class ParityCases
 {
-    /// <summary>One 2-D convolution layer: input (N, C, H, H), O filters of k×k, stride, zero padding, and whether it has a bias.</summary>
-    readonly record struct ConvLayer(string Name, int N, int C, int H, int O, int K, int Stride, int Padding, bool Bias)
+    /// <summary>One 2-D convolution layer: input (N, C, H, W), O filters of k×k, stride, zero padding, and whether it has a bias.</summary>
+    readonly record struct ConvLayer(string Name, int N, int C, int H, int W, int O, int K, int Stride, int Padding, bool Bias)
     {
-        public int Ho => (H + 2 * Padding - K) / Stride + 1;
-        public int[] X => [N, C, H, H];
-        public int[] W => [O, C, K, K];
-        public int[] Y => [N, O, Ho, Ho];
-        public string Shape => $"{S(X)} ⋆ {S(W)}, s{Stride} p{Padding}";
+        public ConvLayer(string name, int n, int c, int h, int o, int k, int stride, int padding, bool bias)
+            : this(name, n, c, h, h, o, k, stride, padding, bias) { }
+
+        public int[] X => [N, C, H, W];
+        public int[] Weight => [O, C, K, K];
+        public int[] Y => [N, O, (H + 2 * Padding - K) / Stride + 1, (W + 2 * Padding - K) / Stride + 1];
+        public string Shape => $"{S(X)} ⋆ {S(Weight)}, s{Stride} p{Padding}";
     }
 
-    /// <summary>Forward, backward data, backward weight and backward bias of the generator's, LeNet-5's and ResNet's convolutions.</summary>
+    /// <summary>
+    /// Forward, backward data, backward weight and backward bias of the generator's, LeNet-5's and ResNet's
+    /// convolutions and of edge shapes (a non-square input, a kernel as large as the input, 1×1), and the weight
+    /// gradient's determinism.
+    /// </summary>
     static IEnumerable<ParityCase> Conv(ParitySizes z, bool tf32)
     {
         int b = z.Batch, w = z.Width, s = z.Image;
@@ -25,6 +31,10 @@ public static partial class ParityCases
             new("LeNet-5 conv2", b, 6, (s - 4) / 2, 16, 5, 1, 0, true),
             new("ResNet layer2 conv1, stride 2", b, w / 2, s, w, 3, 2, 1, false),
             new("ResNet layer2 shortcut, 1×1 stride 2", b, w / 2, s, w, 1, 2, 0, false),
+            new("non-square 9×8, padding 1", b, 3, 9, 8, 4, 3, 1, 1, true),
+            new("5×5 stride 2 on 11×11", b, 5, 11, 6, 5, 2, 0, false),
+            new("kernel as large as the input", b, 8, 4, 2, 4, 1, 0, true),
+            new("pointwise 1×1 stride 1", b, 16, 7, 8, 1, 1, 0, false),
         ];
         var tolerance = ParityTolerance.Matrix(tf32);
         foreach (var l in layers)
@@ -32,7 +42,7 @@ public static partial class ParityCases
             yield return new("Conv2dForward", l.Name, l.Shape, tolerance, r =>
             {
                 var x = r.Normal(l.X);
-                var weight = r.Normal(l.W);
+                var weight = r.Normal(l.Weight);
                 var bias = l.Bias ? r.Normal(l.O) : null;
                 var y = r.Output(l.Y);
                 r.B.Conv2dForward(x, weight, bias, y, l.Stride, l.Padding);
@@ -41,7 +51,7 @@ public static partial class ParityCases
             yield return new("Conv2dBackwardData", l.Name, l.Shape, tolerance, r =>
             {
                 var gy = r.Normal(l.Y);
-                var weight = r.Normal(l.W);
+                var weight = r.Normal(l.Weight);
                 var gx = r.Output(l.X);
                 r.B.Conv2dBackwardData(gy, weight, gx, l.Stride, l.Padding);
                 r.Read("gx", gx);
@@ -50,7 +60,7 @@ public static partial class ParityCases
             {
                 var x = r.Normal(l.X);
                 var gy = r.Normal(l.Y);
-                var gw = r.Output(l.W);
+                var gw = r.Output(l.Weight);
                 r.B.Conv2dBackwardWeight(x, gy, gw, l.Stride, l.Padding);
                 r.Read("gw", gw);
             });
@@ -63,5 +73,24 @@ public static partial class ParityCases
                     r.Read("gb", gb);
                 });
         }
+        var repeated = layers.Single(l => l.Name == "LeNet-5 conv2"); // a real layer that stays cheap for the CPU at batch 512
+        yield return new("Conv2dBackwardWeight", $"{repeated.Name}, twice: elements that differ", repeated.Shape, ParityTolerance.Deterministic, r =>
+        {
+            var x = r.Normal(repeated.X);
+            var gy = r.Normal(repeated.Y);
+            var (first, second) = (r.Output(repeated.Weight), r.Output(repeated.Weight));
+            r.B.Conv2dBackwardWeight(x, gy, first, repeated.Stride, repeated.Padding);
+            r.B.Conv2dBackwardWeight(x, gy, second, repeated.Stride, repeated.Padding);
+            r.Read("differs", Differences(r.Values(first), r.Values(second)));
+        });
+    }
+
+    /// <summary>1 where the two results' bits differ, 0 where they agree.</summary>
+    static float[] Differences(float[] first, float[] second)
+    {
+        var differs = new float[first.Length];
+        for (int i = 0; i < first.Length; i++)
+            differs[i] = BitConverter.SingleToInt32Bits(first[i]) == BitConverter.SingleToInt32Bits(second[i]) ? 0 : 1;
+        return differs;
     }
 }

@@ -51,10 +51,31 @@ public static partial class ParityCases
             r.B.CopyStrided(x, r.Own(y.T()));
             r.Read("y", y);
         });
+        yield return new("CopyStrided", "a contiguous view at an offset (device-to-device copy)", S(image), ParityTolerance.Exact, r =>
+        {
+            var x = r.Normal(image);
+            var y = r.Output([b - 1, .. image[1..]]);
+            r.B.CopyStrided(r.Own(x.Narrow0(1, b - 1)), y);
+            r.Read("y", y);
+        });
+        yield return new("CopyStrided", "a strided view at an offset: rows [1, L − 1) of (B + 2, L)ᵀ", S(b + 2, z.Latent), ParityTolerance.Exact, r =>
+        {
+            var x = r.Normal(b + 2, z.Latent);
+            var transposed = r.Own(x.T());                       // (L, B + 2), strides (1, L)
+            var y = r.Output(z.Latent - 2, b + 2);
+            r.B.CopyStrided(r.Own(transposed.Narrow0(1, z.Latent - 2)), y); // offset 1
+            r.Read("y", y);
+        });
         yield return new("FillUniform", "seed 7, offset 12345, odd length", S(odd), ParityTolerance.Exact, r =>
         {
             var t = r.Output(odd);
             r.B.FillUniform(t, 7, 12345);
+            r.Read("t", t);
+        });
+        yield return new("FillUniform", "one element", S(1), ParityTolerance.Exact, r =>
+        {
+            var t = r.Output(1);
+            r.B.FillUniform(t, 1234, 77);
             r.Read("t", t);
         });
         yield return new("FillNormal", "latent noise (B, L), seed 1", S(b, z.Latent), ParityTolerance.Elementwise, r =>
@@ -67,6 +88,12 @@ public static partial class ParityCases
         {
             var t = r.Output(odd);
             r.B.FillNormal(t, (1UL << 40) + 3, 999);
+            r.Read("t", t);
+        });
+        yield return new("FillNormal", "one element", S(1), ParityTolerance.Elementwise, r =>
+        {
+            var t = r.Output(1);
+            r.B.FillNormal(t, 99, 5);
             r.Read("t", t);
         });
         yield return new("AddInPlace", "gradient accumulation", S(image), ParityTolerance.Exact, r =>

@@ -15,6 +15,9 @@ public static partial class ParityCases
             ("scalar on the left", [], [b, k], [b, k]),
             ("outer (B, 1) ∘ (1, K)", [b, 1], [1, k], [b, k]),
             ("row (K) on (B, K)", [b, k], [k], [b, k]),
+            ("scalar on the right", [b, k], [], [b, k]),
+            ("both broadcast (B, 1, K) ∘ (1, W, 1)", [b, 1, k], [1, w, 1], [b, w, k]),
+            ("lower rank, inner size 1: (B, W, K) ∘ (W, 1)", [b, w, k], [w, 1], [b, w, k]),
         ];
         foreach (var op in new[] { BinaryOp.Add, BinaryOp.Sub, BinaryOp.Mul })
             foreach (var (name, aShape, bShape, yShape) in broadcasts)
@@ -41,7 +44,9 @@ public static partial class ParityCases
                 r.Read("y", y);
             });
             Func<OpRun, Tensor> saved = op == UnaryOp.Exp ? r => r.Uniform(1e-3f, 10, features) : input;
-            yield return new("UnaryBackward", op.ToString(), S(features), ParityTolerance.Elementwise, r =>
+            // gy·sign(x), gy·y and gy/x round once; Log10's gy/(x·ln 10) twice.
+            var backwardTolerance = op == UnaryOp.Log10 ? ParityTolerance.Elementwise : ParityTolerance.Exact;
+            yield return new("UnaryBackward", op.ToString(), S(features), backwardTolerance, r =>
             {
                 var s = saved(r);
                 var gy = r.Normal(features);
@@ -50,12 +55,19 @@ public static partial class ParityCases
                 r.Read("gx", gx);
             });
         }
-        yield return new("Affine", "y = 0.5·x − 1.25", S(b, w, 8, 8), ParityTolerance.Elementwise, r =>
+        // One fused multiply-add: a single rounding.
+        yield return new("Affine", "y = 0.5·x − 1.25", S(b, w, 8, 8), ParityTolerance.Exact, r =>
         {
             var x = r.Normal(b, w, 8, 8);
             var y = r.Output(b, w, 8, 8);
             r.B.Affine(x, y, 0.5f, -1.25f);
             r.Read("y", y);
+        });
+        yield return new("Affine", "in place, x = 3·x − 1", S(features), ParityTolerance.Exact, r =>
+        {
+            var x = r.Normal(features);
+            r.B.Affine(x, x, 3f, -1f);
+            r.Read("x", x);
         });
     }
 }

@@ -2,26 +2,45 @@ namespace DafL.Training.Diagnostics;
 
 public static partial class ParityCases
 {
-    /// <summary>Batch norm as the generator uses it (batch statistics, eps 0.8; the affine-free last layer) and in eval mode.</summary>
+    /// <summary>
+    /// Batch norm as the generator uses it (batch statistics, eps 0.8; the affine-free last layer) and in eval mode,
+    /// with every combination of the optional tensors.
+    /// </summary>
     static IEnumerable<ParityCase> Norm(ParitySizes z)
     {
         int b = z.Batch, w = z.Width, s = z.Image;
         int[] block = [b, w, s / 2, s / 2];                      // (B, W, 16, 16): after conv_blocks1's convolution
         int[] image = [b, 1, s, s];                              // (B, 1, 32, 32): the generator's last, affine-free BN
-        yield return new("BatchNormForwardTraining", "affine, running statistics, eps 0.8", S(block), ParityTolerance.Fp32, r =>
+        foreach (bool affine in new[] { true, false })
+            foreach (bool running in new[] { true, false })
+            {
+                string name = $"{(affine ? "affine" : "no affine")}, {(running ? "running statistics" : "no running statistics")}, eps 0.8";
+                yield return new("BatchNormForwardTraining", name, S(block), ParityTolerance.Fp32, r =>
+                {
+                    var x = r.Normal(block);
+                    var weight = affine ? r.Uniform(0.5f, 1.5f, w) : null;
+                    var bias = affine ? r.Normal(w) : null;
+                    var runningMean = running ? r.Normal(w) : null;
+                    var runningVar = running ? r.Uniform(0.5f, 2f, w) : null;
+                    var (y, mean, var) = (r.Output(block), r.Output(w), r.Output(w));
+                    r.B.BatchNormForwardTraining(x, weight, bias, runningMean, runningVar, 0.1f, 0.8f, y, mean, var);
+                    r.Read("y", y);
+                    r.Read("saveMean", mean);
+                    r.Read("saveVar", var);
+                    if (runningMean != null) r.Read("runningMean", runningMean);
+                    if (runningVar != null) r.Read("runningVar", runningVar);
+                });
+            }
+        yield return new("BatchNormForwardTraining", "running mean only, momentum 0.3, eps 1e-3", S(block), ParityTolerance.Fp32, r =>
         {
             var x = r.Normal(block);
-            var weight = r.Uniform(0.5f, 1.5f, w);
-            var bias = r.Normal(w);
             var runningMean = r.Normal(w);
-            var runningVar = r.Uniform(0.5f, 2f, w);
             var (y, mean, var) = (r.Output(block), r.Output(w), r.Output(w));
-            r.B.BatchNormForwardTraining(x, weight, bias, runningMean, runningVar, 0.1f, 0.8f, y, mean, var);
+            r.B.BatchNormForwardTraining(x, null, null, runningMean, null, 0.3f, 1e-3f, y, mean, var);
             r.Read("y", y);
             r.Read("saveMean", mean);
             r.Read("saveVar", var);
             r.Read("runningMean", runningMean);
-            r.Read("runningVar", runningVar);
         });
         yield return new("BatchNormForwardTraining", "no affine, no running statistics", S(image), ParityTolerance.Fp32, r =>
         {
@@ -44,27 +63,32 @@ public static partial class ParityCases
                 r.B.BatchNormForwardInference(x, mean, var, weight, bias, 1e-5f, y);
                 r.Read("y", y);
             });
-        (string Name, bool Training, bool Affine, bool ParameterGradients)[] backwards =
+        (string Name, bool Gx, bool GWeight, bool GBias)[] wanted =
         [
-            ("training, all gradients", true, true, true),
-            ("training, no affine, gx only", true, false, false),
-            ("eval, gx only", false, true, false),
+            ("all gradients", true, true, true),
+            ("gx only", true, false, false),
+            ("gWeight only", false, true, false),
         ];
-        foreach (var (name, training, affine, parameterGradients) in backwards)
-            yield return new("BatchNormBackward", name, S(block), ParityTolerance.Fp32, r =>
-            {
-                var x = r.Normal(block);
-                var gy = r.Normal(block);
-                var mean = r.Normal(w);
-                var var = r.Uniform(0.5f, 2f, w);
-                var weight = affine ? r.Uniform(0.5f, 1.5f, w) : null;
-                var gx = r.Output(block);
-                var gWeight = parameterGradients ? r.Output(w) : null;
-                var gBias = parameterGradients ? r.Output(w) : null;
-                r.B.BatchNormBackward(x, gy, mean, var, weight, 0.8f, training, gx, gWeight, gBias);
-                r.Read("gx", gx);
-                if (gWeight != null) r.Read("gWeight", gWeight);
-                if (gBias != null) r.Read("gBias", gBias);
-            });
+        foreach (bool training in new[] { true, false })
+            foreach (bool affine in new[] { true, false })
+                foreach (var (outputs, wantGx, wantGWeight, wantGBias) in wanted)
+                {
+                    string name = $"{(training ? "training" : "eval")}, {(affine ? "affine" : "no affine")}, {outputs}";
+                    yield return new("BatchNormBackward", name, S(block), ParityTolerance.Fp32, r =>
+                    {
+                        var x = r.Normal(block);
+                        var gy = r.Normal(block);
+                        var mean = r.Normal(w);
+                        var var = r.Uniform(0.5f, 2f, w);
+                        var weight = affine ? r.Uniform(0.5f, 1.5f, w) : null;
+                        var gx = wantGx ? r.Output(block) : null;
+                        var gWeight = wantGWeight ? r.Output(w) : null;
+                        var gBias = wantGBias ? r.Output(w) : null;
+                        r.B.BatchNormBackward(x, gy, mean, var, weight, 0.8f, training, gx, gWeight, gBias);
+                        if (gx != null) r.Read("gx", gx);
+                        if (gWeight != null) r.Read("gWeight", gWeight);
+                        if (gBias != null) r.Read("gBias", gBias);
+                    });
+                }
     }
 }

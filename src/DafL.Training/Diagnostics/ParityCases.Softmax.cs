@@ -26,6 +26,29 @@ public static partial class ParityCases
                     r.Read("gx", gx);
                 });
             }
+        // The middle dimension of a 3-D tensor (rows strided by the inner size), and rows wider than a block of 256.
+        // The backward needs no real softmax for y: probabilities in (0, 1), or their logarithms.
+        (string Name, int[] Shape)[] layouts = [("dim 1 of (B, K, 4)", [b, k, 4]), ("dim 1, rows of 1500", [5, 1500])];
+        foreach (bool log in new[] { false, true })
+            foreach (var (layout, shape) in layouts)
+            {
+                string name = $"{(log ? "log-softmax" : "softmax")}, {layout}";
+                yield return new("Softmax", name, S(shape), ParityTolerance.Fp32, r =>
+                {
+                    var x = r.Uniform(-8, 8, shape);
+                    var y = r.Output(shape);
+                    r.B.Softmax(x, y, 1, log);
+                    r.Read("y", y);
+                });
+                yield return new("SoftmaxBackward", name, S(shape), ParityTolerance.Fp32, r =>
+                {
+                    var y = log ? r.Uniform(-8, 0, shape) : r.Uniform(1e-3f, 1, shape);
+                    var gy = r.Normal(shape);
+                    var gx = r.Output(shape);
+                    r.B.SoftmaxBackward(y, gy, gx, 1, log);
+                    r.Read("gx", gx);
+                });
+            }
         yield return new("CrossEntropy", "teacher training loss", S(b, k), ParityTolerance.Fp32, r =>
         {
             var logits = r.Uniform(-8, 8, b, k);
@@ -63,6 +86,34 @@ public static partial class ParityCases
             r.Read("gLogProbs", gx);
             r.Read("gTarget", gt);
         });
+        yield return new("KlDiv", "targets with zeros: 0·ln 0 = 0", S(b, k), ParityTolerance.Fp32, r =>
+        {
+            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
+            var t = r.FromHost(WithZeros(r.Data.Distributions(b, k)), b, k);
+            var loss = r.Output();
+            r.B.KlDiv(x, t, loss, batchMean);
+            r.Read("loss", loss);
+        });
+        yield return new("KlDivBackward", "targets with zeros: NaN in gTarget there", S(b, k), ParityTolerance.Fp32, r =>
+        {
+            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
+            var t = r.FromHost(WithZeros(r.Data.Distributions(b, k)), b, k);
+            var gLoss = r.FromHost([0.9f]);
+            var gx = r.Output(b, k);
+            var gt = r.Output(b, k);
+            r.B.KlDivBackward(x, t, gLoss, gx, gt, batchMean);
+            r.Read("gLogProbs", gx);
+            r.Read("gTarget", gt);
+        });
+        yield return new("KlDivBackward", "gLogProbs only, scale 2", S(b, k), ParityTolerance.Fp32, r =>
+        {
+            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
+            var t = r.Distributions(b, k);
+            var gLoss = r.FromHost([0.75f]);
+            var gx = r.Output(b, k);
+            r.B.KlDivBackward(x, t, gLoss, gx, null, 2f);
+            r.Read("gLogProbs", gx);
+        });
         foreach (float temperature in new[] { 1f, 4f })
         {
             yield return new("KdLoss", $"T = {temperature}", S(b, k), ParityTolerance.Fp32, r =>
@@ -83,5 +134,12 @@ public static partial class ParityCases
                 r.Read("gStudent", g);
             });
         }
+    }
+
+    /// <summary>Sets every third probability to 0 (the rows then sum to less than 1, which the losses do not need).</summary>
+    static float[] WithZeros(float[] probabilities)
+    {
+        for (int i = 2; i < probabilities.Length; i += 3) probabilities[i] = 0;
+        return probabilities;
     }
 }

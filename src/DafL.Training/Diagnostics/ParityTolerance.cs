@@ -2,12 +2,25 @@ namespace DafL.Training.Diagnostics;
 
 /// <summary>
 /// How far a candidate may be from the reference: the largest |candidate − reference| over the largest |reference|
-/// of an output (its scale), and why that much.
+/// of an output (its scale), and why that much. This is the one tolerance table of the conformance suite
+/// (<see cref="ParityCases"/>), which <c>dafl doctor</c> runs on a GPU and NUnit runs on the mock GPU.
 /// </summary>
 public sealed record ParityTolerance(double Relative, string Why)
 {
     /// <summary>Data movement, one rounding, or integer results: any difference is a bug.</summary>
     public static ParityTolerance Exact { get; } = new(0, "bit-exact: data movement, one rounding or an index");
+
+    /// <summary>
+    /// The optimizers: their contract (IBackend.Optim.cs) names every operation and rounding, PyTorch's, so there is
+    /// one right answer although each element takes several roundings.
+    /// </summary>
+    public static ParityTolerance PyTorchRoundings { get; } = new(0, "bit-exact: the contract names every operation and rounding (PyTorch's)");
+
+    /// <summary>
+    /// The weight gradient of a convolution is deterministic by contract (IBackend.Conv.cs): two calls on the same
+    /// inputs give the same bits, whatever the device's scheduling (applied to the count of elements that differ).
+    /// </summary>
+    public static ParityTolerance Deterministic { get; } = new(0, "bit-exact repeat: the contract's determinism");
 
     /// <summary>
     /// Elementwise formulas with several roundings or a libm function (expf, tanhf, logf), whose last bit may differ

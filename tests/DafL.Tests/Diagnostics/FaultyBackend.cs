@@ -6,7 +6,10 @@ namespace DafL.Tests.Diagnostics;
 /// <summary>What <see cref="FaultyBackend"/> does wrong in its one faulty method.</summary>
 public enum Fault
 {
-    /// <summary>Runs the kernel, then moves the first element of every tensor argument far from its value.</summary>
+    /// <summary>
+    /// Runs the kernel, then moves the first element of every output far from its value, further on each call (so a
+    /// repeated call differs too); a NaN there becomes a number.
+    /// </summary>
     Perturb,
     /// <summary>Returns without running the kernel, leaving the outputs unwritten.</summary>
     Skip,
@@ -21,6 +24,7 @@ public enum Fault
 public sealed unsafe class FaultyBackend(string method, Fault fault) : IBackend
 {
     readonly IBackend _cpu = Backend.Cpu;
+    int _faultyCalls;
 
     public string Name => $"cpu with a faulty {method}";
 
@@ -37,11 +41,13 @@ public sealed unsafe class FaultyBackend(string method, Fault fault) : IBackend
             case Fault.Skip: return;
         }
         kernel();
+        _faultyCalls++;
         foreach (var t in tensors)
         {
             if (t == null) continue;
-            float scale = t.ToArray().Max(MathF.Abs);
-            t.Ptr[0] += 1 + 2 * scale; // further than any tolerance from the right value
+            float scale = t.ToArray().Where(float.IsFinite).Select(MathF.Abs).DefaultIfEmpty(0).Max();
+            float first = float.IsNaN(t.Ptr[0]) ? 0 : t.Ptr[0];
+            t.Ptr[0] = first + (1 + 2 * scale) * _faultyCalls; // further than any tolerance from the right value
         }
     }
 
