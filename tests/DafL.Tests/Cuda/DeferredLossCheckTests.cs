@@ -7,7 +7,7 @@ namespace DafL.Tests.CudaTests;
 /// Backward's finite-loss check on a device: no read of its own (a read waits for the stream), the loss copied and
 /// read back with the next scalars, a non-finite one refused there with its origin.
 /// </summary>
-public sealed class DeferredLossCheckTests : CudaParityTest
+public sealed class DeferredLossCheckTests : CudaBackendTest
 {
     static Tensor LossOf(float value)
     {
