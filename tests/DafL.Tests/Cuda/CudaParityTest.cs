@@ -1,64 +1,28 @@
 using DafL.Backends;
-using DafL.Backends.Cuda;
-using DafL.Tests.Native;
 using DafL.Tests.Support;
 
 namespace DafL.Tests.CudaTests;
 
 /// <summary>
-/// Base of tests that run an op on the CPU backend and on the CUDA backend with the same inputs and compare. Skipped
-/// (never passed) without a device: <see cref="DeviceTestBase"/> checks for CUDA, then the registered CUDA backend
-/// must start. Each test runs in a tensor scope and must give back every tensor and device block it took.
-/// The backend is the process's registered one (tensors on <see cref="Device.Cuda"/> use it); it is replaced by a
-/// fresh registration after the fixture, which disposes it.
+/// Base of tests that run an op on the CPU backend and on the CUDA backend with the same inputs and compare, on the
+/// fixture's <see cref="CudaBackendTest"/> backend (skipped, never passed, when it cannot start). Each test runs in
+/// a tensor scope, which is disposed before the leak checks.
 /// </summary>
-[NonParallelizable]
-public abstract class CudaParityTest : DeviceTestBase
+public abstract class CudaParityTest : CudaBackendTest
 {
     /// <summary>An input or output on both devices: the CPU tensor and its CUDA twin.</summary>
     protected sealed record Pair(Tensor C, Tensor G);
 
-    CudaBackend? _gpu;
     TensorScope? _scope;
-    long _tensorsAtStart, _blocksAtStart;
-
-    /// <summary>The options the fixture's backend is registered with.</summary>
-    protected virtual CudaBackendOptions Options => new();
-
-    protected CudaBackend Gpu => _gpu ?? throw new InvalidOperationException("SetUp did not run.");
 
     [SetUp]
-    public void StartBackendAndScope()
-    {
-        if (_gpu is null)
-        {
-            CudaSetup.Register(Options);
-            Skip.Unless(Backend.TryCuda(out var backend, out var reason), $"the CUDA backend cannot start: {reason}");
-            _gpu = (CudaBackend)backend;
-        }
-        _tensorsAtStart = Tensor.LiveTensors;
-        _blocksAtStart = _gpu.Allocator.LiveBlocks;
-        _scope = TensorScope.Begin();
-    }
+    public void BeginScope() => _scope = TensorScope.Begin();
 
     [TearDown]
-    public void NothingLeaked()
+    public void EndScope()
     {
-        if (_scope is null) return;
-        DafL.Autograd.Engine.CheckDeferredLosses(Device.Cuda); // a deferred loss check's copy is a live tensor
-        _scope.Dispose();
+        _scope?.Dispose();
         _scope = null;
-        Gpu.Trim();
-        Assert.That(Tensor.LiveTensors, Is.EqualTo(_tensorsAtStart), "live tensors");
-        Assert.That(Gpu.Allocator.LiveBlocks, Is.EqualTo(_blocksAtStart), "live device blocks");
-    }
-
-    [OneTimeTearDown]
-    public void ReplaceTheBackend()
-    {
-        if (_gpu is null) return;
-        CudaSetup.Register(); // disposes the fixture's backend
-        _gpu = null;
     }
 
     /// <summary>Runs <paramref name="call"/> on the CPU backend with the CPU tensors, then on the CUDA backend with the CUDA ones.</summary>
