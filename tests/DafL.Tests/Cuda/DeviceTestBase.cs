@@ -7,9 +7,9 @@ namespace DafL.Tests.Native;
 /// <summary>
 /// Tests that need a CUDA device: each is reported as skipped, with the reason, where there is none. Gives each
 /// test the primary context of device 0 and frees the device memory it allocated through <see cref="Upload"/> and
-/// <see cref="Allocate"/>.
+/// <see cref="Allocate"/>; like every test, it must give back the tensors and host buffers it took.
 /// </summary>
-public abstract class DeviceTestBase
+public abstract class DeviceTestBase : LeakCheckedTest
 {
     readonly List<DevicePointer> _allocations = [];
     CudaContext? _context;

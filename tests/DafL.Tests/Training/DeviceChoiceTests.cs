@@ -1,4 +1,5 @@
 using DafL.Backends;
+using DafL.Backends.Cuda;
 using DafL.Tests.Support;
 using DafL.Training;
 
@@ -6,7 +7,8 @@ namespace DafL.Tests.Training;
 
 /// <summary>
 /// --device cpu | cuda | auto against each state of the process's CUDA registration: none, a backend that fails to
-/// start, and a working one (the fake). The registration is global: it is swapped per test and put back after.
+/// start, and a working one (the real <see cref="CudaBackend"/>, on the mock GPU in CI). The registration is
+/// global: it is swapped per test and put back after, which disposes a backend the test started.
 /// </summary>
 [NonParallelizable]
 public class DeviceChoiceTests
@@ -29,7 +31,7 @@ public class DeviceChoiceTests
     void RegisterWorking() => Backend.RegisterCuda(() =>
     {
         _starts++;
-        return new HostBackedFakeCudaBackend();
+        return new CudaBackend();
     });
 
     [Test]
@@ -70,6 +72,7 @@ public class DeviceChoiceTests
     public void CudaAndAutoTakeAWorkingBackend()
     {
         RegisterWorking();
+        Skip.Unless(Backend.TryCuda(out _, out var reason), $"the CUDA backend cannot start: {reason}");
         Assert.That(DeviceChoice.Resolve("cuda"), Is.EqualTo(new DeviceChoice(Device.Cuda, null)));
         Assert.That(DeviceChoice.Resolve("Auto"), Is.EqualTo(new DeviceChoice(Device.Cuda, null)));
         Assert.That(_starts, Is.EqualTo(1), "the backend is created once");
@@ -86,4 +89,15 @@ public class DeviceChoiceTests
     [TestCase(Device.Cuda, "cuda")]
     public void DevicesAreNamedAsTheOptionSpellsThem(Device device, string name) =>
         Assert.That(DeviceChoice.NameOf(device), Is.EqualTo(name));
+
+    [Test]
+    public void ConfigsWriteTheDeviceAsTheOptionSpellsItAndReadAnyCase()
+    {
+        Assert.That((DistillPresets.Get("mnist-quick") with { Device = Device.Cuda }).ToJson(), Does.Contain("\"device\": \"cuda\""));
+        Assert.That(new TeacherConfig { Device = Device.Cuda }.ToJson(), Does.Contain("\"device\": \"cuda\""));
+        Assert.That(new TeacherConfig().ToJson(), Does.Contain("\"device\": \"cpu\""));
+        Assert.That(DistillConfig.FromJson("{\"device\": \"Cuda\"}", "test").Device, Is.EqualTo(Device.Cuda));
+        Assert.That(DistillConfig.FromJson("{}", "test").Device, Is.EqualTo(Device.Cpu), "configs written before the device existed");
+        Assert.Throws<System.Text.Json.JsonException>(() => DistillConfig.FromJson("{\"device\": \"tpu\"}", "test"));
+    }
 }
