@@ -52,6 +52,21 @@ public class CublasDeviceTests : DeviceTestBase
     }
 
     [Test]
+    public void AnAlignedWorkspaceIsTakenAndAMisalignedOneRefused()
+    {
+        using var handle = CreateHandle();
+        var workspace = Allocate(1 << 16);
+        handle.SetWorkspace(workspace, 1 << 18);
+        const int m = 9, n = 7, k = 5;
+        float[] x = RandomValues(m * k, 21), y = RandomValues(k * n, 22);
+        var c = Allocate(m * n);
+        handle.MatMulRowMajor(false, false, m, n, k, 1f, Upload(x), Upload(y), 0f, c);
+        AssertClose(Download(c, m * n), Reference(x, y, false, false, m, n, k), 1e-5f, "C with a user workspace");
+        // cublasSetWorkspace: "the workspace pointer must be aligned to at least 256 bytes".
+        Assert.That(() => handle.SetWorkspace(workspace.Offset(4), 1 << 17), Throws.TypeOf<CudaException>().With.Message.Contains("CUBLAS_STATUS_INVALID_VALUE"));
+    }
+
+    [Test]
     public void BatchedRowMajorMatMulMatchesTheDefinition()
     {
         using var handle = CreateHandle();

@@ -76,6 +76,52 @@ public class CudnnDeviceTests : DeviceTestBase
     }
 
     [Test]
+    public void EachRankedAlgorithmsWorkspaceIsWhatTheQueryForItSays()
+    {
+        using var handle = CreateHandle();
+        using var xDesc = CudnnTensorDescriptor.Create4d(2, 3, 9, 8);
+        using var yDesc = CudnnTensorDescriptor.Create4d(2, 4, 9, 8);
+        using var wDesc = CudnnFilterDescriptor.Create4d(4, 3, 3, 3);
+        using var conv = CudnnConvolutionDescriptor.Create2d(1, 1, 1, 1);
+        foreach (var p in handle.GetForwardAlgorithms(xDesc, wDesc, conv, yDesc).Where(p => p.Usable))
+            Assert.That(handle.GetForwardWorkspaceSize(xDesc, wDesc, conv, yDesc, (ConvolutionForwardAlgorithm)p.Algorithm), Is.EqualTo((long)p.Memory), $"forward {p}");
+        foreach (var p in handle.GetBackwardDataAlgorithms(wDesc, yDesc, conv, xDesc).Where(p => p.Usable))
+            Assert.That(handle.GetBackwardDataWorkspaceSize(wDesc, yDesc, conv, xDesc, (ConvolutionBackwardDataAlgorithm)p.Algorithm), Is.EqualTo((long)p.Memory), $"backward data {p}");
+        foreach (var p in handle.GetBackwardFilterAlgorithms(xDesc, yDesc, conv, wDesc).Where(p => p.Usable))
+            Assert.That(handle.GetBackwardFilterWorkspaceSize(xDesc, yDesc, conv, wDesc, (ConvolutionBackwardFilterAlgorithm)p.Algorithm), Is.EqualTo((long)p.Memory), $"backward filter {p}");
+    }
+
+    [Test]
+    public void AGroupedConvolutionIsOneConvolutionPerGroup()
+    {
+        using var handle = CreateHandle();
+        const int n = 2, c = 4, h = 6, w = 5, k = 6, groups = 2, kernel = 3;
+        float[] x = RandomValues(n * c * h * w, 11), wt = RandomValues(k * (c / groups) * kernel * kernel, 12);
+        using var xDesc = CudnnTensorDescriptor.Create4d(n, c, h, w);
+        using var yDesc = CudnnTensorDescriptor.Create4d(n, k, h, w);
+        using var wDesc = CudnnFilterDescriptor.Create4d(k, c / groups, kernel, kernel);
+        using var conv = CudnnConvolutionDescriptor.Create2d(1, 1, 1, 1);
+        conv.SetGroupCount(groups);
+        DevicePointer xd = Upload(x), wd = Upload(wt), yd = Allocate(n * k * h * w);
+        var algorithm = (ConvolutionForwardAlgorithm)handle.GetForwardAlgorithms(xDesc, wDesc, conv, yDesc).First(p => p.Usable && p.Memory == 0).Algorithm;
+        handle.ConvolutionForward(1f, xDesc, xd, wDesc, wd, conv, algorithm, DevicePointer.Null, 0, 0f, yDesc, yd);
+
+        // Group g: output channels [g·k/G, (g+1)·k/G) from input channels [g·c/G, (g+1)·c/G), on the CPU.
+        using var scope = TensorScope.Begin();
+        int cg = c / groups, kg = k / groups, plane = h * w;
+        var expected = new float[n * k * plane];
+        for (int g = 0; g < groups; g++)
+        {
+            var xg = new float[n * cg * plane];
+            for (int i = 0; i < n; i++) Array.Copy(x, (i * c + g * cg) * plane, xg, i * cg * plane, cg * plane);
+            var wg = wt.AsSpan(g * kg * cg * kernel * kernel, kg * cg * kernel * kernel).ToArray();
+            var part = Conv2d(Tensor.FromArray(xg, n, cg, h, w), Tensor.FromArray(wg, kg, cg, kernel, kernel), null, 1, 1).ToArray();
+            for (int i = 0; i < n; i++) Array.Copy(part, i * kg * plane, expected, (i * k + g * kg) * plane, kg * plane);
+        }
+        AssertClose(Download(yd, expected.Length), expected, 1e-5f, "y");
+    }
+
+    [Test]
     public void BatchNormTrainingMatchesTheCpu()
     {
         using var handle = CreateHandle();

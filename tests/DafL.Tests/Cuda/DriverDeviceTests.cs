@@ -1,3 +1,4 @@
+using DafL.Tests.Support;
 using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
@@ -84,6 +85,35 @@ public unsafe class DriverDeviceTests : DeviceTestBase
 
         Assert.That(Download(yd, (int)n), Is.EqualTo(x.Select(v => -3f * v).ToArray()));
         Assert.That(CudaEvent.ElapsedMilliseconds(start, end), Is.GreaterThanOrEqualTo(0f));
+    }
+
+    [Test]
+    public void AStreamWaitsForAnEventRecordedOnAnother()
+    {
+        float[] values = RandomValues(300, 31);
+        var source = Upload(new float[values.Length]);
+        var target = Allocate(values.Length);
+        using var producer = CudaStream.Create(Context);
+        using var consumer = CudaStream.Create(Context);
+        using var done = CudaEvent.Create(Context);
+        var staged = Upload(values);
+        // On the mock the producer is held until the consumer's work is queued, so without the wait the consumer
+        // would copy the zeros first, every time.
+        bool hold = MockGpu.IsActive;
+        if (hold) MockGpu.HoldStream(producer, true);
+        try
+        {
+            Context.CopyDeviceToDeviceAsync(source, staged, values.Length * sizeof(float), producer);
+            done.Record(producer);
+            consumer.Wait(done);
+            Context.CopyDeviceToDeviceAsync(target, source, values.Length * sizeof(float), consumer);
+        }
+        finally
+        {
+            if (hold) MockGpu.HoldStream(producer, false);
+        }
+        consumer.Synchronize();
+        Assert.That(Download(target, values.Length), Is.EqualTo(values));
     }
 
     [Test]
