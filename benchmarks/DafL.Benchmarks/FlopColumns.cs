@@ -11,7 +11,8 @@ public interface IFlopCounted
 {
     /// <summary>
     /// Floating-point operations one call of <paramref name="method"/> performs with the current parameters
-    /// (a multiply-add counts as two), and the number of threads it runs on.
+    /// (a multiply-add counts as two), and the number of CPU threads it runs on: 0 when it runs on a GPU, whose work
+    /// no CPU peak measures.
     /// </summary>
     (double Flops, int Threads) Work(string method);
 }
@@ -21,11 +22,15 @@ public interface IFlopCounted
 /// uses, measured by <see cref="FmaPeak"/> in the host process when the summary is drawn) and "best GFLOP/s"
 /// (work / fastest iteration: on a machine shared with other work, the closest to what the code can do).
 /// Use it with <c>[Config(typeof(FlopColumnsConfig))]</c> on a class that implements <see cref="IFlopCounted"/>.
+/// Its parameters are cases with descriptive names, so their column is wide enough to show them whole.
 /// </summary>
 public sealed class FlopColumnsConfig : ManualConfig
 {
-    public FlopColumnsConfig() =>
+    public FlopColumnsConfig()
+    {
         AddColumn(new FlopColumn(FlopColumn.Kind.Mean), new FlopColumn(FlopColumn.Kind.PercentOfPeak), new FlopColumn(FlopColumn.Kind.Best));
+        SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(48);
+    }
 }
 
 sealed class FlopColumn(FlopColumn.Kind kind) : IColumn
@@ -63,6 +68,7 @@ sealed class FlopColumn(FlopColumn.Kind kind) : IColumn
         var (flops, threads) = counted.Work(benchmarkCase.Descriptor.WorkloadMethod.Name);
         double gflops = flops / nanoseconds.Value; // FLOP per nanosecond = GFLOP/s
         if (kind != Kind.PercentOfPeak) return gflops.ToString("F1");
+        if (threads == 0) return "-";
         double peak = Peaks.GetOrAdd(threads, t => FmaPeak.MeasureGflops(t));
         return (100 * gflops / peak).ToString("F0");
     }
