@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Prepares the device check for the lent GPU machine (H200, CUDA 13, driver 580; no dotnet, nothing downloadable)
-# and prints the `run` call that performs it.
+# and prints the two `run` calls that perform it.
 #
-#   tools/device-check.sh            publish into .device/ (git-ignored, under 64 MiB), measure it, print the call
-#   tools/device-check.sh --dry-run  the same, then run the GPU side here on the CPU at a tiny scale (into .device-out/)
+#   tools/device-check.sh            publish into .device/ (git-ignored), check the 64 MiB limit, print the calls
+#   tools/device-check.sh --dry-run  the same, then run the whole GPU side here on the mock GPU at a tiny scale,
+#                                    both calls, into .device-out/{first,full}, and print the report
 #   tools/device-check.sh --skip-publish [--dry-run]   reuse .device/ as it is
 #
-# .device/ holds: dafl.tar.gz (a self-contained, trimmed `dafl`), bench.tar.gz (the BenchmarkDotNet project,
-# self-contained, run in-process there), data/mnist/*.gz (MNIST's IDX files, gzipped; both readers take .gz).
-# The GPU side is tools/device-run.sh (it travels with the working tree); tools/device-report.py turns what comes
-# back into a docs/GPU.md section.
+# .device/ holds apps.tar.xz, three self-contained trimmed apps that need no SDK: dafl, the NUnit test project as
+# its own runner (Microsoft.Testing.Platform) and the BenchmarkDotNet project (in-process), their identical files
+# stored once as hard links; and data/mnist/*.gz (MNIST's IDX files, gzipped; the readers take .gz). The GPU side
+# is tools/device-run.sh (it travels with the working tree); tools/device-report.py turns what comes back into a
+# docs/GPU.md section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,10 +27,20 @@ done
 PACK=.device
 LIMIT=$((64 * 1024 * 1024))
 # Trimming: the framework is trimmed, our assemblies and the packages are kept whole (TrimMode=partial), because
-# DafL.Training serialises configs and metrics with reflection-based System.Text.Json (hence the trim analysis is
-# off for them and reflection-based JSON stays enabled). The dry run exercises exactly this build.
+# DafL.Training serialises configs and metrics with reflection-based System.Text.Json and NUnit finds tests by
+# reflection (hence the trim analysis is off and reflection-based JSON stays enabled). The dry run exercises
+# exactly this build.
 TRIM=(-c Release -r linux-x64 --self-contained -p:PublishTrimmed=true -p:TrimMode=partial -p:EnableTrimAnalyzer=false
-      -p:SuppressTrimAnalysisWarnings=true -p:JsonSerializerIsReflectionEnabledByDefault=true -p:DebugType=none)
+      -p:SuppressTrimAnalysisWarnings=true -p:JsonSerializerIsReflectionEnabledByDefault=true -p:DebugType=none -warnaserror)
+
+# publish NAME PROJECT EXECUTABLE [MSBUILD-ARGS...]: a trimmed self-contained publish into .device/build/NAME.
+publish_app() {
+    local name=$1 project=$2 executable=$3
+    shift 3
+    echo "== publishing $name"
+    dotnet publish "$project" "${TRIM[@]}" "$@" -o "$PACK/build/$name" | grep -E "warn|error|->" || true
+    [[ -x $PACK/build/$name/$executable ]] || { echo "publishing $name failed: no $PACK/build/$name/$executable" >&2; exit 1; }
+}
 
 if ((publish)); then
     if [[ ! -f data/mnist/train-images-idx3-ubyte && ! -f data/mnist/train-images-idx3-ubyte.gz ]]; then
@@ -36,15 +48,18 @@ if ((publish)); then
         exit 1
     fi
     rm -rf "$PACK" && mkdir -p "$PACK/build" "$PACK/data/mnist"
-    echo "== publishing dafl"
-    dotnet publish src/DafL.Cli "${TRIM[@]}" -o "$PACK/build/dafl" -warnaserror | grep -E "warn|error|->" || true
-    [[ -x $PACK/build/dafl/dafl ]] || { echo "publishing dafl failed" >&2; exit 1; }
-    echo "== publishing the benchmarks"
-    dotnet publish benchmarks/DafL.Benchmarks "${TRIM[@]}" -o "$PACK/build/bench" -warnaserror | grep -E "warn|error|->" || true
-    [[ -x $PACK/build/bench/DafL.Benchmarks ]] || { echo "publishing the benchmarks failed" >&2; exit 1; }
-    du -sh "$PACK/build/dafl" "$PACK/build/bench"
-    tar -czf "$PACK/dafl.tar.gz" -C "$PACK/build/dafl" .
-    tar -czf "$PACK/bench.tar.gz" -C "$PACK/build/bench" .
+    publish_app dafl src/DafL.Cli dafl
+    publish_app tests tests/DafL.Tests DafL.Tests -p:TestRunner=nunit
+    publish_app bench benchmarks/DafL.Benchmarks DafL.Benchmarks
+    du -sh "$PACK"/build/*
+    # The runtime's native libraries and our assemblies are the same in every app: keep one copy, and tar stores
+    # the others as links to it.
+    (cd "$PACK/build" && find bench tests -type f | while read -r file; do
+        first=dafl/${file#*/}
+        if [[ -f $first ]] && cmp -s "$first" "$file"; then ln -f "$first" "$file"; fi
+    done)
+    du -sh "$PACK/build"
+    tar -cf - -C "$PACK/build" dafl tests bench | xz -9 -T0 >"$PACK/apps.tar.xz"
     rm -rf "$PACK/build"
     for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
         if [[ -f data/mnist/$f.gz ]]; then cp "data/mnist/$f.gz" "$PACK/data/mnist/"; else gzip -9 -c "data/mnist/$f" >"$PACK/data/mnist/$f.gz"; fi
@@ -61,15 +76,19 @@ printf 'total %d bytes (%.1f MiB) in .device, %.1f MiB in the working tree; the 
 
 cat <<'CALL'
 
-== the device call (one call, about 9 minutes at most; every step inside is time-boxed):
-run(command="bash tools/device-run.sh", carry=[".device"], timeout_s=590)
-then, here: python3 tools/device-report.py /work/.device/<files_at> >> docs/GPU.md   (review before committing)
+== the device calls (every stage inside is time-boxed; the second call is worth it only once the first is clean):
+1. run(command="bash tools/device-run.sh", carry=[".device"], timeout_s=300)          staged, 300 s at most
+2. run(command="bash tools/device-run.sh --full", carry=[".device"], timeout_s=600)   the paper's whole MNIST run
+then, here: python3 tools/device-report.py /work/.device/<files_at of 1> [<files_at of 2>] >> docs/GPU.md   (review before committing)
 CALL
 
 if ((dry_run)); then
+    [[ -f .mockgpu/env.sh ]] || { echo "the dry run needs the mock GPU: dotnet pwsh build.ps1 mockgpu" >&2; exit 1; }
     echo
-    echo "== dry run: the GPU side on the CPU at a tiny scale, into .device-out/"
+    echo "== dry run: the GPU side on the mock GPU at a tiny scale, into .device-out/"
     rm -rf .device-out && mkdir -p .device-out
-    OUT=$(pwd)/.device-out DEVICE=cpu SCALE=tiny WORK=$(mktemp -d) bash tools/device-run.sh
-    python3 tools/device-report.py .device-out
+    # Only here do the DAFL_* variables point the library locator at the mock; device-run.sh never sets them.
+    (. .mockgpu/env.sh && OUT=$(pwd)/.device-out/first SCALE=tiny bash tools/device-run.sh)
+    (. .mockgpu/env.sh && OUT=$(pwd)/.device-out/full SCALE=tiny bash tools/device-run.sh --full)
+    python3 tools/device-report.py .device-out/first .device-out/full
 fi

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Turns what tools/device-run.sh left in $OUT into a Markdown section for docs/GPU.md (printed to stdout).
 
-    python3 tools/device-report.py FOLDER [--date YYYY-MM-DD]
+    python3 tools/device-report.py FIRST [FULL] [--date YYYY-MM-DD]
 
-FOLDER holds run.log, steps.tsv, doctor.json, distill.jsonl, reference.jsonl, bench.md and sanitizer.txt; any of
-them may be missing (a step that ran out of time), and the section then says so instead of guessing.
+FIRST is the first call's folder: run.log, steps.tsv, doctor.json, tests.txt, distill.jsonl, reference.jsonl,
+bench.md, sanitizer.txt; FULL, if given, the second call's (`device-run.sh --full`): steps.tsv, run.log,
+distill.jsonl. Any file may be missing (a stage that ran out of time), and the section then says so instead of
+guessing. A run on the mock GPU (its device is named "DafL mock GPU ...") is labelled as such: it verifies the
+scripts, the publish and this report, and nothing about a GPU.
 """
 import argparse
 import datetime
@@ -55,24 +58,41 @@ def table(header, rows):
     return "\n".join(lines)
 
 
-def steps_section(folder):
-    rows = []
+def steps_section(folder, call_seconds):
+    rows, total = [], 0.0
     try:
         with open(os.path.join(folder, "steps.tsv")) as f:
             next(f)
             for line in f:
-                name, rc, seconds = line.rstrip("\n").split("\t")
-                status = "ok" if rc == "0" else "ran out of time" if rc in ("124", "137") else f"exit {rc}"
-                rows.append((name, status, seconds))
+                name, rc, seconds, limit, note = line.rstrip("\n").split("\t")
+                total += float(seconds)
+                status = ("skipped" if rc == "-" else "ok" if rc == "0" else "ran out of time" if rc in ("124", "137")
+                          else f"exit {rc}")
+                rows.append((name, status, seconds, limit if rc != "-" else "", note))
     except (OSError, StopIteration, ValueError):
         return "No steps.tsv: the run did not start.\n"
-    return table(["step", "result", "seconds"], rows) + "\n"
+    return (table(["stage", "result", "seconds", "limit", "note"], rows)
+            + f"\n\nThe stages took {total:.1f} s together, of the call's {call_seconds} s.\n")
+
+
+def call_seconds(folder, default):
+    """The call's limit as device-run.sh logged it (CALL_SECONDS=...), else the default."""
+    try:
+        with open(os.path.join(folder, "run.log")) as f:
+            for word in f.readline().split():
+                if word.startswith("CALL_SECONDS="):
+                    return int(word.split("=", 1)[1])
+    except (OSError, ValueError):
+        pass
+    return default
 
 
 def doctor_section(doctor):
     if doctor is None:
-        return "No doctor.json: `dafl doctor` did not finish.\n"
+        return "No doctor.json: `dafl doctor` did not get as far as its first stage.\n"
     out = []
+    if doctor.get("stage") != "done":
+        out.append(f"`dafl doctor` stopped after its `{doctor.get('stage')}` stage: what follows is what it had written.\n")
     host, gpu, backend = doctor["host"], doctor["gpu"], doctor["backend"]
     facts = [(".NET", host["runtime"]), ("CPU", f"{host['processor']}, {host['logical_cores']} logical cores, AVX-512 {'yes' if host['avx512'] else 'no'}")]
     for c in gpu["components"]:
@@ -114,25 +134,63 @@ def doctor_section(doctor):
     return "\n".join(out) + "\n"
 
 
-def distill_section(ours, reference):
+def tests_section(folder):
+    """The summary and every failed test of NUnit's runner (Microsoft.Testing.Platform, --output Detailed)."""
+    try:
+        with open(os.path.join(folder, "tests.txt")) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return "No tests.txt: the test runner did not start.\n"
+    counts = {}
+    for line in lines:
+        key, _, value = line.strip().partition(": ")
+        if key in ("total", "failed", "succeeded", "skipped", "duration"):
+            counts[key] = value
     out = []
-    epochs = [r for r in ours if r.get("kind") == "distill_epoch"]
-    if epochs:
-        last = epochs[-1]
-        step_ms = sum(e["step_ms"] for e in epochs) / len(epochs)
-        seconds = sum(e["seconds"] for e in epochs)
-        acc = last.get("best_acc")
-        out.append(f"- DafL.Native: {len(epochs)} epochs in {seconds:.1f} s, mean step {step_ms:.2f} ms, "
-                   f"best student accuracy {acc * 100:.2f}%" if acc is not None else f"- DafL.Native: {len(epochs)} epochs, mean step {step_ms:.2f} ms")
+    if "total" in counts:
+        out.append(f"{counts['succeeded']} passed, {counts['failed']} failed, {counts['skipped']} skipped of {counts['total']} "
+                   f"(filter: the CUDA tests), in {counts.get('duration', '?')}.")
     else:
-        out.append("- DafL.Native: no epoch finished (see run.log).")
+        finished = sum(1 for l in lines if l.startswith(("passed ", "failed ", "skipped ")))
+        out.append(f"The runner printed no summary: it stopped after {finished} tests (see tests.txt).")
+    failed, skipped = [], {}
+    for i, line in enumerate(lines):
+        if line.startswith("failed "):
+            reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            failed.append((line[len("failed "):].rsplit(" (", 1)[0], reason))
+        elif line.startswith("skipped "):
+            reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            skipped.setdefault(reason, []).append(line[len("skipped "):].rsplit(" (", 1)[0])
+    if failed:
+        out.append("\nFailed:\n")
+        out.append(table(["test", "first line"], failed))
+    if skipped:
+        out.append("\nSkipped, by reason:\n")
+        out.append(table(["reason", "tests"], [(reason, ", ".join(names)) for reason, names in skipped.items()]))
+    return "\n".join(out) + "\n"
+
+
+def ours_line(epochs, planned=None):
+    if not epochs:
+        return "- DafL.Native: no epoch finished (see run.log)."
+    step_ms = sum(e["step_ms"] for e in epochs) / len(epochs)
+    seconds = sum(e["seconds"] for e in epochs)
+    done = f"{len(epochs)} of {planned} epochs" if planned else f"{len(epochs)} epochs"
+    acc = epochs[-1].get("best_acc")
+    return (f"- DafL.Native: {done} in {seconds:.1f} s, mean step {step_ms:.2f} ms"
+            + (f", best student accuracy {acc * 100:.2f}% (epoch {epochs[-1].get('best_epoch')})" if acc is not None else ""))
+
+
+def distill_section(ours, reference):
+    out = [ours_line([r for r in ours if r.get("kind") == "distill_epoch"])]
     ref_epochs = [r for r in reference if r.get("event") == "epoch"]
     config = next((r for r in reference if r.get("event") == "config"), {})
     if ref_epochs:
         iters = config.get("iters_per_epoch", 120)
         step_ms = 1000 * sum(e["train_s"] for e in ref_epochs) / (iters * len(ref_epochs))
-        out.append(f"- PyTorch {config.get('torch', '?')} eager on {config.get('device', '?')}: {len(ref_epochs)} epochs, "
-                   f"mean step {step_ms:.2f} ms, best student accuracy {ref_epochs[-1]['best_acc'] * 100:.2f}% after {len(ref_epochs)} epochs")
+        tf32 = f"TF32 matmul {config.get('tf32_matmul', '?')}, cuDNN {config.get('tf32_cudnn', '?')}"
+        out.append(f"- PyTorch {config.get('torch', '?')} eager on {config.get('device', '?')} ({tf32}): {len(ref_epochs)} epochs, "
+                   f"mean step {step_ms:.2f} ms, best student accuracy {ref_epochs[-1]['best_acc'] * 100:.2f}%")
     else:
         out.append("- PyTorch reference: no epoch finished (see run.log).")
     return "\n".join(out) + "\n"
@@ -148,23 +206,49 @@ def sanitizer_section(folder):
     return ("`compute-sanitizer --tool memcheck` on a few DAFL steps: " + (summary[-1].strip("= ") if summary else "no summary line (see sanitizer.txt)")) + "\n"
 
 
+def on_mock(folder, doctor):
+    """True when the run's CUDA was the mock GPU: doctor names its device, or run.log its DAFL_CUDA_DRIVER."""
+    device = ((doctor or {}).get("gpu") or {}).get("device") or {}
+    if device.get("name", "").startswith("DafL mock GPU"):
+        return True
+    try:
+        with open(os.path.join(folder, "run.log")) as f:
+            return any(line.startswith("DAFL_CUDA_DRIVER=") and ".mockgpu" in line for line in f)
+    except OSError:
+        return False
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("folder")
+    p.add_argument("first", help="the first call's files")
+    p.add_argument("full", nargs="?", help="the second call's files (device-run.sh --full)")
     p.add_argument("--date", default=datetime.date.today().isoformat())
     args = p.parse_args()
-    f = args.folder
+    f = args.first
     doctor = read_json(os.path.join(f, "doctor.json"))
-    parts = [f"## Device check, {args.date}\n",
-             "From `tools/device-check.sh` (one `run` call; `tools/device-run.sh` on the machine).\n",
-             "### Steps\n", steps_section(f),
-             "### `dafl doctor`\n", doctor_section(doctor),
-             "### DAFL MNIST preset end to end\n", distill_section(read_jsonl(os.path.join(f, "distill.jsonl")), read_jsonl(os.path.join(f, "reference.jsonl"))),
-             "### Memory check\n", sanitizer_section(f)]
+    if on_mock(f, doctor):
+        parts = [f"## Device check: dry run on the mock GPU, {args.date}\n",
+                 "**Not a GPU.** `tools/device-check.sh --dry-run` on the mock GPU (`cuda/mock`: the real CUDA backend "
+                 "against a fake driver whose kernels run in the CPU emulator), at a tiny scale (batches of 4, a slice "
+                 "of MNIST). It checks the publish, every command line, the stages' limits and this report; "
+                 "its numbers say nothing about a GPU, and nothing here counts as verified on one.\n"]
+    else:
+        parts = [f"## Device check, {args.date}\n",
+                 "From `tools/device-check.sh`: `tools/device-run.sh` on the lent machine.\n"]
+    parts += ["### First call: stages\n", steps_section(f, call_seconds(f, 300)),
+              "### `dafl doctor`\n", doctor_section(doctor),
+              "### CUDA tests (NUnit's runner, published self-contained)\n", tests_section(f),
+              "### DAFL MNIST preset, cut to a few epochs\n",
+              distill_section(read_jsonl(os.path.join(f, "distill.jsonl")), read_jsonl(os.path.join(f, "reference.jsonl"))),
+              "### Memory check\n", sanitizer_section(f)]
     bench = os.path.join(f, "bench.md")
     if os.path.exists(bench) and os.path.getsize(bench) > 0:
         with open(bench) as b:
             parts += ["### Benchmarks (BenchmarkDotNet, short in-process job)\n", b.read().strip() + "\n"]
+    if args.full:
+        epochs = [r for r in read_jsonl(os.path.join(args.full, "distill.jsonl")) if r.get("kind") == "distill_epoch"]
+        parts += ["### Second call: the whole MNIST run (`device-run.sh --full`)\n", steps_section(args.full, call_seconds(args.full, 600)),
+                  ours_line(epochs, None if on_mock(f, doctor) else 200) + "\n"]
     sys.stdout.write("\n".join(parts))
 
 

@@ -655,6 +655,8 @@ def parse_args(argv):
         sp.add_argument("--seed", type=int, default=1)
         sp.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
         sp.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
+        sp.add_argument("--tf32", action="store_true",
+                        help="let cuBLAS and cuDNN multiply in TF32 (off: plain FP32, as DafL.Native runs by default)")
 
     t = sub.add_parser("teacher", help="train the teacher on real data")
     common(t)
@@ -726,6 +728,12 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     cfg = resolve(args)
     torch.set_num_threads(args.threads)
+    # Both flags are set, not left at their defaults: cuDNN's is on by default, so convolutions would be TF32 while
+    # DafL.Native's are FP32. The config record carries them, so every comparison says what it compared.
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
+    cfg["tf32_matmul"] = torch.backends.cuda.matmul.allow_tf32
+    cfg["tf32_cudnn"] = torch.backends.cudnn.allow_tf32
     device = torch.device(args.device)
     os.makedirs(args.out, exist_ok=True)
     {"teacher": cmd_teacher, "distill": cmd_distill, "eval": cmd_eval}[args.command](args, cfg, device)
