@@ -17,6 +17,10 @@ import os
 import sys
 
 
+# The paper's MNIST preset, which the second call runs whole (its dry run on the mock runs 3 epochs instead).
+PAPER_EPOCHS = 200
+
+
 def read_json(path):
     try:
         with open(path) as f:
@@ -101,6 +105,8 @@ def doctor_section(doctor):
     facts.append(("device", f"{d['name']}, {d['architecture']}, {d['multiprocessors']} SMs, {d['memory_bytes'] / 2**30:.1f} GiB" if d else "none: " + gpu["device_error"]))
     facts.append(("CUDA backend", "starts" if backend["cuda_available"] else "unavailable: " + backend["reason"]))
     out.append(table(["", ""], facts))
+    if not backend["cuda_available"]:
+        out.append("\n**CUDA cannot start**, so `dafl doctor --device cuda` exits 1.")
     parity = doctor["parity"]
     if not parity:
         out.append("\nNo parity run (no backend to compare).")
@@ -166,7 +172,8 @@ def tests_section(folder):
         out.append(table(["test", "first line"], failed))
     if skipped:
         out.append("\nSkipped, by reason:\n")
-        out.append(table(["reason", "tests"], [(reason, ", ".join(names)) for reason, names in skipped.items()]))
+        out.append(table(["reason", "tests"], [(reason, f"{len(names)}: " + ", ".join(names[:6]) + (", …" if len(names) > 6 else ""))
+                                               for reason, names in skipped.items()]))
     return "\n".join(out) + "\n"
 
 
@@ -248,7 +255,7 @@ def main():
     if args.full:
         epochs = [r for r in read_jsonl(os.path.join(args.full, "distill.jsonl")) if r.get("kind") == "distill_epoch"]
         parts += ["### Second call: the whole MNIST run (`device-run.sh --full`)\n", steps_section(args.full, call_seconds(args.full, 600)),
-                  ours_line(epochs, None if on_mock(f, doctor) else 200) + "\n"]
+                  ours_line(epochs, None if on_mock(f, doctor) else PAPER_EPOCHS) + "\n"]
     sys.stdout.write("\n".join(parts))
 
 

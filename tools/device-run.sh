@@ -92,7 +92,7 @@ site=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' 
     export PYTHONPATH=$site${PYTHONPATH:+:$PYTHONPATH}
 export DAFL_KERNEL_CACHE=$WORK/kernels DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 PYTHONUNBUFFERED=1
 {
-    echo "device-run.sh $* at $(date -u +%FT%TZ): SCALE=$SCALE CALL_SECONDS=$CALL_SECONDS PYTHON=$PYTHON"
+    echo "device-run.sh${1:+ $1} at $(date -u +%FT%TZ): SCALE=$SCALE CALL_SECONDS=$CALL_SECONDS PYTHON=$PYTHON PYTHONPATH=${PYTHONPATH:-}"
     env | grep '^DAFL_' | sort
 } >>"$LOG"
 
@@ -202,7 +202,7 @@ else
 fi
 
 stage bench 35 "" "$APPS/bench/DafL.Benchmarks" --filter '*DaflStep*' --quick --device cuda "${BENCH[@]}" --artifacts "$WORK/bench"
-cat "$WORK"/bench/results/*-report-github.md >"$OUT/bench.md" 2>/dev/null
+compgen -G "$WORK/bench/results/*-report-github.md" >/dev/null && cat "$WORK"/bench/results/*-report-github.md >"$OUT/bench.md"
 
 SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
 if [[ -z $SANITIZER ]]; then

@@ -724,16 +724,28 @@ def resolve(args):
     return cfg
 
 
+def set_tf32(enabled):
+    """Sets whether cuBLAS and cuDNN may multiply in TF32, and returns the two settings as read back.
+
+    Both are set, never left at their defaults: cuDNN's is on by default, so convolutions would be TF32 while
+    DafL.Native's are FP32. torch 2.9 and later have fp32_precision for this and warn on the old allow_tf32 flags
+    (and refuse a mix of the two); torch 1.13 has only the flags.
+    """
+    if hasattr(torch.backends, "fp32_precision"):
+        mode = "tf32" if enabled else "ieee"
+        torch.backends.cuda.matmul.fp32_precision = mode
+        torch.backends.cudnn.conv.fp32_precision = mode
+        return torch.backends.cuda.matmul.fp32_precision == "tf32", torch.backends.cudnn.conv.fp32_precision == "tf32"
+    torch.backends.cuda.matmul.allow_tf32 = enabled
+    torch.backends.cudnn.allow_tf32 = enabled
+    return torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     cfg = resolve(args)
     torch.set_num_threads(args.threads)
-    # Both flags are set, not left at their defaults: cuDNN's is on by default, so convolutions would be TF32 while
-    # DafL.Native's are FP32. The config record carries them, so every comparison says what it compared.
-    torch.backends.cuda.matmul.allow_tf32 = args.tf32
-    torch.backends.cudnn.allow_tf32 = args.tf32
-    cfg["tf32_matmul"] = torch.backends.cuda.matmul.allow_tf32
-    cfg["tf32_cudnn"] = torch.backends.cudnn.allow_tf32
+    cfg["tf32_matmul"], cfg["tf32_cudnn"] = set_tf32(args.tf32)
     device = torch.device(args.device)
     os.makedirs(args.out, exist_ok=True)
     {"teacher": cmd_teacher, "distill": cmd_distill, "eval": cmd_eval}[args.command](args, cfg, device)
