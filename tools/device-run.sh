@@ -8,10 +8,11 @@
 #
 # Each stage runs under its own timeout, cut to what is left of the call; the moment it ends it appends its line to
 # steps.tsv (stage, exit, seconds, limit, note) and has left its result under $OUT. A failed stage does not stop
-# the later ones. The limits of the first call's stages add up to 265 s; compute-sanitizer runs last, on whatever
-# is left, and a timeout there is not a failure. What comes back (8 files at most): steps.tsv, run.log (every
-# stage's output), doctor.json (written by `dafl doctor` after each of its own stages), tests.txt (the CUDA tests),
-# distill.jsonl (ours), reference.jsonl (PyTorch), bench.md, sanitizer.txt.
+# the later ones. The limits of the first call's stages add up to 265 s (275 s at the dry run's tiny scale);
+# compute-sanitizer runs last, on whatever is left, and a timeout there is not a failure. What comes back (8 files
+# at most): steps.tsv, run.log (every stage's output: the result of unpack, machine and teacher), doctor.json
+# (written by `dafl doctor` after each of its own stages), tests.txt (the CUDA tests), distill.jsonl (ours),
+# reference.jsonl (PyTorch), bench.md, sanitizer.txt.
 #
 # Environment: OUT (required); SCALE=paper (default) or tiny (tools/device-check.sh --dry-run: a slice of MNIST,
 # batches of a few, for the mock GPU); CALL_SECONDS (default 300, --full 600): the call's limit; WORK (default
@@ -170,11 +171,14 @@ fi
 if [[ $SCALE == tiny ]]; then
     DOCTOR=(--batch 4 --steps 2) TEACHER_EPOCHS=1 DISTILL=(--epochs 2 --iters 2 --batch 4)
     REFERENCE=(--epochs 2 --iters-per-epoch 2 --batch 4) BENCH=(--preset mnist-quick --batch 4) SANITIZE=(--iters 2 --batch 4)
+    # The mock runs every kernel in the CPU emulator: the tests, which do not shrink, take about a minute there.
+    TESTS_LIMIT=90 REFERENCE_LIMIT=20 BENCH_LIMIT=20
 else
     # The paper's MNIST preset at its own shapes (batch 512, generator width 128) for 3 epochs of 20 steps, on both
     # sides: enough for the step times and a first accuracy; the whole run is the second call (--full).
     DOCTOR=(--batch 128 --steps 3) TEACHER_EPOCHS=2 DISTILL=(--epochs 3 --iters 20)
     REFERENCE=(--epochs 3 --iters-per-epoch 20) BENCH=() SANITIZE=(--iters 3 --batch 64)
+    TESTS_LIMIT=45 REFERENCE_LIMIT=40 BENCH_LIMIT=35
 fi
 
 # Exits 1 when CUDA cannot start or a check is out of tolerance; doctor.json says which stage it reached.
@@ -183,7 +187,7 @@ stage doctor 50 "doctor.json holds the stages it finished" "$DAFL" doctor --devi
 # NUnit's own runner (Microsoft.Testing.Platform): no SDK needed. Detailed output lists every test as it finishes,
 # so a timeout still shows how far it got.
 CUDA_TESTS='FullyQualifiedName~Cuda|FullyQualifiedName~DafL.Tests.Native|FullyQualifiedName~Device'
-stage tests 45 "tests.txt lists the tests that finished" bash -c '"$0" --filter "$1" --output Detailed --no-ansi --no-progress \
+stage tests "$TESTS_LIMIT" "tests.txt lists the tests that finished" bash -c '"$0" --filter "$1" --output Detailed --no-ansi --no-progress \
     --results-directory "$2" >"$3" 2>&1' "$APPS/tests/DafL.Tests" "$CUDA_TESTS" "$WORK/test-results" "$OUT/tests.txt"
 
 # One epoch on the CPU: 16 cores do one in seconds, and the teacher only has to be a teacher.
@@ -193,7 +197,7 @@ if [[ -s $TEACHER ]]; then
     stage distill 30 "the epochs so far are in distill.jsonl" "$DAFL" distill --preset mnist --teacher "$TEACHER" --data "$DATA" \
         --out "$WORK/distill" "${DISTILL[@]}" --device cuda
     cp "$WORK/distill/metrics.jsonl" "$OUT/distill.jsonl" 2>/dev/null
-    stage reference 40 "the epochs so far are in reference.jsonl" "$PYTHON" tools/reference/dafl_pytorch.py distill --preset mnist \
+    stage reference "$REFERENCE_LIMIT" "the epochs so far are in reference.jsonl" "$PYTHON" tools/reference/dafl_pytorch.py distill --preset mnist \
         --device "$TORCH_DEVICE" --threads "$(nproc)" --data "$DATA" --teacher "$TEACHER" --out "$WORK/reference" "${REFERENCE[@]}"
     cp "$WORK/reference/distill.jsonl" "$OUT/reference.jsonl" 2>/dev/null
 else
@@ -201,7 +205,7 @@ else
     skip reference "no teacher"
 fi
 
-stage bench 35 "" "$APPS/bench/DafL.Benchmarks" --filter '*DaflStep*' --quick --device cuda "${BENCH[@]}" --artifacts "$WORK/bench"
+stage bench "$BENCH_LIMIT" "" "$APPS/bench/DafL.Benchmarks" --filter '*DaflStep*' --quick --device cuda "${BENCH[@]}" --artifacts "$WORK/bench"
 compgen -G "$WORK/bench/results/*-report-github.md" >/dev/null && cat "$WORK"/bench/results/*-report-github.md >"$OUT/bench.md"
 
 SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
