@@ -141,7 +141,8 @@ def doctor_section(doctor):
 
 
 def tests_section(folder):
-    """The summary and every failed test of NUnit's runner (Microsoft.Testing.Platform, --output Detailed)."""
+    """NUnit's runner's summary (Microsoft.Testing.Platform, --output Detailed), each failed test with the first line of
+    its failure, and the skipped ones by reason."""
     try:
         with open(os.path.join(folder, "tests.txt")) as f:
             lines = f.read().splitlines()
