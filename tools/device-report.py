@@ -15,6 +15,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 
 
 # The paper's MNIST preset, which the second call runs whole (its dry run on the mock runs 3 epochs instead).
@@ -236,10 +237,11 @@ def main():
     doctor = read_json(os.path.join(f, "doctor.json"))
     if on_mock(f, doctor):
         parts = [f"## Device check: dry run on the mock GPU, {args.date}\n",
-                 "**Not a GPU.** `tools/device-check.sh --dry-run` on the mock GPU (`cuda/mock`: the real CUDA backend "
-                 "against a fake driver whose kernels run in the CPU emulator), at a tiny scale (batches of 4, a slice "
-                 "of MNIST). It checks the publish, every command line, the stages' limits and this report; "
-                 "its numbers say nothing about a GPU, and nothing here counts as verified on one.\n"]
+                 textwrap.fill("**Not a GPU.** `tools/device-check.sh --dry-run` on the mock GPU (`cuda/mock`: the real "
+                               "CUDA backend against a fake driver whose kernels run in the CPU emulator), at a tiny scale "
+                               "(batches of 4, a slice of MNIST). It checks the publish, every command line, the stages' "
+                               "limits and this report; its numbers say nothing about a GPU, and nothing here counts as "
+                               "verified on one.", 120) + "\n"]
     else:
         parts = [f"## Device check, {args.date}\n",
                  "From `tools/device-check.sh`: `tools/device-run.sh` on the lent machine.\n"]
