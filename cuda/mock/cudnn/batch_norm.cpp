@@ -141,6 +141,24 @@ void affine_channel(const Shape& s, const float* x, float* out, int channel, dou
         for (size_t i = 0; i < s.plane; ++i) o[i] = blend(alpha, scale * in[i] + shift, beta, o[i]);
     }
 }
+// What both forward calls check, in their order: the handle, the mode, alpha and beta, x and y against the
+// statistics' descriptor (which gives the shape s), ε, and that x, y, scale and bias lie in device memory.
+int require_forward(const char* function, cudnnHandle_t handle, int mode, const float* alpha, const float* beta,
+                    cudnnTensorDescriptor_t xDesc, const void* x, cudnnTensorDescriptor_t yDesc, const void* y,
+                    cudnnTensorDescriptor_t bnDesc, const void* bnScale, const void* bnBias, double epsilon, Shape* s)
+{
+    if (int status = require_handle(function, handle)) return status;
+    if (int status = require_mode(function, mode)) return status;
+    if (int status = require_pointers(function, {{"alpha", alpha}, {"beta", beta}})) return status;
+    const char* const names[] = {"xDesc", "yDesc"};
+    const cudnnTensorStruct* const others[] = {yDesc};
+    if (int status = require_tensors(function, xDesc, names, others, 1, "bnScaleBiasMeanVarDesc", bnDesc, s)) return status;
+    if (int status = require_epsilon(function, epsilon)) return status;
+    if (int status = require_floats(function, "x", x, s->elements())) return status;
+    if (int status = require_floats(function, "y", y, s->elements())) return status;
+    if (int status = require_floats(function, "bnScale", bnScale, s->c)) return status;
+    return require_floats(function, "bnBias", bnBias, s->c);
+}
 } // namespace
 } // namespace cudnn_mock
 
@@ -174,23 +192,13 @@ CUDNN_MOCK_API cudnnStatus_t cudnnBatchNormalizationForwardTraining(
 {
     MOCKGPU_TRACE_CALL();
     const char* function = "cudnnBatchNormalizationForwardTraining";
-    if (int status = require_handle(function, handle)) return status;
-    if (int status = require_mode(function, mode)) return status;
-    if (int status = require_pointers(function, {{"alpha", alpha}, {"beta", beta}})) return status;
-    const char* const names[] = {"xDesc", "yDesc"};
-    const cudnnTensorStruct* const others[] = {yDesc};
     Shape s{};
-    if (int status = require_tensors(function, xDesc, names, others, 1, "bnScaleBiasMeanVarDesc", bnScaleBiasMeanVarDesc, &s))
+    if (int status = require_forward(function, handle, mode, alpha, beta, xDesc, x, yDesc, y, bnScaleBiasMeanVarDesc, bnScale, bnBias, epsilon, &s))
         return status;
-    if (int status = require_epsilon(function, epsilon)) return status;
     if (int status = require_pair(function, "resultRunningMean", resultRunningMean, "resultRunningVariance", resultRunningVariance))
         return status;
     if (int status = require_pair(function, "resultSaveMean", resultSaveMean, "resultSaveInvVariance", resultSaveInvVariance))
         return status;
-    if (int status = require_floats(function, "x", x, s.elements())) return status;
-    if (int status = require_floats(function, "y", y, s.elements())) return status;
-    if (int status = require_floats(function, "bnScale", bnScale, s.c)) return status;
-    if (int status = require_floats(function, "bnBias", bnBias, s.c)) return status;
     if (int status = require_floats(function, "resultRunningMean", resultRunningMean, s.c, true)) return status;
     if (int status = require_floats(function, "resultRunningVariance", resultRunningVariance, s.c, true)) return status;
     if (int status = require_floats(function, "resultSaveMean", resultSaveMean, s.c, true)) return status;
@@ -234,19 +242,9 @@ CUDNN_MOCK_API cudnnStatus_t cudnnBatchNormalizationForwardInference(
 {
     MOCKGPU_TRACE_CALL();
     const char* function = "cudnnBatchNormalizationForwardInference";
-    if (int status = require_handle(function, handle)) return status;
-    if (int status = require_mode(function, mode)) return status;
-    if (int status = require_pointers(function, {{"alpha", alpha}, {"beta", beta}})) return status;
-    const char* const names[] = {"xDesc", "yDesc"};
-    const cudnnTensorStruct* const others[] = {yDesc};
     Shape s{};
-    if (int status = require_tensors(function, xDesc, names, others, 1, "bnScaleBiasMeanVarDesc", bnScaleBiasMeanVarDesc, &s))
+    if (int status = require_forward(function, handle, mode, alpha, beta, xDesc, x, yDesc, y, bnScaleBiasMeanVarDesc, bnScale, bnBias, epsilon, &s))
         return status;
-    if (int status = require_epsilon(function, epsilon)) return status;
-    if (int status = require_floats(function, "x", x, s.elements())) return status;
-    if (int status = require_floats(function, "y", y, s.elements())) return status;
-    if (int status = require_floats(function, "bnScale", bnScale, s.c)) return status;
-    if (int status = require_floats(function, "bnBias", bnBias, s.c)) return status;
     if (int status = require_floats(function, "estimatedMean", estimatedMean, s.c)) return status;
     if (int status = require_floats(function, "estimatedVariance", estimatedVariance, s.c)) return status;
 
