@@ -69,16 +69,14 @@ public static partial class ParityCases
         float batchMean = 1f / b;
         yield return new("KlDiv", "batchmean", S(b, k), ParityTolerance.Fp32, r =>
         {
-            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
-            var t = r.Distributions(b, k);
+            var (x, t) = KlInputs(r, b, k, zeros: false);
             var loss = r.Output();
             r.B.KlDiv(x, t, loss, batchMean);
             r.Read("loss", loss);
         });
         yield return new("KlDivBackward", "both gradients", S(b, k), ParityTolerance.Fp32, r =>
         {
-            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
-            var t = r.Distributions(b, k);
+            var (x, t) = KlInputs(r, b, k, zeros: false);
             var gLoss = r.FromHost([0.9f]);
             var gx = r.Output(b, k);
             var gt = r.Output(b, k);
@@ -88,16 +86,14 @@ public static partial class ParityCases
         });
         yield return new("KlDiv", "targets with zeros: 0·ln 0 = 0", S(b, k), ParityTolerance.Fp32, r =>
         {
-            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
-            var t = r.FromHost(WithZeros(r.Data.Distributions(b, k)), b, k);
+            var (x, t) = KlInputs(r, b, k, zeros: true);
             var loss = r.Output();
             r.B.KlDiv(x, t, loss, batchMean);
             r.Read("loss", loss);
         });
         yield return new("KlDivBackward", "targets with zeros: NaN in gTarget there", S(b, k), ParityTolerance.Fp32, r =>
         {
-            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
-            var t = r.FromHost(WithZeros(r.Data.Distributions(b, k)), b, k);
+            var (x, t) = KlInputs(r, b, k, zeros: true);
             var gLoss = r.FromHost([0.9f]);
             var gx = r.Output(b, k);
             var gt = r.Output(b, k);
@@ -107,8 +103,7 @@ public static partial class ParityCases
         });
         yield return new("KlDivBackward", "gLogProbs only, scale 2", S(b, k), ParityTolerance.Fp32, r =>
         {
-            var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
-            var t = r.Distributions(b, k);
+            var (x, t) = KlInputs(r, b, k, zeros: false);
             var gLoss = r.FromHost([0.75f]);
             var gx = r.Output(b, k);
             r.B.KlDivBackward(x, t, gLoss, gx, null, 2f);
@@ -137,6 +132,14 @@ public static partial class ParityCases
     }
 
     /// <summary>Sets every third probability to 0 (the rows then sum to less than 1, which the losses do not need).</summary>
+    /// <summary>KL's inputs: log-probabilities of one draw of distributions, and a second draw as the target (with zeros when asked).</summary>
+    static (Tensor LogProbs, Tensor Targets) KlInputs(OpRun r, int b, int k, bool zeros)
+    {
+        var x = r.FromHost(Array.ConvertAll(r.Data.Distributions(b, k), MathF.Log), b, k);
+        var t = zeros ? r.FromHost(WithZeros(r.Data.Distributions(b, k)), b, k) : r.Distributions(b, k);
+        return (x, t);
+    }
+
     static float[] WithZeros(float[] probabilities)
     {
         for (int i = 2; i < probabilities.Length; i += 3) probabilities[i] = 0;
