@@ -88,6 +88,13 @@ bool inject_now(const char* kind)
     if (it == injections.end() || it->second == 0) return false;
     return --it->second == 0;
 }
+
+std::string hex(CUdeviceptr address)
+{
+    char s[32];
+    std::snprintf(s, sizeof s, "0x%llx", address);
+    return s;
+}
 } // namespace mockgpu
 
 using namespace mockgpu;
@@ -315,13 +322,6 @@ CUDA_API CUresult cuCtxSynchronize()
 
 namespace
 {
-std::string hex(CUdeviceptr a)
-{
-    char s[32];
-    std::snprintf(s, sizeof s, "0x%llx", a);
-    return s;
-}
-
 // A device range a copy touches: inside one live allocation, or CUDA_ERROR_INVALID_VALUE naming it.
 CUresult device_range(const char* call, const char* which, CUdeviceptr address, size_t bytes)
 {

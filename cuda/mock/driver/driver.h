@@ -69,6 +69,8 @@ bool inject_now(const char* kind);
 // The device: sm_90 and this much memory (DAFL_MOCK_MEMORY_BYTES, default 8 GiB).
 constexpr int compute_major = 9, compute_minor = 0;
 size_t memory_limit();
+// A device address as messages print it: 0x7f...
+std::string hex(CUdeviceptr address);
 
 // ---------------------------------------------------------------- memory.cpp
 

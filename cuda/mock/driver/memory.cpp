@@ -68,13 +68,6 @@ bool intact(const char* at, size_t bytes)
     return true;
 }
 
-std::string hex(CUdeviceptr a)
-{
-    char s[32];
-    std::snprintf(s, sizeof s, "0x%llx", a);
-    return s;
-}
-
 std::string describe(const Block& b) { return "the " + std::to_string(b.bytes) + "-byte block at " + hex(b.address); }
 
 // The block whose mapping (guards included) holds `a`, from `blocks`; null when none.

@@ -45,13 +45,6 @@ std::mutex gate;
 std::set<MockModule*> modules;
 std::set<MockFunction*> functions;
 std::atomic<unsigned long long> launches{0};
-
-std::string hex(unsigned long long a)
-{
-    char s[32];
-    std::snprintf(s, sizeof s, "0x%llx", a);
-    return s;
-}
 } // namespace
 
 CUDA_API CUresult cuModuleLoadData(CUmodule* module, const void* image)
