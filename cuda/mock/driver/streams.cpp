@@ -583,16 +583,19 @@ static CUresult elapsed(const char* call, float* ms, CUevent start, CUevent end)
 CUDA_API CUresult cuEventElapsedTime(float* ms, CUevent start, CUevent end) { MOCKGPU_TRACE_CALL(); return elapsed("cuEventElapsedTime", ms, start, end); }
 CUDA_API CUresult cuEventElapsedTime_v2(float* ms, CUevent start, CUevent end) { MOCKGPU_TRACE_CALL(); return elapsed("cuEventElapsedTime_v2", ms, start, end); }
 
-CUDA_API CUresult cuEventDestroy_v2(CUevent event)
+// Destroys a live event, graph or executable graph: a handle not in `live` is refused, as a destroyed one must be.
+template <typename Object> static CUresult destroy(std::set<Object*> Registry::*live, Object* handle, const char* call, const char* what)
 {
-    MOCKGPU_TRACE_CALL();
     if (CUresult r = ready()) return r;
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.gate);
-    if (!r.events.erase(event)) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventDestroy_v2", "not a live event");
-    delete event; // work queued by its record keeps only the shared time slot
+    if (!(r.*live).erase(handle)) return refuse(CUDA_ERROR_INVALID_HANDLE, call, std::string("not a live ") + what);
+    delete handle;
     return CUDA_SUCCESS;
 }
+
+// Work queued by the event's record keeps only the shared time slot, so the event can go at once.
+CUDA_API CUresult cuEventDestroy_v2(CUevent event) { MOCKGPU_TRACE_CALL(); return destroy(&Registry::events, event, "cuEventDestroy_v2", "event"); }
 
 // --------------------------------------------------------------------------- capture and graphs
 
@@ -679,24 +682,5 @@ CUDA_API CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream)
     return CUDA_SUCCESS;
 }
 
-CUDA_API CUresult cuGraphExecDestroy(CUgraphExec exec)
-{
-    MOCKGPU_TRACE_CALL();
-    if (CUresult r = ready()) return r;
-    auto& r = registry();
-    std::lock_guard<std::mutex> lock(r.gate);
-    if (!r.execs.erase(exec)) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuGraphExecDestroy", "not a live executable graph");
-    delete exec;
-    return CUDA_SUCCESS;
-}
-
-CUDA_API CUresult cuGraphDestroy(CUgraph graph)
-{
-    MOCKGPU_TRACE_CALL();
-    if (CUresult r = ready()) return r;
-    auto& r = registry();
-    std::lock_guard<std::mutex> lock(r.gate);
-    if (!r.graphs.erase(graph)) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuGraphDestroy", "not a live graph");
-    delete graph;
-    return CUDA_SUCCESS;
-}
+CUDA_API CUresult cuGraphExecDestroy(CUgraphExec exec) { MOCKGPU_TRACE_CALL(); return destroy(&Registry::execs, exec, "cuGraphExecDestroy", "executable graph"); }
+CUDA_API CUresult cuGraphDestroy(CUgraph graph) { MOCKGPU_TRACE_CALL(); return destroy(&Registry::graphs, graph, "cuGraphDestroy", "graph"); }
