@@ -535,6 +535,9 @@ CUDA_API CUresult cuEventRecord(CUevent event, CUstream stream)
     if (CUresult r = push(s, {"cuEventRecord", [slot] { *slot = now_ms(); }}, &position)) return r;
     auto& r = registry();
     std::lock_guard<std::mutex> lock(r.gate);
+    // Checked again: another thread may have destroyed the event since the first check (the queued record only
+    // writes the shared slot, so it may still run).
+    if (!r.events.count(event)) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventRecord", "the event was destroyed during the call");
     event->stream = s;
     event->position = position;
     event->milliseconds = slot;
@@ -608,17 +611,10 @@ CUDA_API CUresult cuStreamBeginCapture_v2(CUstream stream, int mode)
     if (h == 0 || h == legacy_handle) return refuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "cuStreamBeginCapture_v2", "the legacy default stream cannot be captured");
     MockStream* s = resolve(stream);
     if (s == nullptr) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuStreamBeginCapture_v2", "not a live stream");
-    auto* g = new MockGraph;
-    auto& r = registry();
-    std::lock_guard<std::mutex> rlock(r.gate); // the registry before a stream, as everywhere
     std::lock_guard<std::mutex> lock(s->gate);
-    if (s->capture)
-    {
-        delete g;
-        return refuse(CUDA_ERROR_ILLEGAL_STATE, "cuStreamBeginCapture_v2", "the stream is already being captured");
-    }
-    r.graphs.insert(g);
-    s->capture = g;
+    if (s->capture) return refuse(CUDA_ERROR_ILLEGAL_STATE, "cuStreamBeginCapture_v2", "the stream is already being captured");
+    // Not in the registry until cuStreamEndCapture hands it out, so that no cuGraphDestroy frees it mid-capture.
+    s->capture = new MockGraph;
     s->capture_invalidated = false;
     s->capture_mode = mode;
     s->capture_thread = std::this_thread::get_id();
@@ -642,11 +638,11 @@ CUDA_API CUresult cuStreamEndCapture(CUstream stream, CUgraph* graph)
     s->capture = nullptr;
     if (s->capture_invalidated)
     {
-        r.graphs.erase(g);
         delete g;
         *graph = nullptr;
         return refuse(CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "cuStreamEndCapture", "a refused call during the capture invalidated it");
     }
+    r.graphs.insert(g);
     *graph = g;
     return CUDA_SUCCESS;
 }
