@@ -20,7 +20,8 @@
 struct MockContext
 {
     int references = 0;
-    bool active = false; // "a primary context that is not active": retained by nobody
+    // Atomic: ready() reads it on every call, from any thread, without the context lock.
+    std::atomic<bool> active{false}; // "a primary context that is not active": retained by nobody
 };
 
 namespace mockgpu
