@@ -227,6 +227,18 @@ CUresult push(MockStream* s, Operation operation, uint64_t* position)
     return CUDA_SUCCESS;
 }
 
+// Where a live event was last recorded: the stream (null if never) and the operation count to wait for, read
+// under the registry lock because cuEventRecord may be rewriting them on another thread.
+CUresult last_record(const char* call, CUevent event, MockStream** stream, uint64_t* position)
+{
+    auto& r = registry();
+    std::lock_guard<std::mutex> lock(r.gate);
+    if (!r.events.count(event)) return refuse(CUDA_ERROR_INVALID_HANDLE, call, "not a live event");
+    *stream = event->stream;
+    *position = event->position;
+    return CUDA_SUCCESS;
+}
+
 // --------------------------------------------------------------------------- faults inside device work
 
 thread_local sigjmp_buf* device_work = nullptr; // set while this thread runs device work
@@ -468,13 +480,7 @@ CUDA_API CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned fla
     if (s == nullptr) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuStreamWaitEvent", "not a live stream");
     MockStream* other;
     uint64_t position;
-    {
-        auto& r = registry();
-        std::lock_guard<std::mutex> lock(r.gate);
-        if (!r.events.count(event)) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuStreamWaitEvent", "not a live event");
-        other = event->stream;
-        position = event->position;
-    }
+    if (CUresult r = last_record("cuStreamWaitEvent", event, &other, &position)) return r;
     if (other == nullptr) return CUDA_SUCCESS; // an event never recorded has no work to wait for
     std::lock_guard<std::mutex> lock(s->gate);
     if (s->capture) return refuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "cuStreamWaitEvent", "waiting on an event inside a capture is not modelled by the mock");
@@ -550,13 +556,7 @@ CUDA_API CUresult cuEventSynchronize(CUevent event)
     if (CUresult r = ready()) return r;
     MockStream* s;
     uint64_t position;
-    {
-        auto& r = registry();
-        std::lock_guard<std::mutex> lock(r.gate);
-        if (!r.events.count(event)) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuEventSynchronize", "not a live event");
-        s = event->stream;
-        position = event->position;
-    }
+    if (CUresult r = last_record("cuEventSynchronize", event, &s, &position)) return r;
     if (s != nullptr) wait_until(s, position); // "If cuEventRecord() has not been called on this event, the function returns immediately"
     return sticky();
 }
