@@ -52,6 +52,17 @@ bool valid_format(int format)
 {
     return format >= CUDNN_TENSOR_NCHW && format <= CUDNN_TENSOR_NCHW_VECT_C;
 }
+
+// The BAD_PARAM checks that cudnnSetTensor4dDescriptor and cudnnSetFilter4dDescriptor share; `dims` names the four
+// sizes as the setter calls them ("n, c, h, w" or "k, c, h, w").
+int check_4d(const char* function, int format, int dataType, const char* dims, int a, int b, int c, int d)
+{
+    if (!valid_format(format)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("format %d is not a cudnnTensorFormat_t", format));
+    if (!valid_data_type(dataType)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("dataType %d is not a cudnnDataType_t", dataType));
+    if (a <= 0 || b <= 0 || c <= 0 || d <= 0)
+        return fail(CUDNN_STATUS_BAD_PARAM, function, text("(%s) = (%d, %d, %d, %d) must all be positive", dims, a, b, c, d));
+    return CUDNN_STATUS_SUCCESS;
+}
 } // namespace
 
 int require_tensor(const char* function, const char* name, const cudnnTensorStruct* tensor)
@@ -130,10 +141,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t 
     MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetTensor4dDescriptor";
     if (int status = require_live(function, "tensorDesc", tensorDesc, Kind::tensor)) return status;
-    if (!valid_format(format)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("format %d is not a cudnnTensorFormat_t", format));
-    if (!valid_data_type(dataType)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("dataType %d is not a cudnnDataType_t", dataType));
-    if (n <= 0 || c <= 0 || h <= 0 || w <= 0)
-        return fail(CUDNN_STATUS_BAD_PARAM, function, text("(n, c, h, w) = (%d, %d, %d, %d) must all be positive", n, c, h, w));
+    if (int status = check_4d(function, format, dataType, "n, c, h, w", n, c, h, w)) return status;
     if ((long long)n * c * h * w > INT_MAX)
         return fail(CUDNN_STATUS_NOT_SUPPORTED, function,
                     text("(%d, %d, %d, %d) has more than 2^31 - 1 elements", n, c, h, w));
@@ -163,10 +171,7 @@ CUDNN_MOCK_API cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t 
     MOCKGPU_TRACE_CALL();
     const char* function = "cudnnSetFilter4dDescriptor";
     if (int status = require_live(function, "filterDesc", filterDesc, Kind::filter)) return status;
-    if (!valid_data_type(dataType)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("dataType %d is not a cudnnDataType_t", dataType));
-    if (!valid_format(format)) return fail(CUDNN_STATUS_BAD_PARAM, function, text("format %d is not a cudnnTensorFormat_t", format));
-    if (k <= 0 || c <= 0 || h <= 0 || w <= 0)
-        return fail(CUDNN_STATUS_BAD_PARAM, function, text("(k, c, h, w) = (%d, %d, %d, %d) must all be positive", k, c, h, w));
+    if (int status = check_4d(function, format, dataType, "k, c, h, w", k, c, h, w)) return status;
     *filterDesc = {true, dataType, format, k, c, h, w};
     return CUDNN_STATUS_SUCCESS;
 }
