@@ -256,7 +256,9 @@ private:
             {
                 if (format != EIFMT_SVAL || value != 12 || bounded) return fail(where + "EIATTR_MAX_THREADS is not one (x, y, z)");
                 uint64_t x = field(payload, 4), y = field(payload + 4, 4), z = field(payload + 8, 4);
-                if (x == 0 || y == 0 || z == 0 || x * y * z > MAX_BLOCK_THREADS)
+                // Each bounded first: three 32-bit values can multiply past 2^64 and wrap to a small product.
+                if (x == 0 || y == 0 || z == 0 || x > MAX_BLOCK_THREADS || y > MAX_BLOCK_THREADS || z > MAX_BLOCK_THREADS ||
+                    x * y * z > MAX_BLOCK_THREADS)
                     return fail(where + "EIATTR_MAX_THREADS (" + std::to_string(x) + ", " + std::to_string(y) + ", " + std::to_string(z) +
                                 ") is not a block size");
                 k.max_threads = unsigned(x * y * z);
