@@ -98,7 +98,9 @@ CUresult allocate(CUdeviceptr* address, size_t bytes)
     std::lock_guard<std::mutex> lock(gate);
     if (inject_now("alloc"))
         return refuse(CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc_v2", "out of memory injected (DAFL_MOCK_FAIL_ALLOC) for " + std::to_string(bytes) + " bytes");
-    if (bytes > memory_limit() || live_bytes + bytes > memory_limit()) return CUDA_ERROR_OUT_OF_MEMORY;
+    if (bytes > memory_limit() || live_bytes + bytes > memory_limit())
+        return refuse(CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc_v2", std::to_string(bytes) + " bytes asked for with " + std::to_string(live_bytes) +
+                                                                     " of the device's " + std::to_string(memory_limit()) + " in use (DAFL_MOCK_MEMORY_BYTES)");
     size_t padded = round_up(bytes, alignment);
     size_t body = round_up(canary_span + padded, page());
     size_t mapping_bytes = body + 2 * page();
