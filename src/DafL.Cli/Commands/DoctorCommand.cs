@@ -30,7 +30,7 @@ public static class DoctorCommand
         var json = new Option<string?>("--json") { Description = "Also write every result as JSON to this file" };
         var batch = new Option<int>("--batch") { Description = "Batch size of the parity inputs and of the DAFL steps", DefaultValueFactory = _ => 128 };
         var steps = new Option<int>("--steps") { Description = "DAFL iterations to compare", DefaultValueFactory = _ => 3 };
-        var tf32 = new Option<bool>("--tf32") { Description = "The backend multiplies matrices and convolves in TF32: allow 1e-3 there instead of 1e-4" };
+        var tf32 = new Option<bool>("--tf32") { Description = "Start the CUDA backend with TF32 allowed in matrix products and convolutions, and allow 1e-3 there instead of 1e-4" };
         var command = new Command("doctor",
             "Diagnose this machine: .NET, CPU, CUDA driver, cuBLAS, cuDNN, NVRTC and the GPU; with a CUDA backend, check every op " +
             "and a few DAFL steps against the CPU. Exits 1 when a check is out of tolerance, or when --device cuda was asked for and the " +
@@ -52,6 +52,8 @@ public static class DoctorCommand
         var host = HostFacts.Probe();
         AnsiConsole.Write(DoctorTables.Host(host));
         var gpu = GpuFacts.Probe();
+        // --tf32 checks the backend as it runs with TF32 allowed, not only against the looser table.
+        if (tf32) CudaSetup.Register(new CudaBackendOptions { AllowTf32 = true });
         bool cudaAvailable = Backend.TryCuda(out var cuda, out string reason);
         var candidate = device == "cpu" ? new ParitySide(Backend.Cpu, Device.Cpu) : cudaAvailable ? new ParitySide(cuda, Device.Cuda) : null;
         var backend = new BackendFact(cudaAvailable, reason, candidate?.Backend.Name ?? "", tf32, batch);
