@@ -209,6 +209,25 @@ public sealed class DaflDistiller : IDisposable
         _noise = new Philox(_noise.Seed, ulong.Parse(file.Metadata["noise_offset"], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// Takes <paramref name="other"/>'s training state, from any device: generator, student (BN statistics included),
+    /// both optimizers' state and step counts, and the weight average. The next step of both then starts from the same
+    /// point, which is how two backends are compared step by step (<see cref="Diagnostics.DaflStepComparison"/>): run
+    /// freely, DAFL's steps amplify a rounding difference about tenfold each (lr_G 0.2). The noise stream and the
+    /// epoch bookkeeping stay this distiller's own.
+    /// </summary>
+    public void CopyTrainingStateFrom(DaflDistiller other)
+    {
+        static Dictionary<string, Tensor> Of(IReadOnlyList<(string Key, Tensor Tensor)> entries) => entries.ToDictionary(e => e.Key, e => e.Tensor);
+        const string source = "the other distiller's state";
+        Generator.LoadStateDict(Of(other.Generator.StateDict()), strict: true, source: source);
+        Student.LoadStateDict(Of(other.Student.StateDict()), strict: true, source: source);
+        if (StudentAverage is not null && other.StudentAverage is not null)
+            StudentAverage.LoadStateDict(Of(other.StudentAverage.StateDict()), strict: true, source: source);
+        _optG.LoadState(Of(other._optG.StateTensors()), other._optG.StepCount, source);
+        _optS.LoadState(Of(other._optS.StateTensors()), other._optS.StepCount, source);
+    }
+
     /// <summary>Whether <paramref name="now"/> would have run the first <paramref name="epochsDone"/> epochs as <paramref name="saved"/> did.</summary>
     static bool SamePast(DistillConfig saved, DistillConfig now, int epochsDone)
     {

@@ -41,6 +41,22 @@ public class DistillerTests
         Assert.That(d.Student.StateDict()[0].Tensor.ToArray(), Is.Not.EqualTo(studentBefore), "the student learned");
     }
 
+    [Test]
+    public void AfterCopyingAnothersTrainingStateTheNextStepIsTheSame()
+    {
+        using var teacher = Teacher();
+        using var leader = new DaflDistiller(Tiny(1) with { StudentEma = 0.9f }, teacher);
+        using var follower = new DaflDistiller(Tiny(1) with { StudentEma = 0.9f, Seed = 4 }, teacher); // other weights
+        leader.Step();
+        leader.Step(); // optimizer state and step counts that a fresh distiller lacks
+        follower.CopyTrainingStateFrom(leader);
+
+        using var z = Tensor.Randn([8, 12], new Philox(5));
+        Assert.That(follower.Step(z), Is.EqualTo(leader.Step(z)), "the same state and latent batch give the same losses");
+        Assert.That(follower.Reported.StateDict().Select(e => e.Tensor.ToArray()), Is.EqualTo(leader.Reported.StateDict().Select(e => e.Tensor.ToArray())),
+            "and the same weights after the step, the weight average included");
+    }
+
     [TestCase(0f)]
     [TestCase(0.9f)]
     public void AResumedRunEqualsAnUninterruptedOneBitForBit(float studentEma)
