@@ -189,8 +189,9 @@ void invalidate_captures()
     }
 }
 
-// Queues on `s` with the legacy stream's implicit ordering; `position` gets the stream's operation count after it.
-CUresult push(MockStream* s, Operation operation, uint64_t* position)
+// Queues on `s` with the legacy stream's implicit ordering, after the operations in `after` too (an event's);
+// `position` gets the stream's operation count after it.
+CUresult push(MockStream* s, Operation operation, uint64_t* position, std::vector<std::pair<MockStream*, uint64_t>> after = {})
 {
     if (s->legacy && blocking_capture_forbids_legacy())
     {
@@ -198,7 +199,6 @@ CUresult push(MockStream* s, Operation operation, uint64_t* position)
         return refuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, operation.what.c_str(),
                       "the legacy default stream was used while a blocking stream was being captured");
     }
-    std::vector<std::pair<MockStream*, uint64_t>> after;
     {
         auto& r = registry();
         std::lock_guard<std::mutex> lock(r.gate);
@@ -478,16 +478,15 @@ CUDA_API CUresult cuStreamWaitEvent(CUstream stream, CUevent event, unsigned fla
     if (flags != 0) return refuse(CUDA_ERROR_INVALID_VALUE, "cuStreamWaitEvent", "flags must be 0");
     MockStream* s = resolve(stream);
     if (s == nullptr) return refuse(CUDA_ERROR_INVALID_HANDLE, "cuStreamWaitEvent", "not a live stream");
+    if (is_capturing(s))
+        return refuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "cuStreamWaitEvent", "waiting on an event inside a capture is not modelled by the mock");
     MockStream* other;
     uint64_t position;
     if (CUresult r = last_record("cuStreamWaitEvent", event, &other, &position)) return r;
     if (other == nullptr) return CUDA_SUCCESS; // an event never recorded has no work to wait for
-    std::lock_guard<std::mutex> lock(s->gate);
-    if (s->capture) return refuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "cuStreamWaitEvent", "waiting on an event inside a capture is not modelled by the mock");
-    s->queue.push_back({{"cuStreamWaitEvent", nullptr}, {{other, position}}});
-    s->queued++;
-    s->changed.notify_all();
-    return CUDA_SUCCESS;
+    // An ordinary operation of the stream (the legacy stream's ordering and its capture check apply), which runs
+    // once the event's work is done.
+    return push(s, {"cuStreamWaitEvent", nullptr}, nullptr, {{other, position}});
 }
 
 // Holds (hold ≠ 0) or releases a stream, 0 or CU_STREAM_LEGACY included: while held, nothing more queued on it
