@@ -74,16 +74,7 @@ public static partial class ParityCases
             r.B.KlDiv(x, t, loss, batchMean);
             r.Read("loss", loss);
         });
-        yield return new("KlDivBackward", "both gradients", S(b, k), ParityTolerance.Fp32, r =>
-        {
-            var (x, t) = KlInputs(r, b, k, zeros: false);
-            var gLoss = r.FromHost([0.9f]);
-            var gx = r.Output(b, k);
-            var gt = r.Output(b, k);
-            r.B.KlDivBackward(x, t, gLoss, gx, gt, batchMean);
-            r.Read("gLogProbs", gx);
-            r.Read("gTarget", gt);
-        });
+        yield return KlBothGradients("both gradients", S(b, k), b, k, batchMean, zeros: false);
         yield return new("KlDiv", "targets with zeros: 0·ln 0 = 0", S(b, k), ParityTolerance.Fp32, r =>
         {
             var (x, t) = KlInputs(r, b, k, zeros: true);
@@ -91,16 +82,7 @@ public static partial class ParityCases
             r.B.KlDiv(x, t, loss, batchMean);
             r.Read("loss", loss);
         });
-        yield return new("KlDivBackward", "targets with zeros: NaN in gTarget there", S(b, k), ParityTolerance.Fp32, r =>
-        {
-            var (x, t) = KlInputs(r, b, k, zeros: true);
-            var gLoss = r.FromHost([0.9f]);
-            var gx = r.Output(b, k);
-            var gt = r.Output(b, k);
-            r.B.KlDivBackward(x, t, gLoss, gx, gt, batchMean);
-            r.Read("gLogProbs", gx);
-            r.Read("gTarget", gt);
-        });
+        yield return KlBothGradients("targets with zeros: NaN in gTarget there", S(b, k), b, k, batchMean, zeros: true);
         yield return new("KlDivBackward", "gLogProbs only, scale 2", S(b, k), ParityTolerance.Fp32, r =>
         {
             var (x, t) = KlInputs(r, b, k, zeros: false);
@@ -132,6 +114,19 @@ public static partial class ParityCases
     }
 
     /// <summary>Sets every third probability to 0 (the rows then sum to less than 1, which the losses do not need).</summary>
+    /// <summary>KlDivBackward with both gradients asked for, on <see cref="KlInputs"/>.</summary>
+    static ParityCase KlBothGradients(string name, string shape, int b, int k, float scale, bool zeros) =>
+        new("KlDivBackward", name, shape, ParityTolerance.Fp32, r =>
+        {
+            var (x, t) = KlInputs(r, b, k, zeros);
+            var gLoss = r.FromHost([0.9f]);
+            var gx = r.Output(b, k);
+            var gt = r.Output(b, k);
+            r.B.KlDivBackward(x, t, gLoss, gx, gt, scale);
+            r.Read("gLogProbs", gx);
+            r.Read("gTarget", gt);
+        });
+
     /// <summary>KL's inputs: log-probabilities of one draw of distributions, and a second draw as the target (with zeros when asked).</summary>
     static (Tensor LogProbs, Tensor Targets) KlInputs(OpRun r, int b, int k, bool zeros)
     {
