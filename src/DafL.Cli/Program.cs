@@ -1,5 +1,5 @@
 using System.CommandLine;
-using DafL.Backends;
+using System.CommandLine.Help;
 using DafL.Cli.Commands;
 using DafL.Backends.Cuda;
 using Spectre.Console;
@@ -8,16 +8,49 @@ namespace DafL.Cli;
 
 /// <summary>
 /// <c>dafl</c>: train teachers, distil students data-free (DAFL), evaluate, sample, and run the demo.
-/// Every command prints what it does and where it writes; errors are one readable line, not a stack trace.
+/// Every command prints what it does and where it writes; every error is one readable line and an exit code
+/// (<see cref="ExitCodes"/>, <see cref="ErrorReport"/>), never a stack trace unless --verbose asks for it.
 /// </summary>
 public static class Program
 {
+    /// <summary>--verbose, on every command: stack traces with errors.</summary>
+    static readonly Option<bool> Verbose = new("--verbose") { Description = "Print the stack trace of an error", Recursive = true };
+
     public static int Main(string[] args)
     {
         RegisterBackends();
         // Logs and pipes have no terminal width; without one, Spectre wraps tables at 80 columns.
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+        return Run(args, Console.Error);
+    }
+
+    /// <summary>
+    /// Parses and runs one command line in this process: the command's output goes to <see cref="AnsiConsole"/>, errors
+    /// to <paramref name="errors"/>. Returns the exit code. The tests call it directly, as the fuzzing suite does.
+    /// </summary>
+    public static int Run(string[] args, TextWriter errors)
+    {
+        var parsed = Root().Parse(args);
+        bool verbose = parsed.GetValue(Verbose);
+        if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
+        {
+            foreach (var error in parsed.Errors) errors.WriteLine($"error: {error.Message}");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return ErrorReport.Write(e, verbose, errors);
+        }
+    }
+
+    static RootCommand Root()
+    {
         var root = new RootCommand("DafL.Native: data-free knowledge distillation (DAFL, Chen et al. ICCV 2019) on a from-scratch C# framework.");
+        root.Options.Add(Verbose);
         root.Subcommands.Add(TeacherCommand.Create());
         root.Subcommands.Add(DistillCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
@@ -25,7 +58,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
-        return root.Parse(args).Invoke();
+        return root;
     }
 
     /// <summary>

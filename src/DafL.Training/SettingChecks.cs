@@ -1,3 +1,6 @@
+using System.Globalization;
+using DafL.Errors;
+
 namespace DafL.Training;
 
 /// <summary>
@@ -6,20 +9,20 @@ namespace DafL.Training;
 /// </summary>
 public sealed class SettingChecks(string what)
 {
-    readonly List<string> _problems = [];
+    readonly List<InputProblem> _problems = [];
 
     public SettingChecks Require(bool ok, string option, string expected, object value)
     {
-        if (!ok) _problems.Add($"{option}: expected {expected}, got {value}");
+        if (!ok) _problems.Add(new InputProblem(option, "", expected, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "nothing"));
         return this;
     }
 
     public static bool Positive(float v) => float.IsFinite(v) && v > 0;
     public static bool NonNegative(float v) => float.IsFinite(v) && v >= 0;
 
-    /// <summary>Throws <see cref="ArgumentException"/> listing every problem found, if any.</summary>
+    /// <summary>Throws <see cref="InputException"/> listing every problem found, if any.</summary>
     public void ThrowIfAny()
     {
-        if (_problems.Count > 0) throw new ArgumentException($"{what}: {string.Join("; ", _problems)}.");
+        if (_problems.Count > 0) throw new InputException(_problems, $"(checking the {what})");
     }
 }

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace DafL.Cli.Commands;
 
-/// <summary>Options several commands share, and the one place where a failure becomes a readable message.</summary>
+/// <summary>Options several commands share.</summary>
 public static class CommonOptions
 {
     public static Option<string> Data() => new("--data") { Description = "Folder with the datasets (mnist/, fashion-mnist/, cifar-10-batches-bin/, cifar-100-binary/)", DefaultValueFactory = _ => "data" };
@@ -28,19 +28,5 @@ public static class CommonOptions
         var choice = DeviceChoice.Resolve(request);
         if (choice.Note != null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(choice.Note)}");
         return choice.Device;
-    }
-
-    /// <summary>Runs a command body; known failures (bad files, bad options) print one red line and return 1.</summary>
-    public static int Guard(Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
     }
 }

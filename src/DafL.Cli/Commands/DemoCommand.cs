@@ -19,7 +19,7 @@ public static class DemoCommand
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Train a LeNet-5 teacher on MNIST, then distil a LeNet-5-half data-free (CPU-sized).") { data, output, teacherEpochs, seed, device };
-        command.SetAction(p => CommonOptions.Guard(() =>
+        command.SetAction(p =>
         {
             var clock = Stopwatch.StartNew();
             string dir = p.GetValue(output)!, dataRoot = p.GetValue(data)!;
@@ -35,7 +35,7 @@ public static class DemoCommand
             AnsiConsole.MarkupLine($"[bold green]Demo done[/] in {clock.Elapsed.TotalSeconds:F0} s on {DeviceChoice.NameOf(on)}: teacher LeNet-5 {teacher.LastAccuracy * 100:F2}%, " +
                 $"data-free LeNet-5-half best {student.BestAccuracy * 100:F2}% (epoch {student.BestEpoch}), last {student.LastAccuracy * 100:F2}% — samples in {Markup.Escape(grid)}");
             return 0;
-        }));
+        });
         return command;
     }
 }

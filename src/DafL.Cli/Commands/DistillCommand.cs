@@ -65,12 +65,12 @@ public static class DistillCommand
         var device = CommonOptions.Device();
         var command = new Command("distill", "Distil a student from a teacher without training data (DAFL).") { teacher, data, output, resume, noEval, device };
         foreach (var option in o.All) command.Options.Add(option);
-        command.SetAction(p => CommonOptions.Guard(() =>
+        command.SetAction(p =>
         {
             var config = o.Apply(p) with { Device = CommonOptions.ResolveDevice(p.GetValue(device)!) };
             Run(config, p.GetValue(teacher)!, p.GetValue(data)!, p.GetValue(output)!, p.GetValue(resume), evaluate: !p.GetValue(noEval));
             return 0;
-        }));
+        });
         return command;
     }
 

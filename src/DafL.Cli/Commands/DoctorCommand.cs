@@ -38,8 +38,8 @@ public static class DoctorCommand
         {
             device, json, batch, steps, tf32,
         };
-        command.SetAction(p => CommonOptions.Guard(() =>
-            Run(p.GetValue(device)!, p.GetValue(json), p.GetValue(batch), p.GetValue(steps), p.GetValue(tf32))));
+        command.SetAction(p =>
+            Run(p.GetValue(device)!, p.GetValue(json), p.GetValue(batch), p.GetValue(steps), p.GetValue(tf32)));
         return command;
     }
 

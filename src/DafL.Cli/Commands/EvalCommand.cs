@@ -15,7 +15,7 @@ public static class EvalCommand
         var device = CommonOptions.Device();
         var perClass = new Option<bool>("--per-class") { Description = "Also print each class's accuracy and the class it is most often mistaken for" };
         var command = new Command("eval", "Test-set accuracy of a checkpoint.") { model, dataset, data, device, perClass };
-        command.SetAction(p => CommonOptions.Guard(() =>
+        command.SetAction(p =>
         {
             string path = p.GetValue(model)!, name = p.GetValue(dataset)!;
             var on = CommonOptions.ResolveDevice(p.GetValue(device)!);
@@ -31,7 +31,7 @@ public static class EvalCommand
             AnsiConsole.MarkupLine($"{Markup.Escape(path)} ({arch}, {net.ParameterCount():N0} parameters) on {name} test ({DeviceChoice.NameOf(on)}): accuracy [bold]{score.Accuracy * 100:F2}%[/], loss {score.Loss:F4}");
             if (p.GetValue(perClass)) AnsiConsole.Write(PerClassTable(score));
             return 0;
-        }));
+        });
         return command;
     }
 

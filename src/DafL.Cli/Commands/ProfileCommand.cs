@@ -24,7 +24,7 @@ public static class ProfileCommand
         var top = new Option<int>("--top") { Description = "Rows of the kernel table", DefaultValueFactory = _ => 30 };
         var device = CommonOptions.Device();
         var command = new Command("profile", "Time one DAFL iteration kernel by kernel.") { preset, teacher, batch, width, warmup, steps, top, device };
-        command.SetAction(p => CommonOptions.Guard(() =>
+        command.SetAction(p =>
         {
             var config = DistillPresets.Get(p.GetValue(preset)!) with { Device = CommonOptions.ResolveDevice(p.GetValue(device)!) };
             if (p.GetValue(batch) is { } b) config = config with { BatchSize = b };
@@ -35,7 +35,7 @@ public static class ProfileCommand
             using var distiller = new DaflDistiller(config, net);
             Run(distiller, config, p.GetValue(warmup), p.GetValue(steps), p.GetValue(top));
             return 0;
-        }));
+        });
         return command;
     }
 

@@ -20,11 +20,11 @@ public static class SampleCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the latent noise", DefaultValueFactory = _ => 7UL };
         var device = CommonOptions.Device();
         var command = new Command("sample", "Write generated images with the teacher's predicted classes as a PNG grid.") { run, teacher, output, count, seed, device };
-        command.SetAction(p => CommonOptions.Guard(() =>
+        command.SetAction(p =>
         {
             Write(p.GetValue(run)!, p.GetValue(teacher)!, p.GetValue(output)!, p.GetValue(count), p.GetValue(seed), CommonOptions.ResolveDevice(p.GetValue(device)!));
             return 0;
-        }));
+        });
         return command;
     }
 

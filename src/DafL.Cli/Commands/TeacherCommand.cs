@@ -18,7 +18,7 @@ public static class TeacherCommand
         var output = new Option<string>("--out") { Description = "Where to write the teacher (safetensors, with a .json sidecar)", DefaultValueFactory = _ => "runs/teacher/teacher.safetensors" };
         var device = CommonOptions.Device();
         var command = new Command("teacher", "Train a teacher on real data (LeNet-5 for MNIST-like sets, ResNet-34 for CIFAR).") { dataset, data, seed, epochs, batch, lr, output, device };
-        command.SetAction(p => CommonOptions.Guard(() =>
+        command.SetAction(p =>
         {
             var config = TeacherConfig.Official(p.GetValue(dataset)!) with { Seed = p.GetValue(seed), Device = CommonOptions.ResolveDevice(p.GetValue(device)!) };
             if (p.GetValue(epochs) is { } e) config = config with { Epochs = e };
@@ -26,7 +26,7 @@ public static class TeacherCommand
             if (p.GetValue(lr) is { } l) config = config with { Lr = l };
             var result = Run(config, p.GetValue(data)!, p.GetValue(output)!);
             return result.LastAccuracy > 0 ? 0 : 1;
-        }));
+        });
         return command;
     }
 

@@ -66,7 +66,7 @@ public class CifarDatasetTests
         var bytes = File.ReadAllBytes(_files.PathOf("test_batch.bin"));
         File.WriteAllBytes(_files.PathOf("test_batch.bin"), bytes[..^5]);
         var e = Assert.Throws<DataFormatException>(() => Cifar10Dataset.Load(_files.Folder, train: false, RecordsPerFile))!;
-        Assert.That(e.Field, Is.EqualTo("file length"));
+        Assert.That(e.Problem.Field, Is.EqualTo("file length"));
         Assert.That(e.Message, Does.Contain("test_batch.bin").And.Contain("expected 9219 bytes (3 records of 1 label byte(s) + 3072 pixel bytes)").And.Contain("found 9214 bytes"));
     }
 

@@ -73,7 +73,7 @@ public class MnistDatasetTests
         Assert.That(e.Message, Does.Contain(expected));
         Assert.That(e.Message, Does.Contain(found));
         Assert.That(e.Message, Does.Contain("dotnet pwsh build.ps1 data"));
-        Assert.That(e.Field, Is.EqualTo(field));
+        Assert.That(e.Problem.Field, Is.EqualTo(field));
     }
 
     [Test]
@@ -82,7 +82,7 @@ public class MnistDatasetTests
         string missing = Path.Combine(_files.Folder, "no-such-mnist");
         var e = LoadFails(missing);
         AssertMessage(e, "no-such-mnist", "folder", "an existing folder", "no such folder");
-        Assert.That(e.FilePath, Is.EqualTo(missing));
+        Assert.That(e.Problem.Source, Is.EqualTo(missing));
     }
 
     [Test]
