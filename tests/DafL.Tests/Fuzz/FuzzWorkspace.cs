@@ -16,7 +16,10 @@ namespace DafL.Tests.Fuzz;
 public sealed partial class FuzzWorkspace : IDisposable
 {
     public const int Images = 16;
-    public string Root { get; } = Directory.CreateTempSubdirectory("dafl-fuzz-").FullName;
+    /// <summary>In memory where Linux offers it (/dev/shm): a campaign writes thousands of checkpoints, each flushed to disk.</summary>
+    public string Root { get; } = Directory.Exists("/dev/shm")
+        ? Directory.CreateDirectory(Path.Combine("/dev/shm", $"dafl-fuzz-{Guid.NewGuid():N}")).FullName
+        : Directory.CreateTempSubdirectory("dafl-fuzz-").FullName;
     public string Teacher => Path.Combine(Root, "teacher.safetensors");
     /// <summary>A data root with mnist/ holding raw IDX files.</summary>
     public string RawData => Path.Combine(Root, "data-raw");

@@ -32,6 +32,7 @@ public sealed class MutationFuzzTests
         var tally = Enum.GetValues<FuzzOutcome>().ToDictionary(o => o, _ => 0);
         var bad = new List<string>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        long liveTensors = Tensor.LiveTensors, liveBuffers = DafL.Memory.BufferPool.LiveBuffers;
         for (int i = 0; i < count; i++)
         {
             var (outcome, what, result) = one(i);
@@ -42,6 +43,8 @@ public sealed class MutationFuzzTests
         TestContext.Out.WriteLine($"{kind}: {count} mutations in {clock.Elapsed.TotalSeconds:F1} s: {line}");
         FuzzReport.Record(kind, count, clock.Elapsed.TotalSeconds, tally);
         Assert.That(bad, Is.Empty, $"{kind}: {line}\n{string.Join("\n", bad)}");
+        // A refused input gives back everything it took, as a run that succeeds does.
+        Assert.That((Tensor.LiveTensors, DafL.Memory.BufferPool.LiveBuffers), Is.EqualTo((liveTensors, liveBuffers)), $"{kind}: live tensors and pooled buffers after the campaign");
     }
 
     // ---------------------------------------------------------------- checkpoints
