@@ -11,8 +11,10 @@
 #   demo      the main job: fetch MNIST, train a LeNet-5 teacher, distil a LeNet-5-half data-free
 #   mockgpu   build the mock GPU (cuda/mock: libcuda, cuBLAS, cuDNN over the kernel emulator) into .mockgpu/ and
 #             write .mockgpu/env.sh; `. .mockgpu/env.sh` before `test` runs the CUDA tests on it
+#   fuzz      coverage-guided fuzzing (AFL++, SharpFuzz) of the safetensors, IDX and config parsers, 60 s per target
+#             (-Seconds N, -Targets a,b); its crashes are kept in tests/DafL.Tests/Fixtures/fuzz (tools/Fuzz.ps1)
 param(
-    [Parameter(Position = 0)][ValidateSet('build', 'test', 'bench', 'fixtures', 'data', 'demo', 'mockgpu')][string]$Task = 'build',
+    [Parameter(Position = 0)][ValidateSet('build', 'test', 'bench', 'fixtures', 'data', 'demo', 'mockgpu', 'fuzz')][string]$Task = 'build',
     [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @()
 )
 $ErrorActionPreference = 'Stop'
@@ -73,6 +75,10 @@ switch ($Task) {
     }
     'mockgpu' {
         & (Join-Path $Root 'tools/Build-MockGpu.ps1') -Destination (Join-Path $Root '.mockgpu')
+    }
+    'fuzz' {
+        # In a child pwsh, which binds -Seconds and the other named options; splatting @Rest into a script cannot.
+        Invoke-Checked 'fuzz' { dotnet pwsh -NoProfile -File tools/Fuzz.ps1 @Rest }
     }
     'demo' {
         & (Join-Path $Root 'tools/Fetch-Data.ps1') -Destination (Join-Path $Root 'data') -MnistOnly
