@@ -18,7 +18,9 @@ public static partial class InputFile
         if (Directory.Exists(path)) throw new InputException(path, "", $"a {what}", "a directory");
         if (!File.Exists(path)) throw new InputException(path, "", $"an existing {what}", "no such file");
         if (SpecialKind(path) is { } kind) throw new InputException(path, "", $"a regular {what}", kind);
-        return new FileInfo(path).Length;
+        // A link's own FileInfo has the link's length; the reader reads the target.
+        var info = new FileInfo(path);
+        return (info.LinkTarget != null ? info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo : null)?.Length ?? info.Length;
     }
 
     /// <summary>Opens <paramref name="path"/> for reading after <see cref="Check"/>; returns the handle and the checked length.</summary>
