@@ -1,3 +1,5 @@
+using DafL.IO;
+
 namespace DafL.Data;
 
 /// <summary>
@@ -15,26 +17,31 @@ internal static class CifarBinaryReader
     /// <summary>
     /// Reads <paramref name="records"/> records of <paramref name="fields"/> label bytes + 3072 pixel bytes, checks every
     /// label, and copies the pixels and the label field <paramref name="keptField"/> into the destinations at record
-    /// <paramref name="firstRecord"/>.
+    /// <paramref name="firstRecord"/>. The file's length is checked first, then it is read a record at a time.
     /// </summary>
     public static void Read(string path, LabelField[] fields, int keptField, int records, string fetchHint,
         byte[] pixels, byte[] labels, int firstRecord)
     {
         int recordBytes = fields.Length + ImageBytes;
-        var bytes = File.ReadAllBytes(path);
-        long expected = (long)records * recordBytes;
-        if (bytes.LongLength != expected)
-            throw new DataFormatException(path, "file length",
-                $"{expected} bytes ({records} records of {fields.Length} label byte(s) + {ImageBytes} pixel bytes)",
-                $"{bytes.LongLength} bytes", fetchHint);
-        for (int r = 0; r < records; r++)
+        var (file, _) = InputFile.OpenRead(path, "CIFAR binary file");
+        using (file)
         {
-            int at = r * recordBytes;
-            for (int f = 0; f < fields.Length; f++)
-                if (bytes[at + f] >= fields[f].Classes)
-                    throw new DataFormatException(path, $"{fields[f].Name} of record {r}", $"0 to {fields[f].Classes - 1}", bytes[at + f].ToString(), fetchHint);
-            labels[firstRecord + r] = bytes[at + keptField];
-            bytes.AsSpan(at + fields.Length, ImageBytes).CopyTo(pixels.AsSpan((firstRecord + r) * ImageBytes, ImageBytes));
+            long length = file.Length; // the open handle's: InputFile's is a symbolic link's own length
+            long expected = (long)records * recordBytes;
+            if (length != expected)
+                throw new DataFormatException(path, "file length",
+                    $"{expected} bytes ({records} records of {fields.Length} label byte(s) + {ImageBytes} pixel bytes)",
+                    $"{length} bytes", fetchHint);
+            var record = new byte[recordBytes];
+            for (int r = 0; r < records; r++)
+            {
+                file.ReadExactly(record);
+                for (int f = 0; f < fields.Length; f++)
+                    if (record[f] >= fields[f].Classes)
+                        throw new DataFormatException(path, $"{fields[f].Name} of record {r}", $"0 to {fields[f].Classes - 1}", record[f].ToString(), fetchHint);
+                labels[firstRecord + r] = record[keptField];
+                record.AsSpan(fields.Length).CopyTo(pixels.AsSpan((firstRecord + r) * ImageBytes, ImageBytes));
+            }
         }
     }
 }

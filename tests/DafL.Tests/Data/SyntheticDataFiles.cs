@@ -21,10 +21,62 @@ public sealed class SyntheticDataFiles : IDisposable
             File.WriteAllBytes(path, bytes);
             return path;
         }
-        using var file = File.Create(path);
-        using var stream = new GZipStream(file, CompressionLevel.Fastest);
-        stream.Write(bytes);
+        File.WriteAllBytes(path, Gzip(bytes));
         return path;
+    }
+
+    /// <summary>
+    /// <paramref name="bytes"/> as GZipStream writes them: a 10-byte header (no optional fields), deflate data, then the
+    /// trailer (CRC-32 and length, little-endian).
+    /// </summary>
+    public static byte[] Gzip(byte[] bytes, CompressionLevel level = CompressionLevel.Fastest)
+    {
+        var output = new MemoryStream();
+        using (var stream = new GZipStream(output, level, leaveOpen: true)) stream.Write(bytes);
+        return output.ToArray();
+    }
+
+    /// <summary>The CRC-32 of <paramref name="bytes"/> as zlib computes it, read from their gzip's trailer: a reference independent of the reader's.</summary>
+    public static uint ZlibCrc32(byte[] bytes) => BinaryPrimitives.ReadUInt32LittleEndian(Gzip(bytes).AsSpan(^8));
+
+    /// <summary>A gzip member from its parts: <paramref name="header"/> (10 bytes or more), raw deflate data, then the trailer given.</summary>
+    public static byte[] GzipMember(byte[] header, byte[] deflate, uint crc, uint length)
+    {
+        var bytes = new byte[header.Length + deflate.Length + 8];
+        header.CopyTo(bytes, 0);
+        deflate.CopyTo(bytes, header.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(^8), crc);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(^4), length);
+        return bytes;
+    }
+
+    /// <summary>The 10-byte gzip header GZipStream writes: magic, method 8, no flags, no time, no extra flags, OS unknown.</summary>
+    public static byte[] PlainGzipHeader() => [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF];
+
+    /// <summary>
+    /// Deflate data that expands to <paramref name="prefix"/> and then <paramref name="zeroMebibytes"/> MiB of zeros, in about
+    /// a thousandth of that, made in milliseconds: one MiB of zeros is compressed once and its blocks (ended by a sync
+    /// flush, so byte-aligned, not final and referring to nothing before them) are repeated, then an empty final block ends it.
+    /// </summary>
+    public static byte[] ZeroBomb(byte[] prefix, int zeroMebibytes)
+    {
+        var zeros = FlushedDeflateBlocks(new byte[1 << 20]);
+        var output = new MemoryStream();
+        output.Write(FlushedDeflateBlocks(prefix));
+        for (int i = 0; i < zeroMebibytes; i++) output.Write(zeros);
+        output.Write([0x03, 0x00]); // BFINAL = 1, fixed Huffman codes, end of block at once
+        return output.ToArray();
+    }
+
+    static byte[] FlushedDeflateBlocks(byte[] bytes)
+    {
+        var output = new MemoryStream();
+        var deflate = new DeflateStream(output, CompressionLevel.SmallestSize, leaveOpen: true);
+        deflate.Write(bytes);
+        deflate.Flush();
+        var blocks = output.ToArray(); // before Dispose writes the final block
+        deflate.Dispose();
+        return blocks;
     }
 
     /// <summary>Pixel n of image i: a pattern that differs between images, rows and columns.</summary>
