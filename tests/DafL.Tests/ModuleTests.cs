@@ -1,3 +1,4 @@
+using DafL.Errors;
 using DafL.IO;
 using DafL.Memory;
 using DafL.NN;
@@ -309,12 +310,13 @@ public class ModuleTests : LeakCheckedTest
         var missing = new Dictionary<string, Tensor>(state);
         missing.Remove("1.running_var");
         missing["extra.weight"] = Tensor.Zeros([1]);
-        var e = Assert.Throws<InvalidDataException>(() => target.LoadStateDict(missing, source: "teacher.safetensors"));
-        Assert.That(e!.Message, Does.StartWith("teacher.safetensors: ").And.Contain("missing keys: 1.running_var").And.Contain("unexpected keys: extra.weight"));
+        var e = Assert.Throws<InputException>(() => target.LoadStateDict(missing, source: "teacher.safetensors"));
+        Assert.That(e!.Problem, Is.EqualTo(new InputProblem("teacher.safetensors", "keys", $"the {state.Count} keys of a Sequential",
+            "1 missing (1.running_var) and 1 unexpected (extra.weight)")));
 
         var misshapen = new Dictionary<string, Tensor>(state) { ["5.weight"] = Tensor.Zeros([5, 37]) };
-        e = Assert.Throws<InvalidDataException>(() => target.LoadStateDict(misshapen, source: "teacher.safetensors"));
-        Assert.That(e!.Message, Does.Contain("'5.weight' has shape [5, 37]").And.Contain("expects [5, 36]"));
+        e = Assert.Throws<InputException>(() => target.LoadStateDict(misshapen, source: "teacher.safetensors"));
+        Assert.That(e!.Message, Is.EqualTo("teacher.safetensors: tensor '5.weight' shape: expected [5, 36] (Sequential), found [5, 37]."));
 
         var after = target.StateDict().Select(s => s.Tensor.ToArray()).ToList();
         Assert.That(after, Is.EqualTo(before), "a failed load changes nothing");
@@ -323,6 +325,6 @@ public class ModuleTests : LeakCheckedTest
         Assert.That(loose.MissingKeys, Is.EqualTo(new[] { "1.running_var" }));
         Assert.That(loose.UnexpectedKeys, Is.EqualTo(new[] { "extra.weight" }));
         Assert.That(target.StateDict()[0].Tensor.ToArray(), Is.EqualTo(state["0.weight"].ToArray()));
-        Assert.That(() => target.LoadStateDict(misshapen, strict: false), Throws.InstanceOf<InvalidDataException>(), "shapes are checked even when not strict");
+        Assert.That(() => target.LoadStateDict(misshapen, strict: false), Throws.InstanceOf<InputException>(), "shapes are checked even when not strict");
     }
 }

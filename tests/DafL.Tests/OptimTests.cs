@@ -1,4 +1,5 @@
 using DafL.Autograd;
+using DafL.Errors;
 using DafL.Memory;
 using DafL.Optim;
 
@@ -315,20 +316,25 @@ public class OptimTests : LeakCheckedTest
         var good = Tensor.Zeros([3]);
         var wrongShape = Tensor.Zeros([4]);
         var halfStep = Tensor.Scalar(2.5f);
-        var cases = new (Dictionary<string, Tensor> State, string Expect)[]
+        var cases = new (Dictionary<string, Tensor> State, string Field, string Expect)[]
         {
-            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good, ["0.momentum_buffer"] = good }, "'0.momentum_buffer'"),
-            (new() { ["0.step"] = step, ["0.exp_avg"] = good }, "'0.exp_avg_sq' is missing"),
-            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = wrongShape }, "'0.exp_avg_sq' has shape [4], expected [3]"),
-            (new() { ["0.step"] = halfStep, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "'0.step' must be one whole number"),
-            (new() { ["1.step"] = step }, "'1.step'"),
-            (new() { ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "'0.step' is missing"),
+            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good, ["0.momentum_buffer"] = good }, "optimizer state keys", "found '0.momentum_buffer'"),
+            (new() { ["0.step"] = step, ["0.exp_avg"] = good }, "optimizer state '0.exp_avg_sq'", "found none"),
+            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = wrongShape }, "optimizer state '0.exp_avg_sq' shape", "expected [3] (parameter 0), found [4]"),
+            (new() { ["0.step"] = halfStep, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "expected one whole number from 0 to 2³¹ − 1, found 2.5"),
+            (new() { ["0.step"] = good, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "found a tensor of shape [3]"),
+            (new() { ["1.step"] = step }, "optimizer state keys", "found '1.step'"),
+            (new() { ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "found none"),
         };
-        foreach (var (state, expect) in cases)
+        foreach (var (state, field, expect) in cases)
         {
-            var e = Assert.Throws<InvalidDataException>(() => opt.LoadState(state, 3, "ckpt.safetensors"));
-            Assert.That(e!.Message, Does.StartWith("ckpt.safetensors: ").And.Contain(expect));
+            var e = Assert.Throws<InputException>(() => opt.LoadState(state, 3, "ckpt.safetensors"))!;
+            Assert.That(e.Problem.Source, Is.EqualTo("ckpt.safetensors"));
+            Assert.That(e.Problem.Field, Is.EqualTo(field), e.Message);
+            Assert.That(e.Message, Does.Contain(expect));
         }
+        Assert.That(() => opt.LoadState(new Dictionary<string, Tensor>(), -1, "ckpt.safetensors"),
+            Throws.InstanceOf<InputException>().With.Message.EqualTo("ckpt.safetensors: optimizer step count: expected a whole number ≥ 0, found -1."));
         Assert.That(opt.StateTensors(), Is.Empty, "a failed load leaves the state as it was");
     }
 

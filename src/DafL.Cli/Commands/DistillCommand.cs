@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Errors;
 using DafL.Models;
 using DafL.Training;
 using Spectre.Console;
@@ -78,7 +79,7 @@ public static class DistillCommand
     public static RunResult Run(DistillConfig config, string teacherPath, string dataRoot, string runDir, bool resume, bool evaluate = true)
     {
         config.Validate(); // before anything is loaded
-        using var teacher = LoadTeacher(teacherPath, config);
+        using var teacher = LoadTeacher(teacherPath, config).Model;
         var test = evaluate ? DatasetCatalog.Load(config.Dataset, dataRoot, train: false) : null;
         using var distiller = new DaflDistiller(config, teacher, test, runDir);
         if (resume)
@@ -98,15 +99,19 @@ public static class DistillCommand
         return result;
     }
 
-    /// <summary>Loads a teacher checkpoint, recognising its architecture from its keys.</summary>
-    public static Classifier LoadTeacher(string path, DistillConfig config)
+    /// <summary>
+    /// Loads a teacher checkpoint (<see cref="ModelCatalog.Load"/>), which must have the config's classes and input
+    /// channels; its architecture is whatever the file holds, and is returned so that the run records it truly.
+    /// </summary>
+    public static LoadedClassifier LoadTeacher(string path, DistillConfig config)
     {
-        using var file = DafL.IO.SafeTensors.Load(path);
-        var (arch, classes, channels) = ModelCatalog.Recognise(file.Tensors, path);
-        if (classes != config.NumClasses || channels != config.Channels)
-            throw new InvalidDataException($"{path}: a {arch} teacher with {classes} classes and {channels} input channels does not fit preset '{config.Preset}' ({config.NumClasses} classes, {config.Channels} channels).");
-        var model = ModelCatalog.Create(arch, classes, channels, SeedStreams.For(0, "teacher-load"));
-        model.LoadStateDict(file.Tensors, strict: true, source: path);
-        return model;
+        var teacher = ModelCatalog.Load(path);
+        if (teacher.Classes != config.NumClasses || teacher.Channels != config.Channels)
+        {
+            teacher.Model.Dispose();
+            throw new InputException(path, "classes and input channels", $"{config.NumClasses} and {config.Channels}, as preset '{config.Preset}' has",
+                $"a {teacher.Arch} with {teacher.Classes} and {teacher.Channels}");
+        }
+        return teacher;
     }
 }

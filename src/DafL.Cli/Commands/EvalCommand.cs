@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Errors;
 using DafL.Training;
 using Spectre.Console;
 
@@ -19,14 +20,12 @@ public static class EvalCommand
         {
             string path = p.GetValue(model)!, name = p.GetValue(dataset)!;
             var on = CommonOptions.ResolveDevice(p.GetValue(device)!);
-            using var file = DafL.IO.SafeTensors.Load(path);
-            var (arch, classes, channels) = ModelCatalog.Recognise(file.Tensors, path);
-            using var net = ModelCatalog.Create(arch, classes, channels, SeedStreams.For(0, "eval-load"));
-            net.LoadStateDict(file.Tensors, strict: true, source: path);
+            var (classifier, arch, classes, _) = ModelCatalog.Load(path);
+            using var net = classifier;
             net.To(on);
             var test = DatasetCatalog.Load(name, p.GetValue(data)!, train: false);
             if (classes != test.ClassCount)
-                throw new InvalidDataException($"{path}: a {arch} with {classes} classes cannot be scored on {name}, which has {test.ClassCount}.");
+                throw new InputException(path, "classes", $"{test.ClassCount}, as {name} has", $"a {arch} with {classes}");
             var score = Evaluator.Evaluate(net, test);
             AnsiConsole.MarkupLine($"{Markup.Escape(path)} ({arch}, {net.ParameterCount():N0} parameters) on {name} test ({DeviceChoice.NameOf(on)}): accuracy [bold]{score.Accuracy * 100:F2}%[/], loss {score.Loss:F4}");
             if (p.GetValue(perClass)) AnsiConsole.Write(PerClassTable(score));

@@ -1,4 +1,5 @@
 using DafL.Autograd;
+using DafL.Errors;
 
 namespace DafL.NN;
 
@@ -125,14 +126,21 @@ public abstract class Module : IDisposable
         var ownKeys = own.Select(e => e.Key).ToHashSet();
         var missing = own.Where(e => !state.ContainsKey(e.Key)).Select(e => e.Key).ToList();
         var unexpected = state.Keys.Where(k => !ownKeys.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        var problems = new List<string>();
-        if (strict && missing.Count > 0) problems.Add($"missing keys: {string.Join(", ", missing)}");
-        if (strict && unexpected.Count > 0) problems.Add($"unexpected keys: {string.Join(", ", unexpected)}");
-        foreach (var (key, target) in own)
-            if (state.TryGetValue(key, out var value) && !value.Shape.AsSpan().SequenceEqual(target.Shape))
-                problems.Add($"'{key}' has shape {Tensor.ShapeString(value.Shape)} but {GetType().Name} expects {Tensor.ShapeString(target.Shape)}");
-        if (problems.Count > 0)
-            throw new InvalidDataException($"{source}: does not fit {GetType().Name}; {string.Join("; ", problems)}.");
+        string model = GetType().Name;
+        var problems = new List<InputProblem>();
+        if (strict && (missing.Count > 0 || unexpected.Count > 0))
+        {
+            var found = new List<string>();
+            if (missing.Count > 0) found.Add($"{missing.Count} missing ({InputText.List(missing)})");
+            if (unexpected.Count > 0) found.Add($"{unexpected.Count} unexpected ({InputText.List(unexpected)})");
+            problems.Add(new InputProblem(source, "keys", $"the {own.Count} keys of a {model}", string.Join(" and ", found)));
+        }
+        var misshapen = own.Where(e => state.TryGetValue(e.Key, out var value) && !value.Shape.AsSpan().SequenceEqual(e.Tensor.Shape)).ToList();
+        foreach (var (key, target) in misshapen.Take(InputText.ListedNames))
+            problems.Add(new InputProblem(source, $"tensor '{key}' shape", $"{Tensor.ShapeString(target.Shape)} ({model})", Tensor.ShapeString(state[key].Shape)));
+        if (misshapen.Count > InputText.ListedNames) // a whole other model: the first few say enough
+            problems.Add(new InputProblem(source, "shapes", $"those of a {model}", $"{misshapen.Count - InputText.ListedNames} more tensors of other shapes"));
+        if (problems.Count > 0) throw new InputException(problems);
 
         using (GradMode.NoGrad())
             foreach (var (key, target) in own)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DafL.Autograd;
+using DafL.Errors;
 
 namespace DafL.Optim;
 
@@ -100,36 +101,40 @@ public abstract class Optimizer : IDisposable
     /// </summary>
     public void LoadState(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source)
     {
-        if (stepCount < 0) throw new InvalidDataException($"{source}: optimizer step count {stepCount} is negative.");
+        if (stepCount < 0) throw new InputException(source, "optimizer step count", "a whole number ≥ 0", $"{stepCount}");
+        string KeyForm() => $"keys '{{parameter index < {_params.Length}}}.{{name}}' with name step, {string.Join(", ", StateNames)}";
         var steps = new Dictionary<int, int>();
         var mentioned = new HashSet<int>();
         foreach (var (key, t) in state)
         {
             int dot = key.IndexOf('.');
             if (dot < 0 || !int.TryParse(key.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= _params.Length)
-                throw new InvalidDataException($"{source}: optimizer state key '{key}' is not '{{parameter index < {_params.Length}}}.{{name}}'.");
+                throw new InputException(source, "optimizer state keys", KeyForm(), $"'{InputText.Show(key)}'");
             mentioned.Add(i);
             string name = key[(dot + 1)..];
             if (name == "step")
             {
                 float v = t.Numel == 1 ? t.Item() : float.NaN;
-                if (!(v >= 0 && v <= int.MaxValue && v == MathF.Floor(v)))
-                    throw new InvalidDataException($"{source}: optimizer state '{key}' must be one whole number ≥ 0, got {t}.");
+                if (!(v >= 0 && v < 2147483648f && v == MathF.Floor(v)))
+                    throw new InputException(source, $"optimizer state '{key}'", "one whole number from 0 to 2³¹ − 1",
+                        t.Numel == 1 ? $"{v}" : $"a tensor of shape {Tensor.ShapeString(t.Shape)}");
                 steps[i] = (int)v;
             }
             else if (!StateNames.Contains(name))
-                throw new InvalidDataException($"{source}: optimizer state key '{key}' names no {GetType().Name} state (expected step, {string.Join(", ", StateNames)}).");
+                throw new InputException(source, "optimizer state keys", $"{KeyForm()} ({GetType().Name})", $"'{InputText.Show(key)}'");
         }
         foreach (int i in mentioned)
-            if (!steps.ContainsKey(i)) throw new InvalidDataException($"{source}: optimizer state '{i}.step' is missing (parameter {i} has other state).");
+            if (!steps.ContainsKey(i))
+                throw new InputException(source, $"optimizer state '{i}.step'", $"the step count of parameter {i}, which has other state", "none");
         foreach (int i in steps.Keys)
             foreach (var name in StateNames)
             {
                 string key = $"{i}.{name}";
+                string expected = $"{Tensor.ShapeString(_params[i].Shape)} (parameter {i})";
                 if (!state.TryGetValue(key, out var t))
-                    throw new InvalidDataException($"{source}: optimizer state '{key}' is missing.");
+                    throw new InputException(source, $"optimizer state '{key}'", $"a tensor of shape {expected}", "none");
                 if (!t.Shape.AsSpan().SequenceEqual(_params[i].Shape))
-                    throw new InvalidDataException($"{source}: optimizer state '{key}' has shape {Tensor.ShapeString(t.Shape)}, expected {Tensor.ShapeString(_params[i].Shape)} (parameter {i}).");
+                    throw new InputException(source, $"optimizer state '{key}' shape", expected, Tensor.ShapeString(t.Shape));
             }
 
         ClearState();
