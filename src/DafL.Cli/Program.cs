@@ -27,16 +27,17 @@ public static class Program
     /// <summary>
     /// Parses and runs one command line in this process: the command's output goes to <see cref="AnsiConsole"/>, errors
     /// to <paramref name="errors"/>. Returns the exit code. The tests call it directly, as the fuzzing suite does.
+    /// A command line that does not parse is one line (<see cref="CommandLineErrors"/>) and exit 2, <c>dafl</c> alone
+    /// included (it names the commands: a script that forgot one gets an error, not a page of help and exit 0);
+    /// --help still prints the help and exits 0, whatever else is wrong.
     /// </summary>
     public static int Run(string[] args, TextWriter errors)
     {
-        var parsed = Root().Parse(args);
+        // No response files: "@path" would read a file (or /dev/zero, for ever) as more arguments.
+        var parsed = Root().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Action is not HelpAction && CommandLineErrors.Find(parsed) is { } badCommandLine)
+            return ErrorReport.Write(badCommandLine, verbose: false, errors); // thrown nowhere: there is no trace to show
         bool verbose = parsed.GetValue(Verbose);
-        if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
-        {
-            foreach (var error in parsed.Errors) errors.WriteLine($"error: {error.Message}");
-            return ExitCodes.BadInput;
-        }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -51,6 +52,8 @@ public static class Program
     {
         var root = new RootCommand("DafL.Native: data-free knowledge distillation (DAFL, Chen et al. ICCV 2019) on a from-scratch C# framework.");
         root.Options.Add(Verbose);
+        // No [suggest] directive: a shell-completion protocol nothing here uses, and a stray "[suggest]" would exit 0.
+        root.Directives.Clear();
         root.Subcommands.Add(TeacherCommand.Create());
         root.Subcommands.Add(DistillCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DafL.Ops;
-using static DafL.Training.SettingChecks;
 
 namespace DafL.Training;
 
@@ -64,32 +63,67 @@ public sealed record DistillConfig
     [JsonConverter(typeof(DeviceJsonConverter))] public Device Device { get; init; } = Device.Cpu;
 
     /// <summary>
-    /// Checks every setting before a run starts, so that a bad value is named with its option instead of failing
-    /// deep inside a layer. Returns this config; throws <see cref="ArgumentException"/> listing every problem.
+    /// Checks every setting before a run starts, so that a bad value is named with its option (or, with
+    /// <paramref name="file"/>, by that file and its JSON key) instead of failing deep inside a layer. The ranges are
+    /// <see cref="SettingRanges"/>'s; the products that size a tensor or the step count are checked once their factors
+    /// are in range, so they cannot overflow. Returns this config; throws <see cref="Errors.InputException"/> listing
+    /// every problem.
     /// </summary>
-    public DistillConfig Validate()
+    public DistillConfig Validate(string? file = null)
     {
-        new SettingChecks($"DAFL settings (preset {Preset})")
-            .Require(BatchSize >= 2, "--batch", "at least 2 (the generator's batch norm needs two samples)", BatchSize)
-            .Require(Epochs >= 0, "--epochs", "a count ≥ 0", Epochs)
-            .Require(ItersPerEpoch >= 1, "--iters", "at least 1", ItersPerEpoch)
-            .Require(LatentDim >= 1, "--latent", "at least 1", LatentDim)
-            .Require(GeneratorWidth >= 2 && GeneratorWidth % 2 == 0, "--gen-width", "an even number ≥ 2 (the second block has half)", GeneratorWidth)
-            .Require(Positive(LrG), "--lr-g", "a learning rate > 0", LrG)
-            .Require(Positive(LrS), "--lr-s", "a learning rate > 0", LrS)
-            .Require(NonNegative(Oh), "--oh", "a weight ≥ 0", Oh)
-            .Require(NonNegative(Ie), "--ie", "a weight ≥ 0", Ie)
-            .Require(NonNegative(A), "--a", "a weight ≥ 0", A)
-            .Require(StudentEma >= 0 && StudentEma < 1, "--student-ema", "a decay in [0, 1) (0: off)", StudentEma)
-            .Require(StudentLrMilestones.All(m => m >= 0), "--lr-s-milestones", "epochs ≥ 0", string.Join(" ", StudentLrMilestones))
-            .Require(GeneratorLrMilestones.All(m => m >= 0), "--lr-g-milestones", "epochs ≥ 0", string.Join(" ", GeneratorLrMilestones))
-            .Require(ModelCatalog.Architectures.Contains(Student), "--student", $"one of {string.Join(", ", ModelCatalog.Architectures)}", Student)
-            .Require(DatasetCatalog.Names.Contains(Dataset), "dataset", $"one of {string.Join(", ", DatasetCatalog.Names)}", Dataset)
-            .Require(StudentOptimizer is "adam" or "sgd", "student optimizer", "adam or sgd", StudentOptimizer)
-            .Require(ImageSize >= 4 && ImageSize % 4 == 0, "image size", "a multiple of 4", ImageSize)
-            .ThrowIfAny();
+        var checks = new SettingChecks($"DAFL settings (preset {Preset})", file)
+            .OneOf(DistillPresets.Names, Preset, "--preset", nameof(Preset))
+            .InRange(SettingRanges.Batch, BatchSize, "--batch", nameof(BatchSize))
+            .InRange(SettingRanges.Epochs, Epochs, "--epochs", nameof(Epochs))
+            .InRange(SettingRanges.Iterations, ItersPerEpoch, "--iters", nameof(ItersPerEpoch))
+            .InRange(SettingRanges.Latent, LatentDim, "--latent", nameof(LatentDim))
+            .InRange(SettingRanges.GeneratorWidth, GeneratorWidth, "--gen-width", nameof(GeneratorWidth))
+            .InRange(SettingRanges.ImageSize, ImageSize, null, nameof(ImageSize))
+            .InRange(SettingRanges.LearningRate, LrG, "--lr-g", nameof(LrG))
+            .InRange(SettingRanges.LearningRate, LrS, "--lr-s", nameof(LrS))
+            .InRange(SettingRanges.LossWeight, Oh, "--oh", nameof(Oh))
+            .InRange(SettingRanges.LossWeight, Ie, "--ie", nameof(Ie))
+            .InRange(SettingRanges.LossWeight, A, "--a", nameof(A))
+            .InRange(SettingRanges.AverageDecay, StudentEma, "--student-ema", nameof(StudentEma))
+            .InRange(SettingRanges.Momentum, StudentMomentum, null, nameof(StudentMomentum))
+            .InRange(SettingRanges.WeightDecay, StudentWeightDecay, null, nameof(StudentWeightDecay))
+            .EachInRange(SettingRanges.Milestone, StudentLrMilestones, "--lr-s-milestones", nameof(StudentLrMilestones))
+            .EachInRange(SettingRanges.Milestone, GeneratorLrMilestones, "--lr-g-milestones", nameof(GeneratorLrMilestones))
+            .Require(Enum.IsDefined(Entropy), "--entropy", nameof(Entropy), Variants, Entropy)
+            .Require(Enum.IsDefined(Activation), "--activation", nameof(Activation), Variants, Activation)
+            .OneOf(ModelCatalog.Architectures, Student, "--student", nameof(Student))
+            .OneOf(ModelCatalog.Architectures, Teacher, null, nameof(Teacher))
+            .OneOf(["adam", "sgd"], StudentOptimizer, null, nameof(StudentOptimizer))
+            .OneOf(DatasetCatalog.Names, Dataset, null, nameof(Dataset));
+        if (DatasetCatalog.Names.Contains(Dataset))
+        {
+            checks.Require(NumClasses == DatasetCatalog.Classes(Dataset), null, nameof(NumClasses), $"{DatasetCatalog.Classes(Dataset)}, the classes of {Dataset}", NumClasses)
+                .Require(Channels == DatasetCatalog.Channels(Dataset), null, nameof(Channels), $"{DatasetCatalog.Channels(Dataset)}, the channels of {Dataset}", Channels);
+        }
+        if (SettingRanges.Epochs.Contains(Epochs) && SettingRanges.Iterations.Contains(ItersPerEpoch))
+        {
+            long most = SettingRanges.MostIterationsPerEpoch(Epochs);
+            checks.Require(ItersPerEpoch <= most, "--iters", nameof(ItersPerEpoch),
+                $"at most {most} iterations per epoch for {Epochs} epochs (epochs × iterations is a step count, at most {SettingRanges.StepCount})", ItersPerEpoch);
+        }
+        bool generatorOk = SettingRanges.GeneratorWidth.Contains(GeneratorWidth) && SettingRanges.ImageSize.Contains(ImageSize);
+        if (generatorOk && SettingRanges.Batch.Contains(BatchSize))
+        {
+            long most = SettingRanges.MostImagesPerBatch(GeneratorWidth, ImageSize);
+            checks.Require(BatchSize <= most, "--batch", nameof(BatchSize), $"at most {most} images per batch for generator width {GeneratorWidth} at {ImageSize}×{ImageSize} " +
+                $"(batch × max(width, {SettingRanges.WidestModelChannels}) × {ImageSize}² values make one tensor, at most {SettingRanges.TensorElements})", BatchSize);
+            if (SettingRanges.Latent.Contains(LatentDim))
+            {
+                long mostLatent = SettingRanges.MostLatent(BatchSize, GeneratorWidth, ImageSize);
+                checks.Require(LatentDim <= mostLatent, "--latent", nameof(LatentDim), $"at most {mostLatent} for batch {BatchSize} and generator width {GeneratorWidth} at {ImageSize}×{ImageSize} " +
+                    $"(batch × latent and latent × width × ({ImageSize}/4)² values make one tensor each, at most {SettingRanges.TensorElements})", LatentDim);
+            }
+        }
+        checks.ThrowIfAny();
         return this;
     }
+
+    static readonly string Variants = $"one of {string.Join(", ", Enum.GetNames<LossVariant>())}";
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using static DafL.Training.SettingChecks;
 
 namespace DafL.Training;
 
@@ -35,17 +34,23 @@ public sealed record TeacherConfig
         _ => throw new ArgumentException($"Unknown dataset '{dataset}'; expected one of: {string.Join(", ", DatasetCatalog.Names)}."),
     };
 
-    /// <summary>Checks every setting before training starts; throws <see cref="ArgumentException"/> listing every problem.</summary>
-    public TeacherConfig Validate()
+    /// <summary>
+    /// Checks every setting before training starts, in <see cref="SettingRanges"/>' ranges: a problem is named by its
+    /// option, or with <paramref name="file"/> by that file and its JSON key. Throws
+    /// <see cref="Errors.InputException"/> listing every problem.
+    /// </summary>
+    public TeacherConfig Validate(string? file = null)
     {
-        new SettingChecks($"teacher settings ({Dataset})")
-            .Require(Epochs >= 0, "--epochs", "a count ≥ 0", Epochs)
-            .Require(BatchSize >= 2, "--batch", "at least 2 (batch norm needs two samples)", BatchSize)
-            .Require(Positive(Lr), "--lr", "a learning rate > 0", Lr)
-            .Require(ModelCatalog.Architectures.Contains(Arch), "architecture", $"one of {string.Join(", ", ModelCatalog.Architectures)}", Arch)
-            .Require(Optimizer is "adam" or "sgd", "optimizer", "adam or sgd", Optimizer)
-            .Require(NonNegative(WeightDecay) && NonNegative(Momentum), "momentum and weight decay", "values ≥ 0", $"{Momentum} and {WeightDecay}")
-            .Require(LrMilestones.All(m => m >= 0), "lr milestones", "epochs ≥ 0", string.Join(" ", LrMilestones))
+        new SettingChecks($"teacher settings ({Dataset})", file)
+            .OneOf(DatasetCatalog.Names, Dataset, "--dataset", nameof(Dataset))
+            .InRange(SettingRanges.TeacherEpochs, Epochs, "--epochs", nameof(Epochs))
+            .InRange(SettingRanges.TeacherBatch, BatchSize, "--batch", nameof(BatchSize))
+            .InRange(SettingRanges.LearningRate, Lr, "--lr", nameof(Lr))
+            .OneOf(ModelCatalog.Architectures, Arch, null, nameof(Arch))
+            .OneOf(["adam", "sgd"], Optimizer, null, nameof(Optimizer))
+            .InRange(SettingRanges.Momentum, Momentum, null, nameof(Momentum))
+            .InRange(SettingRanges.WeightDecay, WeightDecay, null, nameof(WeightDecay))
+            .EachInRange(SettingRanges.Milestone, LrMilestones, null, nameof(LrMilestones))
             .ThrowIfAny();
         return this;
     }

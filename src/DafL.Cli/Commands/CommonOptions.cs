@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Cli.Options;
 using DafL.Training;
 using Spectre.Console;
 
@@ -8,19 +9,15 @@ namespace DafL.Cli.Commands;
 public static class CommonOptions
 {
     public static Option<string> Data() => new("--data") { Description = "Folder with the datasets (mnist/, fashion-mnist/, cifar-10-batches-bin/, cifar-100-binary/)", DefaultValueFactory = _ => "data" };
-    public static Option<ulong> Seed() => new("--seed") { Description = "Seed of every random stream (weights, noise, shuffling)", DefaultValueFactory = _ => 1UL };
-    public static Option<string> Dataset() => new("--dataset") { Description = "mnist | fashion-mnist | cifar10 | cifar100", DefaultValueFactory = _ => "mnist" };
+    public static Option<ulong> Seed() => CheckedOptions.Seed("Seed of every random stream (weights, noise, shuffling)", 1UL);
+    public static Option<string> Dataset() => CheckedOptions.Choice("--dataset", DatasetCatalog.Names, "mnist | fashion-mnist | cifar10 | cifar100", "mnist");
 
     /// <summary>
     /// --device. The default is the CPU, not auto, so that the README's numbers come out the same on every machine;
     /// CUDA is an explicit choice.
     /// </summary>
-    public static Option<string> Device()
-    {
-        var option = new Option<string>("--device") { Description = "cpu | cuda | auto (CUDA when it starts, else the CPU)", DefaultValueFactory = _ => "cpu" };
-        option.AcceptOnlyFromAmong(DeviceChoice.Names);
-        return option;
-    }
+    public static Option<string> Device() =>
+        CheckedOptions.Choice("--device", DeviceChoice.Names, "cpu | cuda | auto (CUDA when it starts, else the CPU)", "cpu");
 
     /// <summary>The device for --device's value; prints why when auto falls back to the CPU, throws when cuda is unavailable.</summary>
     public static Device ResolveDevice(string request)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using DafL.Cli.Options;
 using DafL.Training;
 using Spectre.Console;
 
@@ -15,7 +16,7 @@ public static class DemoCommand
     {
         var data = CommonOptions.Data();
         var output = new Option<string>("--out") { Description = "Folder for the teacher, the run and the samples", DefaultValueFactory = _ => "runs/demo" };
-        var teacherEpochs = new Option<int>("--teacher-epochs") { Description = "Teacher epochs (official: 9)", DefaultValueFactory = _ => 5 };
+        var teacherEpochs = CheckedOptions.Whole("--teacher-epochs", SettingRanges.TeacherEpochs, "Teacher epochs (official: 9)", 5);
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Train a LeNet-5 teacher on MNIST, then distil a LeNet-5-half data-free (CPU-sized).") { data, output, teacherEpochs, seed, device };
@@ -24,6 +25,7 @@ public static class DemoCommand
             var clock = Stopwatch.StartNew();
             string dir = p.GetValue(output)!, dataRoot = p.GetValue(data)!;
             ulong s = p.GetValue(seed);
+            OutputPath.Folder(dir, "--out"); // before the teacher's minutes of training
             var on = CommonOptions.ResolveDevice(p.GetValue(device)!);
             var teacherPath = Path.Combine(dir, "teacher.safetensors");
             var teacher = TeacherCommand.Run(TeacherConfig.Official("mnist") with { Epochs = p.GetValue(teacherEpochs), Seed = s, Device = on }, dataRoot, teacherPath);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Cli.Options;
 using DafL.Errors;
 using DafL.Models;
 using DafL.Training;
@@ -11,24 +12,24 @@ public static class DistillCommand
 {
     sealed class Overrides
     {
-        public readonly Option<string> Preset = new("--preset") { Description = $"Starting settings: {string.Join(" | ", DistillPresets.Names)}", DefaultValueFactory = _ => "mnist" };
-        public readonly Option<int?> Batch = new("--batch") { Description = "Generated images per iteration" };
-        public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs" };
-        public readonly Option<int?> Iters = new("--iters") { Description = "Iterations per epoch (official: 120)" };
-        public readonly Option<float?> LrG = new("--lr-g") { Description = "Generator learning rate (Adam)" };
-        public readonly Option<float?> LrS = new("--lr-s") { Description = "Student learning rate" };
-        public readonly Option<int?> Latent = new("--latent") { Description = "Latent size of the generator" };
-        public readonly Option<int?> Width = new("--gen-width") { Description = "Generator width (official 128)" };
-        public readonly Option<float?> Oh = new("--oh") { Description = "Weight of the one-hot loss" };
-        public readonly Option<float?> Ie = new("--ie") { Description = "Weight of the information-entropy loss" };
-        public readonly Option<float?> A = new("--a") { Description = "Weight of the activation loss" };
-        public readonly Option<LossVariant?> Entropy = new("--entropy") { Description = "Official (Σ p̄ log10 p̄) or Paper ((1/k) Σ p̄ ln p̄)" };
-        public readonly Option<LossVariant?> Activation = new("--activation") { Description = "Official (−mean |f|) or Paper (−(1/n) Σ ‖f‖₁)" };
-        public readonly Option<string?> Student = new("--student") { Description = "Student architecture: lenet5-half | lenet5 | resnet18 | resnet34" };
-        public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of every random stream" };
-        public readonly Option<int[]?> Milestones = new("--lr-s-milestones") { Description = "Epochs at which the student's learning rate is multiplied by 0.1", AllowMultipleArgumentsPerToken = true };
-        public readonly Option<int[]?> GeneratorMilestones = new("--lr-g-milestones") { Description = "Epochs at which the generator's learning rate is multiplied by 0.1 (none officially)", AllowMultipleArgumentsPerToken = true };
-        public readonly Option<float?> StudentEma = new("--student-ema") { Description = "Evaluate and save a moving average of the student's weights, with this decay per step (0: off, as officially)" };
+        public readonly Option<string> Preset = CheckedOptions.Choice("--preset", DistillPresets.Names, $"Starting settings: {string.Join(" | ", DistillPresets.Names)}", "mnist");
+        public readonly Option<int?> Batch = CheckedOptions.Whole("--batch", SettingRanges.Batch, "Generated images per iteration");
+        public readonly Option<int?> Epochs = CheckedOptions.Whole("--epochs", SettingRanges.Epochs, "Epochs");
+        public readonly Option<int?> Iters = CheckedOptions.Whole("--iters", SettingRanges.Iterations, "Iterations per epoch (official: 120)");
+        public readonly Option<float?> LrG = CheckedOptions.Real("--lr-g", SettingRanges.LearningRate, "Generator learning rate (Adam)");
+        public readonly Option<float?> LrS = CheckedOptions.Real("--lr-s", SettingRanges.LearningRate, "Student learning rate");
+        public readonly Option<int?> Latent = CheckedOptions.Whole("--latent", SettingRanges.Latent, "Latent size of the generator");
+        public readonly Option<int?> Width = CheckedOptions.Whole("--gen-width", SettingRanges.GeneratorWidth, "Generator width (official 128)");
+        public readonly Option<float?> Oh = CheckedOptions.Real("--oh", SettingRanges.LossWeight, "Weight of the one-hot loss");
+        public readonly Option<float?> Ie = CheckedOptions.Real("--ie", SettingRanges.LossWeight, "Weight of the information-entropy loss");
+        public readonly Option<float?> A = CheckedOptions.Real("--a", SettingRanges.LossWeight, "Weight of the activation loss");
+        public readonly Option<LossVariant?> Entropy = CheckedOptions.Named<LossVariant>("--entropy", "Official (Σ p̄ log10 p̄) or Paper ((1/k) Σ p̄ ln p̄)");
+        public readonly Option<LossVariant?> Activation = CheckedOptions.Named<LossVariant>("--activation", "Official (−mean |f|) or Paper (−(1/n) Σ ‖f‖₁)");
+        public readonly Option<string?> Student = CheckedOptions.Choice("--student", ModelCatalog.Architectures, "Student architecture: lenet5-half | lenet5 | resnet18 | resnet34");
+        public readonly Option<ulong?> Seed = CheckedOptions.Seed("Seed of every random stream");
+        public readonly Option<int[]?> Milestones = CheckedOptions.Wholes("--lr-s-milestones", SettingRanges.Milestone, "Epochs at which the student's learning rate is multiplied by 0.1");
+        public readonly Option<int[]?> GeneratorMilestones = CheckedOptions.Wholes("--lr-g-milestones", SettingRanges.Milestone, "Epochs at which the generator's learning rate is multiplied by 0.1 (none officially)");
+        public readonly Option<float?> StudentEma = CheckedOptions.Real("--student-ema", SettingRanges.AverageDecay, "Evaluate and save a moving average of the student's weights, with this decay per step (0: off, as officially)");
         public IEnumerable<Option> All => [Preset, Batch, Epochs, Iters, LrG, LrS, Latent, Width, Oh, Ie, A, Entropy, Activation, Student, Seed, Milestones, GeneratorMilestones, StudentEma];
 
         public DistillConfig Apply(ParseResult p)
@@ -79,7 +80,11 @@ public static class DistillCommand
     public static RunResult Run(DistillConfig config, string teacherPath, string dataRoot, string runDir, bool resume, bool evaluate = true)
     {
         config.Validate(); // before anything is loaded
-        using var teacher = LoadTeacher(teacherPath, config).Model;
+        OutputPath.Folder(runDir, "--out");
+        var loaded = LoadTeacher(teacherPath, config);
+        using var teacher = loaded.Model;
+        // The teacher is what its file holds: config.json and the console name it, not the preset's expectation.
+        config = config with { Teacher = loaded.Arch };
         var test = evaluate ? DatasetCatalog.Load(config.Dataset, dataRoot, train: false) : null;
         using var distiller = new DaflDistiller(config, teacher, test, runDir);
         if (resume)

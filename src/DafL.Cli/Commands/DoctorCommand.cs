@@ -4,6 +4,7 @@ using System.Text.Json;
 using DafL.Backends;
 using DafL.Backends.Cuda;
 using DafL.Cli.Doctor;
+using DafL.Cli.Options;
 using DafL.IO;
 using DafL.Models;
 using DafL.Random;
@@ -21,15 +22,11 @@ public static class DoctorCommand
 {
     public static Command Create()
     {
-        var device = new Option<string>("--device")
-        {
-            Description = "Backend to check against the CPU: cuda | auto (cuda when it starts) | cpu (the CPU against itself, a check of the harness)",
-            DefaultValueFactory = _ => "auto",
-        };
-        device.AcceptOnlyFromAmong("auto", "cuda", "cpu");
+        var device = CheckedOptions.Choice("--device", ["auto", "cuda", "cpu"],
+            "Backend to check against the CPU: cuda | auto (cuda when it starts) | cpu (the CPU against itself, a check of the harness)", "auto");
         var json = new Option<string?>("--json") { Description = "Also write every result as JSON to this file" };
-        var batch = new Option<int>("--batch") { Description = "Batch size of the parity inputs and of the DAFL steps", DefaultValueFactory = _ => 128 };
-        var steps = new Option<int>("--steps") { Description = "DAFL iterations to compare", DefaultValueFactory = _ => 3 };
+        var batch = CheckedOptions.Whole("--batch", SettingRanges.DoctorBatch, "Batch size of the parity inputs and of the DAFL steps", 128);
+        var steps = CheckedOptions.Whole("--steps", SettingRanges.DoctorSteps, "DAFL iterations to compare", 3);
         var tf32 = new Option<bool>("--tf32") { Description = "Start the CUDA backend with TF32 allowed in matrix products and convolutions, and allow 1e-3 there instead of 1e-4" };
         var command = new Command("doctor",
             "Diagnose this machine: .NET, CPU, CUDA driver, cuBLAS, cuDNN, NVRTC and the GPU; with a CUDA backend, check every op " +
@@ -45,8 +42,7 @@ public static class DoctorCommand
 
     static int Run(string device, string? jsonPath, int batch, int steps, bool tf32)
     {
-        if (batch < 2) throw new ArgumentException($"doctor: --batch must be at least 2 (batch norm needs two samples), got {batch}.");
-        if (steps < 0) throw new ArgumentException($"doctor: --steps must not be negative, got {steps}.");
+        if (jsonPath != null) OutputPath.File(jsonPath, "--json");
         // A log (tools/device-check.sh) has no terminal width: give the wide parity table room instead of 80 columns.
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
         var host = HostFacts.Probe();

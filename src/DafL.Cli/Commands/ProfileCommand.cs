@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using DafL.Cli.Options;
 using DafL.Diagnostics;
 using DafL.Models;
 using DafL.Training;
@@ -15,13 +16,13 @@ public static class ProfileCommand
 {
     public static Command Create()
     {
-        var preset = new Option<string>("--preset") { Description = $"Settings to profile: {string.Join(" | ", DistillPresets.Names)}", DefaultValueFactory = _ => "mnist-quick" };
+        var preset = CheckedOptions.Choice("--preset", DistillPresets.Names, $"Settings to profile: {string.Join(" | ", DistillPresets.Names)}", "mnist-quick");
         var teacher = new Option<string?>("--teacher") { Description = "Teacher checkpoint (default: a LeNet-5 with random weights; the cost does not depend on them)" };
-        var batch = new Option<int?>("--batch") { Description = "Generated images per iteration (default: the preset's)" };
-        var width = new Option<int?>("--gen-width") { Description = "Generator width (default: the preset's)" };
-        var warmup = new Option<int>("--warmup") { Description = "Steps run before timing (caches, pools, JIT)", DefaultValueFactory = _ => 5 };
-        var steps = new Option<int>("--steps") { Description = "Steps timed", DefaultValueFactory = _ => 20 };
-        var top = new Option<int>("--top") { Description = "Rows of the kernel table", DefaultValueFactory = _ => 30 };
+        var batch = CheckedOptions.Whole("--batch", SettingRanges.Batch, "Generated images per iteration (default: the preset's)");
+        var width = CheckedOptions.Whole("--gen-width", SettingRanges.GeneratorWidth, "Generator width (default: the preset's)");
+        var warmup = CheckedOptions.Whole("--warmup", SettingRanges.ProfileWarmup, "Steps run before timing (caches, pools, JIT)", 5);
+        var steps = CheckedOptions.Whole("--steps", SettingRanges.ProfileSteps, "Steps timed", 20);
+        var top = CheckedOptions.Whole("--top", SettingRanges.ProfileTop, "Rows of the kernel table", 30);
         var device = CommonOptions.Device();
         var command = new Command("profile", "Time one DAFL iteration kernel by kernel.") { preset, teacher, batch, width, warmup, steps, top, device };
         command.SetAction(p =>
@@ -29,6 +30,7 @@ public static class ProfileCommand
             var config = DistillPresets.Get(p.GetValue(preset)!) with { Device = CommonOptions.ResolveDevice(p.GetValue(device)!) };
             if (p.GetValue(batch) is { } b) config = config with { BatchSize = b };
             if (p.GetValue(width) is { } w) config = config with { GeneratorWidth = w };
+            config.Validate(); // the batch × width product, before a teacher is loaded
             using var net = p.GetValue(teacher) is { } path
                 ? DistillCommand.LoadTeacher(path, config).Model
                 : ModelCatalog.Create(config.Teacher, config.NumClasses, config.Channels, SeedStreams.For(config.Seed, "profile-teacher"));
@@ -41,7 +43,6 @@ public static class ProfileCommand
 
     static void Run(DaflDistiller distiller, DistillConfig config, int warmup, int steps, int top)
     {
-        if (steps < 1) throw new ArgumentException($"--steps must be at least 1, got {steps}.");
         for (int i = 0; i < warmup; i++) distiller.Step();
 
         // Unprofiled first, so the step time is not inflated by the profiler's own cost.

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using DafL.Autograd;
+using DafL.Cli.Options;
+using DafL.Errors;
 using DafL.IO;
 using DafL.Models;
 using DafL.Training;
@@ -16,8 +18,8 @@ public static class SampleCommand
         var run = new Option<string>("--run") { Description = "Distillation run folder (generator.safetensors, config.json)", DefaultValueFactory = _ => "runs/distill" };
         var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint that labels the samples", Required = true };
         var output = new Option<string>("--out") { Description = "PNG file to write", DefaultValueFactory = _ => "grid.png" };
-        var count = new Option<int>("--count") { Description = "Images in the grid", DefaultValueFactory = _ => 64 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the latent noise", DefaultValueFactory = _ => 7UL };
+        var count = CheckedOptions.Whole("--count", SettingRanges.SampleCount, "Images in the grid", 64);
+        var seed = CheckedOptions.Seed("Seed of the latent noise", 7UL);
         var device = CommonOptions.Device();
         var command = new Command("sample", "Write generated images with the teacher's predicted classes as a PNG grid.") { run, teacher, output, count, seed, device };
         command.SetAction(p =>
@@ -31,9 +33,13 @@ public static class SampleCommand
     /// <summary>Samples the run's generator on <paramref name="device"/> (whatever device the run trained on); shared with the demo.</summary>
     public static void Write(string runDir, string teacherPath, string output, int count, ulong seed, Device device)
     {
+        OutputPath.File(output, "--out");
         var configPath = Path.Combine(runDir, "config.json");
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{configPath}: not a distillation run folder (no config.json).", configPath);
-        var config = DistillConfig.FromJson(File.ReadAllText(configPath), configPath);
+        InputFile.Check(configPath, "distillation run's config.json");
+        var config = DistillConfig.FromJson(File.ReadAllText(configPath), configPath).Validate(configPath);
+        long most = SettingRanges.MostImagesPerBatch(config.GeneratorWidth, config.ImageSize);
+        if (count > most)
+            throw new InputException("--count", "", $"at most {most} images for generator width {config.GeneratorWidth} at {config.ImageSize}×{config.ImageSize} (one tensor, at most {SettingRanges.TensorElements} values)", count.ToString());
         using var generator = new DaflGenerator(config.LatentDim, config.ImageSize, config.Channels, SeedStreams.For(0, "sample-load"), config.GeneratorWidth);
         Checkpoint.LoadModel(Path.Combine(runDir, "generator.safetensors"), generator);
         generator.To(device);

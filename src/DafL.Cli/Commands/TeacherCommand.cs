@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Cli.Options;
 using DafL.Training;
 using Spectre.Console;
 
@@ -12,9 +13,9 @@ public static class TeacherCommand
         var dataset = CommonOptions.Dataset();
         var data = CommonOptions.Data();
         var seed = CommonOptions.Seed();
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (official: 9 for MNIST, 199 for CIFAR)" };
-        var batch = new Option<int?>("--batch") { Description = "Batch size (official: 256 MNIST, 128 CIFAR)" };
-        var lr = new Option<float?>("--lr") { Description = "Learning rate (official: Adam 1e-3 MNIST, SGD 0.1 CIFAR)" };
+        var epochs = CheckedOptions.Whole("--epochs", SettingRanges.TeacherEpochs, "Epochs (official: 9 for MNIST, 199 for CIFAR)");
+        var batch = CheckedOptions.Whole("--batch", SettingRanges.TeacherBatch, "Batch size (official: 256 MNIST, 128 CIFAR)");
+        var lr = CheckedOptions.Real("--lr", SettingRanges.LearningRate, "Learning rate (official: Adam 1e-3 MNIST, SGD 0.1 CIFAR)");
         var output = new Option<string>("--out") { Description = "Where to write the teacher (safetensors, with a .json sidecar)", DefaultValueFactory = _ => "runs/teacher/teacher.safetensors" };
         var device = CommonOptions.Device();
         var command = new Command("teacher", "Train a teacher on real data (LeNet-5 for MNIST-like sets, ResNet-34 for CIFAR).") { dataset, data, seed, epochs, batch, lr, output, device };
@@ -34,6 +35,7 @@ public static class TeacherCommand
     public static RunResult Run(TeacherConfig config, string dataRoot, string output)
     {
         config.Validate(); // before anything is loaded
+        OutputPath.File(output, "--out");
         AnsiConsole.MarkupLine($"[bold]Teacher[/] {config.Arch} on {config.Dataset}: {config.Epochs} epochs, batch {config.BatchSize}, {config.Optimizer} lr {config.Lr}, on {DeviceChoice.NameOf(config.Device)}");
         var train = DatasetCatalog.Load(config.Dataset, dataRoot, train: true, augment: config.Augment);
         var test = DatasetCatalog.Load(config.Dataset, dataRoot, train: false);
