@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using DafL.Cli;
+using DafL.Tests.Support;
 using DafL.Errors;
 using DafL.Training;
 
@@ -95,7 +96,7 @@ public class BadArgumentTests
     [TestCaseSource(nameof(ParseTimeCases))]
     public void IsRefusedInOneLineNamingTheOption(string[] args, string line)
     {
-        var outcome = CliRun.Run(args);
+        var outcome = InProcessCli.Run(args);
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(outcome.ErrorLines, Is.EqualTo(new[] { line }));
         Assert.That(line, Does.Match(OneLine));
@@ -109,7 +110,7 @@ public class BadArgumentTests
     [TestCase("--batch", "expected at most 32767 images per batch for generator width 16 at 32×32", "profile", "--batch", "60000")]
     public void ProductsThatWouldOverflowAreRefusedBeforeLoading(string option, string expected, params string[] args)
     {
-        var outcome = CliRun.Run(args);
+        var outcome = InProcessCli.Run(args);
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(outcome.ErrorLines, Has.Length.EqualTo(1));
         Assert.That(outcome.ErrorLines[0], Does.StartWith($"error: {option}: {expected}").And.Match(OneLine));
@@ -119,7 +120,7 @@ public class BadArgumentTests
     [Test]
     public void TheParserAndTheSettingsCheckSayTheSame()
     {
-        var parsed = CliRun.Run("distill", "--teacher", "t", "--batch", "1");
+        var parsed = InProcessCli.Run("distill", "--teacher", "t", "--batch", "1");
         var validated = Assert.Throws<InputException>(() => (DistillPresets.Get("mnist") with { BatchSize = 1 }).Validate())!;
         Assert.That(parsed.ErrorLines[0], Is.EqualTo($"error: {validated.Problem}."));
     }
@@ -133,8 +134,8 @@ public class BadArgumentTests
         var previous = Console.Out;
         var help = new StringWriter();
         Console.SetOut(help);
-        CliOutcome outcome;
-        try { outcome = CliRun.Run(args); }
+        InProcessCli.Result outcome;
+        try { outcome = InProcessCli.Run(args); }
         finally { Console.SetOut(previous); }
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Ok));
         Assert.That(outcome.ErrorLines, Is.Empty);

@@ -1,4 +1,5 @@
 using DafL.Cli;
+using DafL.Tests.Support;
 
 namespace DafL.Tests.Cli;
 
@@ -20,7 +21,7 @@ public class OutputPathTests
 
     static string Refusal(params string[] args)
     {
-        var outcome = CliRun.Run(args);
+        var outcome = InProcessCli.Run(args);
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), string.Join("\n", outcome.ErrorLines));
         Assert.That(outcome.ErrorLines, Has.Length.EqualTo(1));
         return outcome.ErrorLines[0];
@@ -97,7 +98,7 @@ public class OutputPathTests
     {
         var run = Path.Combine(_dir, "a", "b", "run");
         var teacher = Path.Combine(_dir, "missing.safetensors");
-        var outcome = CliRun.Run("distill", "--teacher", teacher, "--out", run);
+        var outcome = InProcessCli.Run("distill", "--teacher", teacher, "--out", run);
         Assert.That(outcome.ExitCode, Is.Not.EqualTo(ExitCodes.Ok));
         Assert.That(outcome.ErrorLines, Has.Length.EqualTo(1));
         Assert.That(outcome.ErrorLines[0], Does.Contain(teacher), "the path passed; the missing teacher is what is refused");
