@@ -315,20 +315,21 @@ public class OptimTests : LeakCheckedTest
         var good = Tensor.Zeros([3]);
         var wrongShape = Tensor.Zeros([4]);
         var halfStep = Tensor.Scalar(2.5f);
-        var cases = new (Dictionary<string, Tensor> State, string Expect)[]
+        var cases = new (Dictionary<string, Tensor> State, string Key, string Found)[]
         {
-            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good, ["0.momentum_buffer"] = good }, "'0.momentum_buffer'"),
-            (new() { ["0.step"] = step, ["0.exp_avg"] = good }, "'0.exp_avg_sq' is missing"),
-            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = wrongShape }, "'0.exp_avg_sq' has shape [4], expected [3]"),
-            (new() { ["0.step"] = halfStep, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "'0.step' must be one whole number"),
-            (new() { ["1.step"] = step }, "'1.step'"),
-            (new() { ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "'0.step' is missing"),
+            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good, ["0.momentum_buffer"] = good }, "0.momentum_buffer", "another name"),
+            (new() { ["0.step"] = step, ["0.exp_avg"] = good }, "0.exp_avg_sq", "no such tensor"),
+            (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = wrongShape }, "0.exp_avg_sq", "[4]"),
+            (new() { ["0.step"] = halfStep, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "0.step", "2.5"),
+            (new() { ["1.step"] = step }, "1.step", "another key"),
+            (new() { ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "0.step", "no such tensor"),
         };
-        foreach (var (state, expect) in cases)
+        foreach (var (state, key, found) in cases)
         {
-            var e = Assert.Throws<InvalidDataException>(() => opt.LoadState(state, 3, "ckpt.safetensors"));
-            Assert.That(e!.Message, Does.StartWith("ckpt.safetensors: ").And.Contain(expect));
+            var e = Assert.Throws<Errors.InputException>(() => opt.LoadState(state, 3, "ckpt.safetensors"))!;
+            Assert.That((e.Problem.Source, e.Problem.Field, e.Problem.Found), Is.EqualTo(("ckpt.safetensors", key, found)), key);
         }
+        Assert.That(Assert.Throws<Errors.InputException>(() => opt.LoadState(cases[2].State, 3, "ckpt.safetensors"))!.Problem.Expected, Is.EqualTo("shape [3] (parameter 0)"));
         Assert.That(opt.StateTensors(), Is.Empty, "a failed load leaves the state as it was");
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DafL.Autograd;
+using DafL.Errors;
 
 namespace DafL.Optim;
 
@@ -96,40 +97,42 @@ public abstract class Optimizer : IDisposable
     /// <summary>
     /// Replaces the state with one saved by <see cref="StateTensors"/> and sets <see cref="StepCount"/> to
     /// <paramref name="stepCount"/>. Everything is checked first (key names, every tensor of a parameter present,
-    /// shapes, whole step counts); an error names <paramref name="source"/> and the key, and leaves the state as it was.
+    /// shapes, whole step counts); an error is an <see cref="InputException"/> naming <paramref name="source"/> and the
+    /// key, and leaves the state as it was.
     /// </summary>
     public void LoadState(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source)
     {
-        if (stepCount < 0) throw new InvalidDataException($"{source}: optimizer step count {stepCount} is negative.");
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
         var steps = new Dictionary<int, int>();
         var mentioned = new HashSet<int>();
         foreach (var (key, t) in state)
         {
             int dot = key.IndexOf('.');
             if (dot < 0 || !int.TryParse(key.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= _params.Length)
-                throw new InvalidDataException($"{source}: optimizer state key '{key}' is not '{{parameter index < {_params.Length}}}.{{name}}'.");
+                throw new InputException(source, key, $"an optimizer state key '{{parameter index < {_params.Length}}}.{{name}}'", "another key");
             mentioned.Add(i);
             string name = key[(dot + 1)..];
             if (name == "step")
             {
                 float v = t.Numel == 1 ? t.Item() : float.NaN;
                 if (!(v >= 0 && v <= int.MaxValue && v == MathF.Floor(v)))
-                    throw new InvalidDataException($"{source}: optimizer state '{key}' must be one whole number ≥ 0, got {t}.");
+                    throw new InputException(source, key, "one whole number ≥ 0 (a step count)",
+                        t.Numel == 1 ? v.ToString(CultureInfo.InvariantCulture) : $"a tensor of shape {Tensor.ShapeString(t.Shape)}");
                 steps[i] = (int)v;
             }
             else if (!StateNames.Contains(name))
-                throw new InvalidDataException($"{source}: optimizer state key '{key}' names no {GetType().Name} state (expected step, {string.Join(", ", StateNames)}).");
+                throw new InputException(source, key, $"a {GetType().Name} state: step{string.Concat(StateNames.Select(n => ", " + n))}", "another name");
         }
         foreach (int i in mentioned)
-            if (!steps.ContainsKey(i)) throw new InvalidDataException($"{source}: optimizer state '{i}.step' is missing (parameter {i} has other state).");
+            if (!steps.ContainsKey(i)) throw new InputException(source, $"{i}.step", $"the step count of parameter {i}, which has other state", "no such tensor");
         foreach (int i in steps.Keys)
             foreach (var name in StateNames)
             {
                 string key = $"{i}.{name}";
                 if (!state.TryGetValue(key, out var t))
-                    throw new InvalidDataException($"{source}: optimizer state '{key}' is missing.");
+                    throw new InputException(source, key, $"the {name} of parameter {i}, which has a step count", "no such tensor");
                 if (!t.Shape.AsSpan().SequenceEqual(_params[i].Shape))
-                    throw new InvalidDataException($"{source}: optimizer state '{key}' has shape {Tensor.ShapeString(t.Shape)}, expected {Tensor.ShapeString(_params[i].Shape)} (parameter {i}).");
+                    throw new InputException(source, key, $"shape {Tensor.ShapeString(_params[i].Shape)} (parameter {i})", Tensor.ShapeString(t.Shape));
             }
 
         ClearState();
