@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using DafL.Data;
+using DafL.Errors;
 using DafL.IO;
 using DafL.Models;
 using DafL.Optim;
@@ -17,13 +19,22 @@ public readonly record struct StepLosses(double Total, double OneHot, double Inf
 /// set, when given, is only used to report accuracy after each epoch — never to train.
 /// With a run folder, every epoch ends with a checkpoint (written to temp files and renamed): the last and best
 /// student (its weight average when <see cref="DistillConfig.StudentEma"/> is set), the generator, and a full state
-/// file from which <see cref="Resume"/> continues bit-identically.
+/// file from which <see cref="Resume"/> continues bit-identically. A run that starts clears the temporary files of
+/// writes that a killed process left, and cuts its metrics log back to the epoch it starts from; a loss that is not
+/// finite stops it with a <see cref="RunFailedException"/> before anything of that epoch is written.
 /// Everything runs on the configured device (the teacher is moved there too); the latent noise uses the same Philox
 /// counters on every device, so CPU and CUDA runs see the same z.
 /// </summary>
 public sealed class DaflDistiller : IDisposable
 {
-    readonly DistillConfig _config;
+    /// <summary>The names of the files of a run folder.</summary>
+    public const string ConfigFile = "config.json", StateFile = "state.safetensors", MetricsFile = "metrics.jsonl";
+
+    /// <summary>The state file's tensor groups, by name prefix.</summary>
+    const string GeneratorPart = "generator.", StudentPart = "student.", GeneratorOptimizerPart = "opt_g.",
+        StudentOptimizerPart = "opt_s.", StudentAveragePart = "student_ema.";
+
+    DistillConfig _config; // its run id is this run's: new, or the saved run's after Resume
     readonly Classifier _teacher;
     readonly IImageDataset? _test;
     readonly string? _runDir;
@@ -46,7 +57,10 @@ public sealed class DaflDistiller : IDisposable
 
     public DaflDistiller(DistillConfig config, Classifier teacher, IImageDataset? test = null, string? runDir = null)
     {
-        _config = config.Validate();
+        config.Validate();
+        if (config.RunId.Length > 0 && !RunIds.IsWellFormed(config.RunId))
+            throw new ArgumentException($"The config's run id '{config.RunId}' is not {RunIds.Described}.", nameof(config));
+        _config = config.RunId.Length == 0 ? config with { RunId = RunIds.New() } : config;
         _teacher = teacher;
         _test = test;
         _runDir = runDir;
@@ -107,7 +121,12 @@ public sealed class DaflDistiller : IDisposable
         var total = Stopwatch.StartNew();
         double lastAcc = 0, stepMs = 0;
         int steps = 0, startEpoch = Epoch;
-        if (_runDir != null) AtomicFile.WriteAllText(Path.Combine(_runDir, "config.json"), _config.ToJson());
+        if (_runDir != null)
+        {
+            AtomicFile.RemoveStaleTempsIn(_runDir);
+            AtomicFile.WriteAllText(Path.Combine(_runDir, ConfigFile), _config.ToJson());
+        }
+        log?.CutBackTo(Epoch);
         while (Epoch < _config.Epochs)
         {
             cancel.ThrowIfCancellationRequested();
@@ -121,7 +140,15 @@ public sealed class DaflDistiller : IDisposable
             for (int i = 0; i < _config.ItersPerEpoch; i++)
             {
                 var step = Stopwatch.StartNew();
-                var l = Step();
+                StepLosses l;
+                try
+                {
+                    l = Step();
+                }
+                catch (ArithmeticException e) when (e.GetType() == typeof(ArithmeticException)) // backward's non-finite loss, not an overflow
+                {
+                    throw Diverged(i + 1, e);
+                }
                 epochStepMs += step.Elapsed.TotalMilliseconds;
                 steps++;
                 sums[0] += l.Total; sums[1] += l.OneHot; sums[2] += l.InformationEntropy; sums[3] += l.Activation; sums[4] += l.Kd;
@@ -138,7 +165,7 @@ public sealed class DaflDistiller : IDisposable
                 if (acc.Value > BestAccuracy)
                 {
                     (BestAccuracy, BestEpoch) = (acc.Value, Epoch);
-                    if (_runDir != null) Checkpoint.SaveModel(Path.Combine(_runDir, "student-best.safetensors"), Reported, _config.ToJson(), EpochMetadata());
+                    if (_runDir != null) Checkpoint.SaveModel(Path.Combine(_runDir, "student-best.safetensors"), Reported, _config.ToJson(), State().ModelMetadata());
                 }
             }
             int n = _config.ItersPerEpoch;
@@ -154,28 +181,29 @@ public sealed class DaflDistiller : IDisposable
         return new RunResult(BestAccuracy, BestEpoch, lastAcc, Epoch - startEpoch, total.Elapsed.TotalSeconds, steps == 0 ? 0 : stepMs / steps);
     }
 
-    Dictionary<string, string> EpochMetadata() => new()
+    /// <summary>The failure of step <paramref name="step"/> of the epoch under way, saying what was kept.</summary>
+    RunFailedException Diverged(int step, ArithmeticException e)
     {
-        ["epoch"] = Epoch.ToString(CultureInfo.InvariantCulture),
-        ["best_accuracy"] = BestAccuracy.ToString("R", CultureInfo.InvariantCulture),
-        ["best_epoch"] = BestEpoch.ToString(CultureInfo.InvariantCulture),
-        ["noise_offset"] = _noise.Offset.ToString(CultureInfo.InvariantCulture),
-        ["opt_g_steps"] = _optG.StepCount.ToString(CultureInfo.InvariantCulture),
-        ["opt_s_steps"] = _optS.StepCount.ToString(CultureInfo.InvariantCulture),
-    };
+        string kept = _runDir == null ? "nothing was saved (no run folder); start again"
+            : Epoch == 0 ? $"no epoch had finished, so {_runDir} holds no checkpoint; start again"
+            : $"the last good checkpoint is epoch {Epoch} in {_runDir}; resume with --resume";
+        return new RunFailedException($"epoch {Epoch + 1}, step {step}: {e.Message.TrimEnd('.')}; {kept}, perhaps with a lower learning rate.", e);
+    }
+
+    RunState State() => new(_config.RunId, Epoch, BestAccuracy, BestEpoch, _noise.Offset, _optG.StepCount, _optS.StepCount);
 
     /// <summary>Writes the student, the generator and the full resumable state of the run folder.</summary>
     void SaveState()
     {
-        var meta = EpochMetadata();
-        Checkpoint.SaveModel(Path.Combine(_runDir!, "student.safetensors"), Reported, _config.ToJson(), meta);
-        Checkpoint.SaveModel(Path.Combine(_runDir!, "generator.safetensors"), Generator, _config.ToJson(), meta);
-        var state = Generator.StateDict().Select(e => ("generator." + e.Key, e.Tensor))
-            .Concat(Student.StateDict().Select(e => ("student." + e.Key, e.Tensor)))
-            .Concat(_optG.StateTensors().Select(e => ("opt_g." + e.Key, e.Tensor)))
-            .Concat(_optS.StateTensors().Select(e => ("opt_s." + e.Key, e.Tensor)))
-            .Concat(StudentAverage?.StateDict().Select(e => ("student_ema." + e.Key, e.Tensor)) ?? []);
-        SafeTensors.Save(Path.Combine(_runDir!, "state.safetensors"), state, meta);
+        var state = State();
+        Checkpoint.SaveModel(Path.Combine(_runDir!, "student.safetensors"), Reported, _config.ToJson(), state.ModelMetadata());
+        Checkpoint.SaveModel(Path.Combine(_runDir!, "generator.safetensors"), Generator, _config.ToJson(), state.ModelMetadata());
+        var tensors = Generator.StateDict().Select(e => (GeneratorPart + e.Key, e.Tensor))
+            .Concat(Student.StateDict().Select(e => (StudentPart + e.Key, e.Tensor)))
+            .Concat(_optG.StateTensors().Select(e => (GeneratorOptimizerPart + e.Key, e.Tensor)))
+            .Concat(_optS.StateTensors().Select(e => (StudentOptimizerPart + e.Key, e.Tensor)))
+            .Concat(StudentAverage?.StateDict().Select(e => (StudentAveragePart + e.Key, e.Tensor)) ?? []);
+        SafeTensors.Save(Path.Combine(_runDir!, StateFile), tensors, state.StateMetadata());
     }
 
     /// <summary>
@@ -183,31 +211,116 @@ public sealed class DaflDistiller : IDisposable
     /// the number of epochs (a finished run can be extended), the device (a run saved on one continues on another)
     /// and the lr milestones that lie ahead (a plateau can be followed by a decay): every setting that
     /// shaped the epochs already run must be the same, so the result equals one uninterrupted run with this config.
+    /// The state must be this run's (its run id) and whole: its bookkeeping consistent with its epoch, every
+    /// parameter's optimizer state present. The run keeps the saved run id. Nothing changes unless all is well,
+    /// except when a tensor fails to load (the distiller is then to be thrown away).
     /// </summary>
     public void Resume(string runDir)
     {
-        var statePath = Path.Combine(runDir, "state.safetensors");
-        var configPath = Path.Combine(runDir, "config.json");
-        if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: no state to resume from (a run writes it at the end of each epoch).", statePath);
-        var saved = DistillConfig.FromJson(File.ReadAllText(configPath), configPath);
+        var statePath = Path.Combine(runDir, StateFile);
+        var configPath = Path.Combine(runDir, ConfigFile);
+        InputFile.Check(statePath, "run state (a run writes it at the end of each epoch)");
+        var saved = DistillConfig.Load(configPath);
         using var file = SafeTensors.Load(statePath);
-        int Meta(string key) => int.Parse(file.Metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{statePath}: metadata '{key}' is missing."), CultureInfo.InvariantCulture);
-        int epochsDone = Meta("epoch");
-        if (!SamePast(saved, _config, epochsDone))
-            throw new InvalidDataException($"{configPath}: the saved run's settings differ from this run's (only --epochs, --device and " +
-                $"the --lr-s-milestones and --lr-g-milestones from epoch {epochsDone} on may change on resume).\nSaved: {saved.ToJson()}\nNow: {_config.ToJson()}");
-        Dictionary<string, Tensor> Part(string prefix) => file.Tensors.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .ToDictionary(e => e.Key[prefix.Length..], e => e.Value);
-        Generator.LoadStateDict(Part("generator."), strict: true, source: statePath);
-        Student.LoadStateDict(Part("student."), strict: true, source: statePath);
-        StudentAverage?.LoadStateDict(Part("student_ema."), strict: true, source: statePath);
-        _optG.LoadState(Part("opt_g."), Meta("opt_g_steps"), statePath);
-        _optS.LoadState(Part("opt_s."), Meta("opt_s_steps"), statePath);
-        Epoch = epochsDone;
-        BestEpoch = Meta("best_epoch");
-        BestAccuracy = double.Parse(file.Metadata["best_accuracy"], CultureInfo.InvariantCulture);
-        _noise = new Philox(_noise.Seed, ulong.Parse(file.Metadata["noise_offset"], CultureInfo.InvariantCulture));
+        // Every state is written here with a checksum: one without it was not, and nothing in it can be trusted.
+        if (!file.Verified)
+            throw new InputException(statePath, $"checksum ({SafeTensors.ChecksumKey})", "the checksum dafl writes into every run state", "none (the file was not written by dafl)");
+        var state = RunState.Read(file.Metadata, statePath, saved);
+        RefuseChangedPast(saved, configPath, state.Epoch);
+        if (_config.Epochs < state.Epoch)
+            throw new InputException("--epochs", "", $"at least {state.Epoch}, the epochs {runDir} has done", _config.Epochs.ToString(CultureInfo.InvariantCulture));
+
+        var parts = Parts(file, statePath);
+        var generatorOptimizer = RequireEveryParameter(parts[GeneratorOptimizerPart], Generator, state.GeneratorSteps, statePath, GeneratorOptimizerPart);
+        var studentOptimizer = RequireEveryParameter(parts[StudentOptimizerPart], Student, state.StudentSteps, statePath, StudentOptimizerPart);
+        Generator.LoadStateDict(parts[GeneratorPart], strict: true, source: statePath);
+        Student.LoadStateDict(parts[StudentPart], strict: true, source: statePath);
+        StudentAverage?.LoadStateDict(parts[StudentAveragePart], strict: true, source: statePath);
+        _optG.LoadState(generatorOptimizer, state.GeneratorSteps, statePath);
+        _optS.LoadState(studentOptimizer, state.StudentSteps, statePath);
+        Epoch = state.Epoch;
+        BestEpoch = state.BestEpoch;
+        BestAccuracy = state.BestAccuracy;
+        _noise = new Philox(_noise.Seed, state.NoiseOffset);
+        _config = _config with { RunId = saved.RunId };
     }
+
+    /// <summary>The state's tensors by group (<see cref="GeneratorPart"/>, …), keys without the prefix; another tensor is refused.</summary>
+    Dictionary<string, Dictionary<string, Tensor>> Parts(SafeTensorsFile file, string source)
+    {
+        string[] prefixes = StudentAverage == null
+            ? [GeneratorPart, StudentPart, GeneratorOptimizerPart, StudentOptimizerPart]
+            : [GeneratorPart, StudentPart, GeneratorOptimizerPart, StudentOptimizerPart, StudentAveragePart];
+        var parts = prefixes.ToDictionary(p => p, _ => new Dictionary<string, Tensor>(StringComparer.Ordinal));
+        foreach (var name in file.Names)
+        {
+            string prefix = prefixes.FirstOrDefault(p => name.StartsWith(p, StringComparison.Ordinal))
+                ?? throw new InputException(source, Excerpt.Of(name), $"a tensor named {string.Join(", ", prefixes.Select(p => p + "*"))}", "another name");
+            parts[prefix][name[prefix.Length..]] = file.Tensors[name];
+        }
+        return parts;
+    }
+
+    /// <summary>
+    /// The optimizer state of <paramref name="model"/>'s parameters, which must be whole: every parameter is updated
+    /// at every DAFL step, so after <paramref name="steps"/> &gt; 0 steps each has its state, with that step count
+    /// (an optimizer given less would silently start those parameters afresh), and before the first step none has.
+    /// The rest (the names and shapes of the moments) <see cref="Optimizer.LoadState"/> checks.
+    /// </summary>
+    static Dictionary<string, Tensor> RequireEveryParameter(Dictionary<string, Tensor> state, NN.Module model, int steps, string source, string prefix)
+    {
+        int count = model.Parameters().Count();
+        if (steps == 0 && state.Count > 0)
+            throw new InputException(source, prefix + state.Keys.First(), "no optimizer state before the first step", "a tensor");
+        for (int i = 0; i < count && steps > 0; i++)
+        {
+            string key = $"{i}.step";
+            if (!state.TryGetValue(key, out var step))
+                throw new InputException(source, prefix + key, $"the step count of parameter {i} of {count}", "no such tensor (a missing optimizer state)");
+            if (step.Numel != 1 || step.Item() != steps)
+                throw new InputException(source, prefix + key, $"{steps}, the optimizer's step count", step.Numel == 1 ? step.Item().ToString(CultureInfo.InvariantCulture) : $"a tensor of shape {Tensor.ShapeString(step.Shape)}");
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// Refuses to resume <paramref name="saved"/> as this run unless this config would have run the first
+    /// <paramref name="epochsDone"/> epochs as it did, naming the first setting that differs.
+    /// </summary>
+    void RefuseChangedPast(DistillConfig saved, string configPath, int epochsDone)
+    {
+        string hint = $"Only --epochs, --device and the lr milestones from epoch {epochsDone} on may change on resume.";
+        // A milestone m scales the lr of epochs m, m+1, ... (0-based), so only those below epochsDone have acted.
+        int[] Past(int[] milestones) => [.. milestones.Where(m => m < epochsDone).Order()];
+        var now = _config;
+        var comparable = saved with
+        {
+            Epochs = now.Epochs, Device = now.Device, RunId = now.RunId,
+            StudentLrMilestones = now.StudentLrMilestones, GeneratorLrMilestones = now.GeneratorLrMilestones,
+        };
+        var before = JsonSerializer.SerializeToElement(comparable, DistillConfig.Json);
+        foreach (var setting in JsonSerializer.SerializeToElement(now, DistillConfig.Json).EnumerateObject())
+        {
+            var old = before.GetProperty(setting.Name);
+            if (old.GetRawText() != setting.Value.GetRawText())
+                throw new InputException(configPath, setting.Name, $"{Shown(setting.Value)} (this run's)", $"{Shown(old)} (the saved run's)", hint);
+        }
+        foreach (var (name, was, isNow) in new[]
+        {
+            (nameof(DistillConfig.StudentLrMilestones), saved.StudentLrMilestones, now.StudentLrMilestones),
+            (nameof(DistillConfig.GeneratorLrMilestones), saved.GeneratorLrMilestones, now.GeneratorLrMilestones),
+        })
+            if (!Past(was).SequenceEqual(Past(isNow)))
+                throw new InputException(configPath, JsonNamingPolicy.SnakeCaseLower.ConvertName(name), $"[{string.Join(", ", isNow)}] (this run's)", $"[{string.Join(", ", was)}] (the saved run's)", hint);
+    }
+
+    /// <summary>A setting's value on one line: a string without quotes, an array as [a, b].</summary>
+    static string Shown(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => Excerpt.Of(value.GetString()!),
+        JsonValueKind.Array => $"[{string.Join(", ", value.EnumerateArray().Select(Shown))}]",
+        _ => Excerpt.Of(value.GetRawText()),
+    };
 
     /// <summary>
     /// Takes <paramref name="other"/>'s training state, from any device: generator, student (BN statistics included),
@@ -226,21 +339,6 @@ public sealed class DaflDistiller : IDisposable
             StudentAverage.LoadStateDict(Of(other.StudentAverage.StateDict()), strict: true, source: source);
         _optG.LoadState(Of(other._optG.StateTensors()), other._optG.StepCount, source);
         _optS.LoadState(Of(other._optS.StateTensors()), other._optS.StepCount, source);
-    }
-
-    /// <summary>Whether <paramref name="now"/> would have run the first <paramref name="epochsDone"/> epochs as <paramref name="saved"/> did.</summary>
-    static bool SamePast(DistillConfig saved, DistillConfig now, int epochsDone)
-    {
-        // A milestone m scales the lr of epochs m, m+1, ... (0-based), so only those below epochsDone have acted.
-        static int[] Past(int[] milestones, int epochsDone) => [.. milestones.Where(m => m < epochsDone).Order()];
-        var settings = saved with
-        {
-            Epochs = now.Epochs, Device = now.Device,
-            StudentLrMilestones = now.StudentLrMilestones, GeneratorLrMilestones = now.GeneratorLrMilestones,
-        };
-        return settings.ToJson() == now.ToJson()
-            && Past(saved.StudentLrMilestones, epochsDone).SequenceEqual(Past(now.StudentLrMilestones, epochsDone))
-            && Past(saved.GeneratorLrMilestones, epochsDone).SequenceEqual(Past(now.GeneratorLrMilestones, epochsDone));
     }
 
     public void Dispose()

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DafL.Errors;
+using DafL.IO;
 using DafL.Ops;
 
 namespace DafL.Training;
@@ -61,6 +63,12 @@ public sealed record DistillConfig
     public ulong Seed { get; init; } = 1;
     /// <summary>Where the run computes. Not a setting of the method: a run may be resumed on another device.</summary>
     [JsonConverter(typeof(DeviceJsonConverter))] public Device Device { get; init; } = Device.Cpu;
+    /// <summary>
+    /// Names one run: made at random when a run starts fresh (<see cref="RunIds.New"/>), kept by every resume, and
+    /// written into each state file, so that a state from another run of the same shapes is refused. Empty until a
+    /// distiller gives it one.
+    /// </summary>
+    public string RunId { get; init; } = "";
 
     /// <summary>
     /// Checks every setting before a run starts, so that a bad value is named with its option (or, with
@@ -129,8 +137,59 @@ public sealed record DistillConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static DistillConfig FromJson(string json, string source) =>
-        JsonSerializer.Deserialize<DistillConfig>(json, Json) ?? throw new InvalidDataException($"{source}: empty DAFL config.");
+    /// <summary>The largest config file read: a run's config is about 1 kB.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
+    /// <summary>Reads the config file at <paramref name="path"/> (a run folder's config.json) with <see cref="FromJson"/>.</summary>
+    public static DistillConfig Load(string path)
+    {
+        long length = InputFile.Check(path, "run config");
+        if (length > MaxFileBytes) throw new InputException(path, "", $"a run config of at most {MaxFileBytes} bytes", $"{length} bytes");
+        return FromJson(File.ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// Reads a config as <see cref="ToJson"/> writes it, strictly: every key present with its type, no other key, then
+    /// the settings checks. Errors are <see cref="InputException"/>s naming <paramref name="source"/> and the key.
+    /// </summary>
+    public static DistillConfig FromJson(string json, string source)
+    {
+        using var o = StrictJsonObject.Parse(json, source);
+        var config = new DistillConfig
+        {
+            Preset = o.String("preset"),
+            Dataset = o.String("dataset"),
+            Teacher = o.String("teacher"),
+            Student = o.String("student"),
+            NumClasses = o.Int("num_classes"),
+            Channels = o.Int("channels"),
+            ImageSize = o.Int("image_size"),
+            BatchSize = o.Int("batch_size"),
+            Epochs = o.Int("epochs"),
+            ItersPerEpoch = o.Int("iters_per_epoch"),
+            LatentDim = o.Int("latent_dim"),
+            GeneratorWidth = o.Int("generator_width"),
+            LrG = o.Float("lr_g"),
+            LrS = o.Float("lr_s"),
+            StudentOptimizer = o.String("student_optimizer"),
+            StudentMomentum = o.Float("student_momentum"),
+            StudentWeightDecay = o.Float("student_weight_decay"),
+            StudentLrMilestones = o.Ints("student_lr_milestones"),
+            GeneratorLrMilestones = o.Ints("generator_lr_milestones"),
+            StudentEma = o.Float("student_ema"),
+            Oh = o.Float("oh"),
+            Ie = o.Float("ie"),
+            A = o.Float("a"),
+            Entropy = o.Enum<LossVariant>("entropy"),
+            Activation = o.Enum<LossVariant>("activation"),
+            Seed = o.ULong("seed"),
+            Device = o.Enum<Device>("device", DeviceJsonConverter.Naming),
+            RunId = o.String("run_id", RunIds.Described, RunIds.IsWellFormed),
+        };
+        o.ThrowIfUnread();
+        // A bad value is named by this file and its JSON key, not by the command-line option.
+        return config.Validate(source);
+    }
 }
 
 /// <summary>Which definition of a DAFL loss term to use.</summary>

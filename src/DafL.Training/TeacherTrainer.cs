@@ -1,21 +1,36 @@
 using System.Diagnostics;
 using DafL.Data;
+using DafL.Errors;
+using DafL.IO;
 using DafL.Models;
 using static DafL.Ops.Functional;
 
 namespace DafL.Training;
 
-/// <summary>Trains a teacher on real data with cross-entropy, evaluating on the test set after every epoch.</summary>
-public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, IImageDataset? test)
+/// <summary>
+/// Trains a teacher on real data with cross-entropy, evaluating on the test set after every epoch. A loss that is not
+/// finite stops the training with a <see cref="RunFailedException"/> naming the epoch and the step.
+/// </summary>
+/// <param name="output">
+/// The file the caller saves the teacher to, if any: the temporary files that a killed write of it (or of its
+/// sidecar) left are removed when training starts.
+/// </param>
+public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, IImageDataset? test, string? output = null)
 {
     /// <summary>
     /// Trains <paramref name="model"/> in place on the configured device (where it is moved and stays); the final
-    /// weights are the last epoch's (as the official script saves).
+    /// weights are the last epoch's (as the official script saves). The log, if any, starts afresh (a new run's epochs).
     /// </summary>
     public RunResult Train(Classifier model, ITrainingObserver? observer = null, MetricsLog? log = null)
     {
         config.Validate();
         observer ??= SilentObserver.Instance;
+        if (output != null)
+        {
+            AtomicFile.RemoveStaleTemps(output);
+            AtomicFile.RemoveStaleTemps(Checkpoint.SidecarPath(output));
+        }
+        log?.CutBackTo(0);
         model.To(config.Device);
         var loader = new DataLoader(train, config.BatchSize, shuffle: true, SeedStreams.For(config.Seed, "teacher-data"), device: config.Device);
         using var optimizer = OptimizerFactory.Create(config.Optimizer, model.Parameters(), config.Lr, config.Momentum, config.WeightDecay);
@@ -38,10 +53,18 @@ public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, II
                 {
                     var (logits, _) = model.Forward(batch.Images);
                     var loss = CrossEntropy(logits, batch.Labels);
-                    optimizer.ZeroGrad();
-                    loss.Backward();
-                    optimizer.Step();
-                    lossSum += loss.Item();
+                    try
+                    {
+                        optimizer.ZeroGrad();
+                        loss.Backward();
+                        optimizer.Step();
+                        lossSum += loss.Item(); // on a device, where backward's check of the loss is read
+                    }
+                    catch (ArithmeticException e) when (e.GetType() == typeof(ArithmeticException)) // a non-finite loss, not an overflow
+                    {
+                        throw new RunFailedException($"epoch {epoch + 1}, step {iteration + 1}: {e.Message.TrimEnd('.')}; nothing was saved " +
+                            "(the teacher is written when training ends); train again, perhaps with a lower learning rate.", e);
+                    }
                 }
                 stepMs += step.Elapsed.TotalMilliseconds;
                 steps++;

@@ -35,8 +35,7 @@ public static class SampleCommand
     {
         OutputPath.File(output, "--out");
         var configPath = Path.Combine(runDir, "config.json");
-        InputFile.Check(configPath, "distillation run's config.json");
-        var config = DistillConfig.FromJson(File.ReadAllText(configPath), configPath).Validate(configPath);
+        var config = DistillConfig.Load(configPath);
         long most = SettingRanges.MostImagesPerBatch(config.GeneratorWidth, config.ImageSize);
         if (count > most)
             throw new InputException("--count", "", $"at most {most} images for generator width {config.GeneratorWidth} at {config.ImageSize}×{config.ImageSize} (one tensor, at most {SettingRanges.TensorElements} values)", count.ToString());

@@ -25,8 +25,8 @@ public static class TeacherCommand
             if (p.GetValue(epochs) is { } e) config = config with { Epochs = e };
             if (p.GetValue(batch) is { } b) config = config with { BatchSize = b };
             if (p.GetValue(lr) is { } l) config = config with { Lr = l };
-            var result = Run(config, p.GetValue(data)!, p.GetValue(output)!);
-            return result.LastAccuracy > 0 ? 0 : 1;
+            Run(config, p.GetValue(data)!, p.GetValue(output)!);
+            return ExitCodes.Ok; // a low accuracy is a result, not a failure
         });
         return command;
     }
@@ -42,7 +42,7 @@ public static class TeacherCommand
         using var model = ModelCatalog.Create(config.Arch, DatasetCatalog.Classes(config.Dataset), DatasetCatalog.Channels(config.Dataset), SeedStreams.For(config.Seed, "teacher-init"));
         var observer = new ConsoleObserver("teacher");
         using var log = new MetricsLog(Path.ChangeExtension(output, ".metrics.jsonl"));
-        var result = observer.Run(() => new TeacherTrainer(config, train, test).Train(model, observer, log));
+        var result = observer.Run(() => new TeacherTrainer(config, train, test, output).Train(model, observer, log));
         Checkpoint.SaveModel(output, model, config.ToJson());
         Summary.Print("Teacher", result, output);
         return result;

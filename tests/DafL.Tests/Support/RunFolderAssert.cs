@@ -1,4 +1,7 @@
+using System.Text;
+using System.Text.Json;
 using DafL.IO;
+using DafL.Training;
 
 namespace DafL.Tests.Support;
 
@@ -31,13 +34,54 @@ public static class RunFolderAssert
             using var a = SafeTensors.Load(Path.Combine(expectedDir, file));
             using var b = SafeTensors.Load(Path.Combine(actualDir, file));
             Assert.That(b.Names, Is.EqualTo(a.Names), file);
-            Assert.That(b.Metadata, Is.EquivalentTo(a.Metadata), $"{file}: metadata");
+            Assert.That(b.Metadata.Where(m => m.Key != "run_id"), Is.EquivalentTo(a.Metadata.Where(m => m.Key != "run_id")), $"{file}: metadata");
             if (file == "state.safetensors") continue; // the same weights again, and Adam's moments, which are noise for the noise-only biases
             var (expected, actual) = (Named(a), Named(b));
             if (file == "generator.safetensors") (expected, actual) = (GeneratorNoise.Without(expected), GeneratorNoise.Without(actual));
             StateAssert.Close(file, expected, actual, relative, why);
         }
     }
+
+    /// <summary>
+    /// The last student, the generator and the resume state of two runs are the same files, byte for byte, but for
+    /// the run id in the state (each run has its own): nothing in them depends on timing or on the interruptions.
+    /// </summary>
+    public static void SameFiles(string expectedDir, string actualDir)
+    {
+        byte[] expectedId = Encoding.ASCII.GetBytes(RunId(expectedDir)), actualId = Encoding.ASCII.GetBytes(RunId(actualDir));
+        foreach (var file in new[] { "student.safetensors", "generator.safetensors", "state.safetensors" })
+        {
+            var expected = File.ReadAllBytes(Path.Combine(expectedDir, file));
+            var actual = File.ReadAllBytes(Path.Combine(actualDir, file));
+            if (file == DaflDistiller.StateFile)
+            {
+                int at = actual.AsSpan().IndexOf(actualId);
+                Assert.That(at, Is.GreaterThan(0), $"{file} holds its run's id");
+                expectedId.CopyTo(actual.AsSpan(at));
+            }
+            Assert.That(actual, Is.EqualTo(expected), $"{file}: the bytes of {actualDir} and {expectedDir}");
+        }
+    }
+
+    /// <summary>
+    /// A finished run folder of <paramref name="epochs"/> epochs is consistent: no temporary file of a write, the
+    /// metrics log with epochs 1, 2, … once each and in order, and config.json's run id in the state.
+    /// </summary>
+    public static void Consistent(string dir, int epochs)
+    {
+        Assert.That(Directory.GetFiles(dir, "*.tmp-*"), Is.Empty, $"{dir}: temporary files");
+        var logged = File.ReadAllLines(Path.Combine(dir, DaflDistiller.MetricsFile)).Select(line =>
+        {
+            using var record = JsonDocument.Parse(line);
+            return record.RootElement.GetProperty("epoch").GetInt32();
+        });
+        Assert.That(logged, Is.EqualTo(Enumerable.Range(1, epochs)), $"{dir}: the epochs in the metrics log");
+        using var state = SafeTensors.Load(Path.Combine(dir, DaflDistiller.StateFile));
+        Assert.That(state.Metadata["run_id"], Is.EqualTo(RunId(dir)), $"{dir}: the state's run id is config.json's");
+        Assert.That(state.Metadata["epoch"], Is.EqualTo(epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)), $"{dir}: the state's epoch");
+    }
+
+    static string RunId(string dir) => DistillConfig.Load(Path.Combine(dir, DaflDistiller.ConfigFile)).RunId;
 
     static IEnumerable<(string Name, float[] Values)> Named(SafeTensorsFile file) => file.Names.Select(n => (n, file.Tensors[n].ToArray()));
 }

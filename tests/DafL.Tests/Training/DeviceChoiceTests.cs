@@ -96,8 +96,11 @@ public class DeviceChoiceTests
         Assert.That((DistillPresets.Get("mnist-quick") with { Device = Device.Cuda }).ToJson(), Does.Contain("\"device\": \"cuda\""));
         Assert.That(new TeacherConfig { Device = Device.Cuda }.ToJson(), Does.Contain("\"device\": \"cuda\""));
         Assert.That(new TeacherConfig().ToJson(), Does.Contain("\"device\": \"cpu\""));
-        Assert.That(DistillConfig.FromJson("{\"device\": \"Cuda\"}", "test").Device, Is.EqualTo(Device.Cuda));
-        Assert.That(DistillConfig.FromJson("{}", "test").Device, Is.EqualTo(Device.Cpu), "configs written before the device existed");
-        Assert.Throws<System.Text.Json.JsonException>(() => DistillConfig.FromJson("{\"device\": \"tpu\"}", "test"));
+        string json = (DistillPresets.Get("mnist-quick") with { RunId = RunIds.New() }).ToJson();
+        DistillConfig WithDevice(string word) => DistillConfig.FromJson(json.Replace("\"device\": \"cpu\"", $"\"device\": {word}"), "test");
+        Assert.That(WithDevice("\"Cuda\"").Device, Is.EqualTo(Device.Cuda));
+        Assert.That(WithDevice("\"CPU\"").Device, Is.EqualTo(Device.Cpu));
+        foreach (var bad in new[] { "\"tpu\"", "\"auto\"", "1", "\"1\"", "\"cpu, cuda\"", "null" })
+            Assert.That(Assert.Throws<global::DafL.Errors.InputException>(() => WithDevice(bad))!.Problem, Is.EqualTo(new global::DafL.Errors.InputProblem("test", "device", "one of cpu, cuda", bad)), bad);
     }
 }

@@ -276,7 +276,8 @@ public class DeviceTrainingTests : CudaBackendTest
             d.Run();
         using var t2 = Teacher();
         using var changed = new DaflDistiller(Tiny(2, Device.Cpu) with { A = 0.5f }, t2, runDir: run);
-        var ex = Assert.Throws<InvalidDataException>(() => changed.Resume(run))!;
-        Assert.That(ex.Message, Does.Contain("only --epochs, --device"));
+        var ex = Assert.Throws<global::DafL.Errors.InputException>(() => changed.Resume(run))!;
+        Assert.That(ex.Problem.Field, Is.EqualTo("a"));
+        Assert.That(ex.Message, Does.Contain("Only --epochs, --device"));
     }
 }

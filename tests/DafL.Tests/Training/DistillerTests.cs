@@ -1,4 +1,5 @@
 using DafL.Tests.Support;
+using DafL.Errors;
 using DafL.IO;
 using DafL.Models;
 using DafL.Random;
@@ -16,13 +17,9 @@ public class DistillerTests
     [TearDown]
     public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A tiny but complete DAFL setting: LeNet-5 teacher (random weights), width-8 generator.</summary>
-    static DistillConfig Tiny(int epochs) => DistillPresets.Get("mnist-quick") with
-    {
-        BatchSize = 8, Epochs = epochs, ItersPerEpoch = 2, GeneratorWidth = 8, LatentDim = 12, Seed = 3,
-    };
+    static DistillConfig Tiny(int epochs) => TinyDistillation.Config(epochs);
 
-    static LeNet5 Teacher() => LeNet5.Full(new Philox(99));
+    static LeNet5 Teacher() => TinyDistillation.Teacher();
 
     [Test]
     public void AStepProducesFiniteLossesAndMovesOnlyGeneratorAndStudent()
@@ -134,7 +131,7 @@ public class DistillerTests
     }
 
     /// <summary>Runs one epoch of <see cref="Tiny"/>, then resumes it as <paramref name="changed"/>: the refusal.</summary>
-    InvalidDataException ResumeRefusal(DistillConfig changed)
+    InputException ResumeRefusal(DistillConfig changed)
     {
         string run = Path.Combine(_dir, "run");
         using (var teacher = Teacher())
@@ -142,23 +139,48 @@ public class DistillerTests
             d.Run();
         using var t2 = Teacher();
         using var resumed = new DaflDistiller(changed, t2, runDir: run);
-        return Assert.Throws<InvalidDataException>(() => resumed.Resume(run))!;
+        return Assert.Throws<InputException>(() => resumed.Resume(run))!;
     }
 
     [Test]
-    public void ResumeRefusesAMilestoneThatWouldHaveActedAlready() =>
-        Assert.That(ResumeRefusal(Tiny(2) with { StudentLrMilestones = [0, 1] }).Message, Does.Contain("--lr-g-milestones from epoch 1 on"));
+    public void ResumeRefusesAMilestoneThatWouldHaveActedAlready()
+    {
+        var e = ResumeRefusal(Tiny(2) with { StudentLrMilestones = [0, 1] });
+        Assert.That(e.Problem, Is.EqualTo(new InputProblem(Path.Combine(_dir, "run", "config.json"), "student_lr_milestones", "[0, 1] (this run's)", "[] (the saved run's)")));
+        Assert.That(e.Message, Does.EndWith("Only --epochs, --device and the lr milestones from epoch 1 on may change on resume."));
+    }
 
     [Test]
-    public void ResumeRefusesAChangedSetting() =>
-        Assert.That(ResumeRefusal(Tiny(2) with { Ie = 20 }).Message, Does.Contain("config.json").And.Contain("only --epochs"));
+    public void AMilestoneAheadMayChangeOnResumeButNotOneBehind() =>
+        Assert.That(ResumeRefusal(Tiny(2) with { StudentLrMilestones = [1], GeneratorLrMilestones = [0] }).Problem.Field, Is.EqualTo("generator_lr_milestones"));
+
+    [Test]
+    public void ResumeRefusesAChangedSettingNamingItOnOneLine()
+    {
+        var e = ResumeRefusal(Tiny(2) with { Ie = 20, Oh = 3 });
+        Assert.That(e.Problem, Is.EqualTo(new InputProblem(Path.Combine(_dir, "run", "config.json"), "oh", "3 (this run's)", "1 (the saved run's)")), "the first setting that differs");
+        Assert.That(e.Message, Does.Not.Contain("\n"), "one line, no JSON dump");
+    }
+
+    [Test]
+    public void ResumeRefusesFewerEpochsThanTheRunHasDone()
+    {
+        string run = Path.Combine(_dir, "run");
+        TinyDistillation.Run(Tiny(2), run);
+        using var teacher = Teacher();
+        using var d = new DaflDistiller(Tiny(1), teacher, runDir: run);
+        var e = Assert.Throws<InputException>(() => d.Resume(run))!;
+        Assert.That(e.Problem.Source, Is.EqualTo("--epochs"));
+        Assert.That(e.Problem.Found, Is.EqualTo("1"));
+    }
 
     [Test]
     public void ResumeWithoutStateNamesTheMissingFile()
     {
         using var teacher = Teacher();
         using var d = new DaflDistiller(Tiny(1), teacher);
-        var ex = Assert.Throws<FileNotFoundException>(() => d.Resume(_dir));
-        Assert.That(ex!.Message, Does.Contain("state.safetensors"));
+        var ex = Assert.Throws<InputException>(() => d.Resume(_dir))!;
+        Assert.That(ex.Problem.Source, Is.EqualTo(Path.Combine(_dir, "state.safetensors")));
+        Assert.That(ex.Problem.Found, Is.EqualTo("no such file"));
     }
 }

@@ -1,0 +1,104 @@
+using DafL.Data;
+using DafL.Errors;
+using DafL.Models;
+using DafL.NN;
+using DafL.Random;
+using DafL.Tests.Support;
+using DafL.Training;
+
+namespace DafL.Tests.Training;
+
+/// <summary>A loss that is not finite stops training with its epoch and step, and keeps what the last good epoch wrote.</summary>
+public class DivergenceTests : LeakCheckedTest
+{
+    string _dir = "";
+
+    [SetUp]
+    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-diverge-").FullName;
+
+    [TearDown]
+    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
+
+    static void Poison(Module model)
+    {
+        var weight = model.Parameters().First();
+        using var nan = Tensor.Full(weight.Shape, float.NaN, weight.Device);
+        weight.CopyFrom(nan);
+    }
+
+    /// <summary>Makes the generator's weights NaN when epoch <paramref name="afterEpoch"/> has ended (its checkpoint written), keeping the run folder's files as they were then.</summary>
+    sealed class PoisonAfter(DaflDistiller distiller, int afterEpoch, string runDir) : ITrainingObserver
+    {
+        public Dictionary<string, byte[]> Files { get; } = [];
+
+        public void OnIteration(int epoch, int iteration, int iterationsPerEpoch) { }
+
+        public void OnEpoch(EpochSummary summary)
+        {
+            if (summary.Epoch != afterEpoch) return;
+            Poison(distiller.Generator);
+            foreach (var file in Directory.GetFiles(runDir)) Files[file] = File.ReadAllBytes(file);
+        }
+    }
+
+    [Test]
+    public void ADistillationThatDivergesStopsAtItsStepKeepingTheLastGoodEpoch()
+    {
+        string run = Path.Combine(_dir, "run"), straight = Path.Combine(_dir, "straight");
+        var config = TinyDistillation.Config(3);
+        using (var teacher = TinyDistillation.Teacher())
+        using (var d = new DaflDistiller(config, teacher, runDir: run))
+        using (var log = new MetricsLog(Path.Combine(run, DaflDistiller.MetricsFile)))
+        {
+            var observer = new PoisonAfter(d, afterEpoch: 1, run);
+            var e = Assert.Throws<RunFailedException>(() => d.Run(observer, log))!;
+            Assert.That(e.Message, Does.StartWith("epoch 2, step 1: ").And.Contain("NaN")
+                .And.EndWith($"the last good checkpoint is epoch 1 in {run}; resume with --resume, perhaps with a lower learning rate."));
+            Assert.That(e.Message, Does.Not.Contain("\n"));
+            Assert.That(e.InnerException, Is.TypeOf<ArithmeticException>());
+            Assert.That(observer.Files, Is.Not.Empty);
+            foreach (var (file, bytes) in observer.Files)
+                Assert.That(File.ReadAllBytes(file), Is.EqualTo(bytes), $"{file}: nothing of the failed epoch is written");
+        }
+        RunFolderAssert.Consistent(run, 1);
+        TinyDistillation.Resume(config, run);
+        TinyDistillation.Run(config, straight);
+        RunFolderAssert.SameFiles(straight, run);
+        RunFolderAssert.Consistent(run, 3);
+    }
+
+    [Test]
+    public void ADistillationThatDivergesAtOnceSaysNothingWasKept()
+    {
+        using var teacher = TinyDistillation.Teacher();
+        Poison(teacher);
+        using var d = new DaflDistiller(TinyDistillation.Config(1), teacher, runDir: Path.Combine(_dir, "run"));
+        var e = Assert.Throws<RunFailedException>(() => d.Run())!;
+        Assert.That(e.Message, Does.StartWith("epoch 1, step 1: ").And.Contain("holds no checkpoint; start again"));
+        Assert.That(File.Exists(Path.Combine(_dir, "run", DaflDistiller.StateFile)), Is.False);
+    }
+
+    static NormalizedImageDataset Images(int count)
+    {
+        using var pixels = Tensor.Randn([count, 1, 32, 32], new Philox(6));
+        return new NormalizedImageDataset("random", 1, 32, 32, 10, pixels.ToArray(), [.. Enumerable.Range(0, count).Select(i => (byte)(i % 10))]);
+    }
+
+    [Test]
+    public void ATeacherThatDivergesStopsNamingItsEpochAndStep()
+    {
+        using var model = LeNet5.Half(new Philox(4));
+        Poison(model);
+        var e = Assert.Throws<RunFailedException>(() => new TeacherTrainer(new TeacherConfig { Epochs = 2, BatchSize = 4 }, Images(8), null).Train(model))!;
+        Assert.That(e.Message, Does.StartWith("epoch 1, step 1: ").And.Contain("NaN").And.Contain("nothing was saved"));
+    }
+
+    [Test]
+    public void ATeacherWithALearningRateNoWeightSurvivesStopsToo()
+    {
+        using var model = LeNet5.Half(new Philox(4));
+        var config = new TeacherConfig { Epochs = 3, BatchSize = 4, Optimizer = "sgd", Lr = 3e38f, Momentum = 0 };
+        var e = Assert.Throws<RunFailedException>(() => new TeacherTrainer(config, Images(8), null).Train(model))!;
+        Assert.That(e.Message, Does.Match(@"^epoch \d, step \d: .*refusing to propagate a non-finite loss; nothing was saved"));
+    }
+}

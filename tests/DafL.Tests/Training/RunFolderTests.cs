@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using DafL.Data;
+using DafL.Errors;
+using DafL.IO;
+using DafL.Models;
+using DafL.Random;
+using DafL.Tests.Support;
+using DafL.Training;
+
+namespace DafL.Tests.Training;
+
+/// <summary>What a killed run leaves is cleared when the next starts; writes never replace what is not a file.</summary>
+public class RunFolderTests : LeakCheckedTest
+{
+    string _dir = "";
+
+    [SetUp]
+    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-folder-").FullName;
+
+    [TearDown]
+    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>The id of a process that has exited (a temp file it left is stale).</summary>
+    static int DeadProcessId()
+    {
+        using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        process.WaitForExit();
+        return process.Id;
+    }
+
+    string Touch(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, "partial");
+        return path;
+    }
+
+    [Test]
+    public void ARunRemovesTheTempFilesOfDeadProcessesOnly()
+    {
+        int dead = DeadProcessId();
+        var stale = new[] { Touch($"state.safetensors.tmp-{dead}"), Touch($"student.json.tmp-{dead}"), Touch($"config.json.tmp-{dead}") };
+        using var writer = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!; // as if writing now
+        try
+        {
+            var alive = Touch($"generator.safetensors.tmp-{writer.Id}");
+            var others = new[] { Touch("notes.tmp-draft"), Touch("notes.txt") };
+            TinyDistillation.Run(TinyDistillation.Config(1), _dir);
+            Assert.That(stale.Where(File.Exists), Is.Empty, "a dead process's temp files are removed");
+            Assert.That(others.Append(alive).Where(f => !File.Exists(f)), Is.Empty, "a live process's, and files of other names, are kept");
+        }
+        finally
+        {
+            writer.Kill();
+            writer.WaitForExit();
+        }
+    }
+
+    [Test]
+    public void ForOneFileOnlyItsOwnTempSiblingsAreRemoved()
+    {
+        int dead = DeadProcessId();
+        var own = Touch($"teacher.safetensors.tmp-{dead}");
+        var other = Touch($"other.safetensors.tmp-{dead}");
+        AtomicFile.RemoveStaleTemps(Path.Combine(_dir, "teacher.safetensors"));
+        Assert.That(File.Exists(own), Is.False);
+        Assert.That(File.Exists(other), Is.True);
+    }
+
+    [Test]
+    public void ATeacherRunClearsItsOutputsTempsAndStartsItsLogAfresh()
+    {
+        int dead = DeadProcessId();
+        var output = Path.Combine(_dir, "teacher.safetensors");
+        var temps = new[] { Touch($"teacher.safetensors.tmp-{dead}"), Touch($"teacher.json.tmp-{dead}") };
+        var logPath = Path.Combine(_dir, "teacher.metrics.jsonl");
+        File.WriteAllText(logPath, "{\"kind\":\"teacher_epoch\",\"epoch\":1}\n{\"kind\":\"teacher_epoch\",\"epoch\":2}\n");
+        var data = Images(8);
+        using var model = LeNet5.Half(new Philox(4));
+        using (var log = new MetricsLog(logPath))
+            new TeacherTrainer(new TeacherConfig { Epochs = 1, BatchSize = 4 }, data, null, output).Train(model, log: log);
+        Assert.That(temps.Where(File.Exists), Is.Empty);
+        Assert.That(File.ReadAllLines(logPath), Has.Length.EqualTo(1).And.All.Contains("\"epoch\":1"), "one epoch logged, once");
+    }
+
+    /// <summary>Random 32×32 images with labels 0, 1, …</summary>
+    static NormalizedImageDataset Images(int count)
+    {
+        using var pixels = Tensor.Randn([count, 1, 32, 32], new Philox(6));
+        return new NormalizedImageDataset("random", 1, 32, 32, 10, pixels.ToArray(), [.. Enumerable.Range(0, count).Select(i => (byte)(i % 10))]);
+    }
+
+    [Test]
+    public void TheMetricsLogIsCutBackToTheResumedEpoch()
+    {
+        TinyDistillation.Run(TinyDistillation.Config(2), _dir);
+        var log = Path.Combine(_dir, DaflDistiller.MetricsFile);
+        // A killed run logged epoch 3 without saving its state, and died in the middle of a line of epoch 4.
+        File.AppendAllText(log, "{\"kind\":\"distill_epoch\",\"epoch\":3}\n{\"kind\":\"distill_epoch\",\"ep");
+        TinyDistillation.Resume(TinyDistillation.Config(3), _dir);
+        RunFolderAssert.Consistent(_dir, 3);
+    }
+
+    [Test]
+    public void CuttingBackKeepsRecordsWithoutAnEpochAndDropsTornLines()
+    {
+        var path = Path.Combine(_dir, "m.jsonl");
+        File.WriteAllLines(path, ["{\"kind\":\"note\"}", "{\"epoch\":1}", "[1]", "{\"epoch\":\"2\"}", "{\"epoch\":2}", "{\"epoch\":1", "{\"epoch\":3}"]);
+        using (var log = new MetricsLog(path))
+        {
+            log.CutBackTo(2);
+            log.Write(new { epoch = 3 });
+        }
+        Assert.That(File.ReadAllLines(path), Is.EqualTo(new[] { "{\"kind\":\"note\"}", "{\"epoch\":1}", "{\"epoch\":2}", "{\"epoch\":3}" }));
+        Assert.That(Directory.GetFiles(_dir, "*.tmp-*"), Is.Empty);
+    }
+
+    [Test]
+    public void AWriteNeverReplacesALinkADeviceOrAFolder()
+    {
+        var target = Touch("target.txt");
+        var link = Path.Combine(_dir, "link.safetensors");
+        File.CreateSymbolicLink(link, target);
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "folder.json")).FullName;
+        foreach (var (path, found) in new[] { (link, "a symbolic link"), (folder, "a directory"), ("/dev/null", "a character device") })
+        {
+            var e = Assert.Throws<InputException>(() => AtomicFile.WriteAllText(path, "x"))!;
+            Assert.That(e.Problem, Is.EqualTo(new InputProblem(path, "", "a regular file to replace, or no file", found)), path);
+        }
+        Assert.That(new FileInfo(link).LinkTarget, Is.EqualTo(target), "the link is still a link");
+        Assert.That(File.ReadAllText(target), Is.EqualTo("partial"));
+        Assert.That(Assert.Throws<InputException>(() => new MetricsLog(link).Dispose())!.Problem.Source, Is.EqualTo(link), "nor does a log append through a link");
+        var dangling = Path.Combine(_dir, "dangling.json");
+        File.CreateSymbolicLink(dangling, Path.Combine(_dir, "nowhere"));
+        Assert.Throws<InputException>(() => AtomicFile.WriteAllText(dangling, "x"));
+        Assert.That(File.Exists(Path.Combine(_dir, "nowhere")), Is.False);
+    }
+
+    [Test]
+    public void AWriteReplacesARegularFile()
+    {
+        var path = Touch("config.json");
+        AtomicFile.WriteAllText(path, "new");
+        Assert.That(File.ReadAllText(path), Is.EqualTo("new"));
+        Assert.That(Directory.GetFiles(_dir), Is.EqualTo(new[] { path }));
+    }
+}
