@@ -92,13 +92,4 @@ public class DivergenceTests : LeakCheckedTest
         var e = Assert.Throws<RunFailedException>(() => new TeacherTrainer(new TeacherConfig { Epochs = 2, BatchSize = 4 }, Images(8), null).Train(model))!;
         Assert.That(e.Message, Does.StartWith("epoch 1, step 1: ").And.Contain("NaN").And.Contain("nothing was saved"));
     }
-
-    [Test]
-    public void ATeacherWithALearningRateNoWeightSurvivesStopsToo()
-    {
-        using var model = LeNet5.Half(new Philox(4));
-        var config = new TeacherConfig { Epochs = 3, BatchSize = 4, Optimizer = "sgd", Lr = 3e38f, Momentum = 0 };
-        var e = Assert.Throws<RunFailedException>(() => new TeacherTrainer(config, Images(8), null).Train(model))!;
-        Assert.That(e.Message, Does.Match(@"^epoch \d, step \d: .*refusing to propagate a non-finite loss; nothing was saved"));
-    }
 }
