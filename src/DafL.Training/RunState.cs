@@ -69,7 +69,7 @@ public sealed record RunState(string RunId, int Epoch, double BestAccuracy, int 
         int bestEpoch = Whole("best_epoch", epoch, "the best epoch so far");
         string range = bestEpoch == 0 ? "0 (no epoch was scored)" : "an accuracy in (0, 1]";
         if (!double.TryParse(Value("best_accuracy"), NumberStyles.Float, CultureInfo.InvariantCulture, out double best)
-            || !(bestEpoch == 0 ? best == 0 : best > 0 && best <= 1))
+            || double.IsNegative(best) || !(bestEpoch == 0 ? best == 0 : best > 0 && best <= 1)) // -0 is not written here
             throw Wrong("best_accuracy", $"{range}, as best_epoch is {bestEpoch}");
 
         var offset = NoiseOffsetAfter(epoch, config);

@@ -140,6 +140,14 @@ public abstract class Module : IDisposable
             problems.Add(new InputProblem(source, $"tensor '{key}' shape", $"{Tensor.ShapeString(target.Shape)} ({model})", Tensor.ShapeString(state[key].Shape)));
         if (misshapen.Count > InputText.ListedNames) // a whole other model: the first few say enough
             problems.Add(new InputProblem(source, "shapes", $"those of a {model}", $"{misshapen.Count - InputText.ListedNames} more tensors of other shapes"));
+        // A count (BatchNorm's num_batches_tracked) is a whole number ≥ 0, whatever a file holds.
+        foreach (var (key, _) in own)
+        {
+            if (!IO.SafeTensors.IsInt64(key) || !state.TryGetValue(key, out var count)) continue;
+            var wrong = count.ToArray().Where(v => !(v >= 0 && v == MathF.Floor(v))).Take(1).ToList();
+            if (wrong.Count > 0)
+                problems.Add(new InputProblem(source, $"tensor '{key}'", "a count, a whole number ≥ 0", wrong[0].ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         if (problems.Count > 0) throw new InputException(problems);
 
         using (GradMode.NoGrad())

@@ -114,10 +114,11 @@ public abstract class Optimizer : IDisposable
             string name = key[(dot + 1)..];
             if (name == "step")
             {
-                float v = t.Numel == 1 ? t.Item() : float.NaN;
+                // A 0-d tensor, as PyTorch's optimizers and StateTensors write it: any other shape is not a step count.
+                float v = t.Shape.Length == 0 ? t.Item() : float.NaN;
                 if (!(v >= 0 && v < 2147483648f && v == MathF.Floor(v)))
-                    throw new InputException(source, $"optimizer state '{key}'", "one whole number from 0 to 2³¹ − 1",
-                        t.Numel == 1 ? $"{v}" : $"a tensor of shape {Tensor.ShapeString(t.Shape)}");
+                    throw new InputException(source, $"optimizer state '{key}'", "one whole number from 0 to 2³¹ − 1 (a 0-d tensor)",
+                        t.Shape.Length == 0 ? $"{v}" : $"a tensor of shape {Tensor.ShapeString(t.Shape)}");
                 steps[i] = (int)v;
             }
             else if (!StateNames.Contains(name))

@@ -104,7 +104,7 @@ public sealed class CommandLineMutations
                 line.Insert(1 + m.Random.Next(line.Count), m.Pick(["--bogus", "--batchsize", "-x", "---batch"]));
                 return ([.. line], true, "an unknown option");
             case 12:
-                line.Insert(1 + m.Random.Next(line.Count), m.Pick(["xyz", "mnist", "0"]));
+                line.Insert(1 + m.Random.Next(line.Count), m.Pick(["xyz", "mnist", "-"]));
                 return ([.. line], true, "a stray word");
             case 13:
                 line[0] = m.Pick(["evall", "", "Distill", "train", "-eval"]);

@@ -65,10 +65,12 @@ public static class StateMutations
             {
                 var values = tensor.ToArray();
                 if (values.Length == 0) return $"tensor {name} is empty: unchanged";
-                values[m.Random.Next(values.Length)] = m.Pick([float.NaN, float.PositiveInfinity, float.NegativeInfinity]);
+                // An integer buffer cannot hold a non-finite value: it gets an impossible count instead.
+                bool integer = SafeTensors.IsInt64(name);
+                values[m.Random.Next(values.Length)] = integer ? -1 : m.Pick([float.NaN, float.PositiveInfinity, float.NegativeInfinity]);
                 tensors[at] = (name, Tensor.FromArray(values, tensor.Shape));
                 tensor.Dispose();
-                return $"a non-finite element in {name}";
+                return integer ? $"a negative count in {name}" : $"a non-finite element in {name}";
             }
             case 7:
                 tensors[at] = (name, Tensor.FromArray(tensor.ToArray(), (int)tensor.Numel));
