@@ -327,4 +327,18 @@ public class ModuleTests : LeakCheckedTest
         Assert.That(target.StateDict()[0].Tensor.ToArray(), Is.EqualTo(state["0.weight"].ToArray()));
         Assert.That(() => target.LoadStateDict(misshapen, strict: false), Throws.InstanceOf<InputException>(), "shapes are checked even when not strict");
     }
+
+    [TestCase(-1f)]
+    [TestCase(2.5f)]
+    [TestCase(float.NaN)]
+    public void ABatchNormCountThatIsNoCountIsRefused(float count)
+    {
+        using var target = SmallNet(1);
+        using var scope = TensorScope.Begin();
+        var state = target.StateDict().ToDictionary(s => s.Key, s => s.Tensor);
+        state["1.num_batches_tracked"] = Tensor.Scalar(count);
+        var e = Assert.Throws<InputException>(() => target.LoadStateDict(state, source: "student.safetensors"))!;
+        Assert.That(e.Problem, Is.EqualTo(new InputProblem("student.safetensors", "tensor '1.num_batches_tracked'", "a count, a whole number ≥ 0",
+            count.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+    }
 }

@@ -316,13 +316,15 @@ public class OptimTests : LeakCheckedTest
         var good = Tensor.Zeros([3]);
         var wrongShape = Tensor.Zeros([4]);
         var halfStep = Tensor.Scalar(2.5f);
+        var vectorStep = Tensor.FromArray([3f], 1);
         var cases = new (Dictionary<string, Tensor> State, string Field, string Expect)[]
         {
             (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good, ["0.momentum_buffer"] = good }, "optimizer state keys", "found '0.momentum_buffer'"),
             (new() { ["0.step"] = step, ["0.exp_avg"] = good }, "optimizer state '0.exp_avg_sq'", "found none"),
             (new() { ["0.step"] = step, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = wrongShape }, "optimizer state '0.exp_avg_sq' shape", "expected [3] (parameter 0), found [4]"),
-            (new() { ["0.step"] = halfStep, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "expected one whole number from 0 to 2³¹ − 1, found 2.5"),
+            (new() { ["0.step"] = halfStep, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "expected one whole number from 0 to 2³¹ − 1 (a 0-d tensor), found 2.5"),
             (new() { ["0.step"] = good, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "found a tensor of shape [3]"),
+            (new() { ["0.step"] = vectorStep, ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "found a tensor of shape [1]"),
             (new() { ["1.step"] = step }, "optimizer state keys", "found '1.step'"),
             (new() { ["0.exp_avg"] = good, ["0.exp_avg_sq"] = good }, "optimizer state '0.step'", "found none"),
         };

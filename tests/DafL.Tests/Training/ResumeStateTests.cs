@@ -70,6 +70,7 @@ public class ResumeStateTests : LeakCheckedTest
     [TestCase("best_epoch", "3")]
     [TestCase("best_accuracy", "0.5")]
     [TestCase("best_accuracy", "NaN")]
+    [TestCase("best_accuracy", "-0")]
     [TestCase("noise_offset", "49")]
     [TestCase("noise_offset", "18446744073709551616")]
     public void ABadValueIsNamedWithWhatWasExpected(string key, string value)
