@@ -13,9 +13,6 @@ namespace DafL.Cli;
 /// </summary>
 public static class Program
 {
-    /// <summary>--verbose, on every command: stack traces with errors.</summary>
-    static readonly Option<bool> Verbose = new("--verbose") { Description = "Print the stack trace of an error", Recursive = true };
-
     public static int Main(string[] args)
     {
         RegisterBackends();
@@ -34,10 +31,13 @@ public static class Program
     public static int Run(string[] args, TextWriter errors)
     {
         // No response files: "@path" would read a file (or /dev/zero, for ever) as more arguments.
-        var parsed = Root().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        // --verbose, on every command: stack traces with errors. One per command tree: an option added to a command
+        // keeps it as a parent, so a shared one would keep every tree this process ever built.
+        var verboseOption = new Option<bool>("--verbose") { Description = "Print the stack trace of an error", Recursive = true };
+        var parsed = Root(verboseOption).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Action is not HelpAction && CommandLineErrors.Find(parsed) is { } badCommandLine)
             return ErrorReport.Write(badCommandLine, verbose: false, errors); // thrown nowhere: there is no trace to show
-        bool verbose = parsed.GetValue(Verbose);
+        bool verbose = parsed.GetValue(verboseOption);
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -48,10 +48,10 @@ public static class Program
         }
     }
 
-    static RootCommand Root()
+    static RootCommand Root(Option<bool> verbose)
     {
         var root = new RootCommand("DafL.Native: data-free knowledge distillation (DAFL, Chen et al. ICCV 2019) on a from-scratch C# framework.");
-        root.Options.Add(Verbose);
+        root.Options.Add(verbose);
         // No [suggest] directive: a shell-completion protocol nothing here uses, and a stray "[suggest]" would exit 0.
         root.Directives.Clear();
         root.Subcommands.Add(TeacherCommand.Create());

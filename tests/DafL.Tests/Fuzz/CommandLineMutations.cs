@@ -120,10 +120,19 @@ public sealed class CommandLineMutations
         }
     }
 
+    /// <summary>Where the mutated lines write; <see cref="RemoveOutputs"/> empties it after each run.</summary>
+    string Outputs => Path.Combine(_ws.Root, "cli-out");
+
+    /// <summary>Removes what the last line wrote: thousands of runs would otherwise fill the in-memory workspace.</summary>
+    public void RemoveOutputs()
+    {
+        if (Directory.Exists(Outputs)) Directory.Delete(Outputs, recursive: true);
+    }
+
     /// <summary>The line with its output placeholders replaced by paths not used before (a run never finds another's files).</summary>
     List<string> Fresh(string[] line)
     {
-        string dir = Path.Combine(_ws.Root, "cli-out", (_fresh++).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string dir = Path.Combine(Outputs, (_fresh++).ToString(System.Globalization.CultureInfo.InvariantCulture));
         return [.. line.Select(a => a == "@dir" ? dir : a.StartsWith('@') ? Path.Combine(dir, a[1..]) : a)];
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using DafL.IO;
 using DafL.Models;
 using DafL.Random;
 using DafL.Tests.Data;
@@ -50,6 +51,30 @@ public sealed partial class FuzzWorkspace : IDisposable
         }
         var made = InProcessCli.Run(DistillArgs(Teacher, Run, 1));
         if (made.ExitCode != 0) throw new InvalidOperationException($"the fuzz workspace's run could not be made: {made}");
+        PinRunId(Run);
+    }
+
+    /// <summary>
+    /// A run id every workspace shares. A run draws its id at random, and a mutation at a given byte would then meet
+    /// other bytes in each workspace: with the id pinned, mutation i of a kind is the same on every machine and every
+    /// run. The id is in config.json and in the state's metadata, which is written again with its checksum.
+    /// </summary>
+    static void PinRunId(string runDir)
+    {
+        const string pinned = "0123456789abcdef";
+        string configPath = Path.Combine(runDir, DaflDistiller.ConfigFile), statePath = Path.Combine(runDir, DaflDistiller.StateFile);
+        var config = DistillConfig.Load(configPath);
+        File.WriteAllText(configPath, (config with { RunId = pinned }).ToJson());
+        Dictionary<string, string> metadata;
+        var tensors = new List<(string Name, Tensor Tensor)>();
+        using (var state = SafeTensors.Load(statePath))
+        {
+            metadata = state.Metadata.ToDictionary();
+            foreach (var name in state.Names) tensors.Add((name, state.Tensors[name].Clone()));
+        }
+        metadata["run_id"] = pinned;
+        SafeTensors.Save(statePath, tensors, metadata);
+        foreach (var (_, t) in tensors) t.Dispose();
     }
 
     public static string MnistFolder(string dataRoot) => Path.Combine(dataRoot, "mnist");

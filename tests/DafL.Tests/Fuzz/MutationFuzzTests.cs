@@ -205,6 +205,7 @@ public sealed class MutationFuzzTests
             var m = new Mutator(6_000_000 + i);
             var (args, mustFail, what) = lines.Mutate(m);
             var r = InProcessCli.Run(args);
+            lines.RemoveOutputs();
             // A line that may be valid either runs or is refused clearly; one that is wrong must be refused.
             return (FuzzOutcomes.Classify(r, () => true, mustFail ? false : null), $"{what}: dafl {string.Join(' ', args.Select(Quote))}", r);
         });
