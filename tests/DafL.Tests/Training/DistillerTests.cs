@@ -7,16 +7,8 @@ using DafL.Training;
 
 namespace DafL.Tests.Training;
 
-public class DistillerTests
+public class DistillerTests : TempFolderTest
 {
-    string _dir = "";
-
-    [SetUp]
-    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-distill-").FullName;
-
-    [TearDown]
-    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
-
     static DistillConfig Tiny(int epochs) => TinyDistillation.Config(epochs);
 
     static LeNet5 Teacher() => TinyDistillation.Teacher();
@@ -58,7 +50,7 @@ public class DistillerTests
     [TestCase(0.9f)]
     public void AResumedRunEqualsAnUninterruptedOneBitForBit(float studentEma)
     {
-        string straight = Path.Combine(_dir, "straight"), split = Path.Combine(_dir, "split");
+        string straight = Path.Combine(Dir, "straight"), split = Path.Combine(Dir, "split");
         using (var teacher = Teacher())
         using (var d = new DaflDistiller(Tiny(2) with { StudentEma = studentEma }, teacher, runDir: straight))
             d.Run();
@@ -79,7 +71,7 @@ public class DistillerTests
     [Test]
     public void ResumeMayAddALearningRateDecayAheadAndStillEqualsOneRun()
     {
-        string straight = Path.Combine(_dir, "straight"), split = Path.Combine(_dir, "split");
+        string straight = Path.Combine(Dir, "straight"), split = Path.Combine(Dir, "split");
         var decayed = Tiny(2) with { StudentLrMilestones = [1], GeneratorLrMilestones = [1] };
         using (var teacher = Teacher())
         using (var d = new DaflDistiller(decayed, teacher, runDir: straight))
@@ -99,7 +91,7 @@ public class DistillerTests
     [Test]
     public void WithAStudentEmaTheAverageIsWhatIsSavedAndTheStudentTrainsAsWithout()
     {
-        string run = Path.Combine(_dir, "ema");
+        string run = Path.Combine(Dir, "ema");
         using var teacher = Teacher();
         using var plainTeacher = Teacher();
         using var averaged = new DaflDistiller(Tiny(1) with { StudentEma = 0.9f }, teacher, runDir: run);
@@ -133,7 +125,7 @@ public class DistillerTests
     /// <summary>Runs one epoch of <see cref="Tiny"/>, then resumes it as <paramref name="changed"/>: the refusal.</summary>
     InputException ResumeRefusal(DistillConfig changed)
     {
-        string run = Path.Combine(_dir, "run");
+        string run = Path.Combine(Dir, "run");
         using (var teacher = Teacher())
         using (var d = new DaflDistiller(Tiny(1), teacher, runDir: run))
             d.Run();
@@ -146,7 +138,7 @@ public class DistillerTests
     public void ResumeRefusesAMilestoneThatWouldHaveActedAlready()
     {
         var e = ResumeRefusal(Tiny(2) with { StudentLrMilestones = [0, 1] });
-        Assert.That(e.Problem, Is.EqualTo(new InputProblem(Path.Combine(_dir, "run", "config.json"), "student_lr_milestones", "[0, 1] (this run's)", "[] (the saved run's)")));
+        Assert.That(e.Problem, Is.EqualTo(new InputProblem(Path.Combine(Dir, "run", "config.json"), "student_lr_milestones", "[0, 1] (this run's)", "[] (the saved run's)")));
         Assert.That(e.Message, Does.EndWith("Only --epochs, --device and the lr milestones from epoch 1 on may change on resume."));
     }
 
@@ -158,14 +150,14 @@ public class DistillerTests
     public void ResumeRefusesAChangedSettingNamingItOnOneLine()
     {
         var e = ResumeRefusal(Tiny(2) with { Ie = 20, Oh = 3 });
-        Assert.That(e.Problem, Is.EqualTo(new InputProblem(Path.Combine(_dir, "run", "config.json"), "oh", "3 (this run's)", "1 (the saved run's)")), "the first setting that differs");
+        Assert.That(e.Problem, Is.EqualTo(new InputProblem(Path.Combine(Dir, "run", "config.json"), "oh", "3 (this run's)", "1 (the saved run's)")), "the first setting that differs");
         Assert.That(e.Message, Does.Not.Contain("\n"), "one line, no JSON dump");
     }
 
     [Test]
     public void ResumeRefusesFewerEpochsThanTheRunHasDone()
     {
-        string run = Path.Combine(_dir, "run");
+        string run = Path.Combine(Dir, "run");
         TinyDistillation.Run(Tiny(2), run);
         using var teacher = Teacher();
         using var d = new DaflDistiller(Tiny(1), teacher, runDir: run);
@@ -179,8 +171,8 @@ public class DistillerTests
     {
         using var teacher = Teacher();
         using var d = new DaflDistiller(Tiny(1), teacher);
-        var ex = Assert.Throws<InputException>(() => d.Resume(_dir))!;
-        Assert.That(ex.Problem.Source, Is.EqualTo(Path.Combine(_dir, "state.safetensors")));
+        var ex = Assert.Throws<InputException>(() => d.Resume(Dir))!;
+        Assert.That(ex.Problem.Source, Is.EqualTo(Path.Combine(Dir, "state.safetensors")));
         Assert.That(ex.Problem.Found, Is.EqualTo("no such file"));
     }
 }

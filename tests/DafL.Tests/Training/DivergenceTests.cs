@@ -9,16 +9,8 @@ using DafL.Training;
 namespace DafL.Tests.Training;
 
 /// <summary>A loss that is not finite stops training with its epoch and step, and keeps what the last good epoch wrote.</summary>
-public class DivergenceTests : LeakCheckedTest
+public class DivergenceTests : TempFolderTest
 {
-    string _dir = "";
-
-    [SetUp]
-    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-diverge-").FullName;
-
-    [TearDown]
-    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
-
     static void Poison(Module model)
     {
         var weight = model.Parameters().First();
@@ -44,7 +36,7 @@ public class DivergenceTests : LeakCheckedTest
     [Test]
     public void ADistillationThatDivergesStopsAtItsStepKeepingTheLastGoodEpoch()
     {
-        string run = Path.Combine(_dir, "run"), straight = Path.Combine(_dir, "straight");
+        string run = Path.Combine(Dir, "run"), straight = Path.Combine(Dir, "straight");
         var config = TinyDistillation.Config(3);
         using (var teacher = TinyDistillation.Teacher())
         using (var d = new DaflDistiller(config, teacher, runDir: run))
@@ -72,10 +64,10 @@ public class DivergenceTests : LeakCheckedTest
     {
         using var teacher = TinyDistillation.Teacher();
         Poison(teacher);
-        using var d = new DaflDistiller(TinyDistillation.Config(1), teacher, runDir: Path.Combine(_dir, "run"));
+        using var d = new DaflDistiller(TinyDistillation.Config(1), teacher, runDir: Path.Combine(Dir, "run"));
         var e = Assert.Throws<RunFailedException>(() => d.Run())!;
         Assert.That(e.Message, Does.StartWith("epoch 1, step 1: ").And.Contain("holds no checkpoint; start again"));
-        Assert.That(File.Exists(Path.Combine(_dir, "run", DaflDistiller.StateFile)), Is.False);
+        Assert.That(File.Exists(Path.Combine(Dir, "run", DaflDistiller.StateFile)), Is.False);
     }
 
     static NormalizedImageDataset Images(int count)

@@ -11,19 +11,11 @@ namespace DafL.Tests.Training;
 /// <c>kill -9</c> at random moments, some of them during checkpoint writes, then <c>--resume</c> until the run is
 /// done: the checkpoints are those of an uninterrupted run byte for byte, and the folder is consistent.
 /// </summary>
-public class KillResumeTests
+public class KillResumeTests : TempFolderTest
 {
     const int Epochs = 6, Kills = 10;
     /// <summary>Files written per epoch (student and generator with their sidecars, the state), and per start (config.json, the metrics log's cut).</summary>
     const int WritesPerEpoch = 5, WritesPerStart = 2;
-
-    string _dir = "";
-
-    [SetUp]
-    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-kill-").FullName;
-
-    [TearDown]
-    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
 
     static string[] Distill(string teacher, string runDir) =>
         ["distill", "--teacher", teacher, "--preset", "mnist-quick", "--batch", "4", "--iters", "3", "--epochs", $"{Epochs}",
@@ -34,7 +26,7 @@ public class KillResumeTests
     {
         var cli = CliProcess.Find(out var why);
         if (cli == null) Assert.Ignore(why);
-        string teacher = Path.Combine(_dir, "teacher.safetensors"), straight = Path.Combine(_dir, "straight"), killed = Path.Combine(_dir, "killed");
+        string teacher = Path.Combine(Dir, "teacher.safetensors"), straight = Path.Combine(Dir, "straight"), killed = Path.Combine(Dir, "killed");
         using (var model = LeNet5.Full(new Philox(99))) Checkpoint.SaveModel(teacher, model, "{}");
 
         var clock = Stopwatch.StartNew();

@@ -8,16 +8,8 @@ using DafL.Training;
 
 namespace DafL.Tests.Training;
 
-public class ModelCatalogTests : LeakCheckedTest
+public class ModelCatalogTests : TempFolderTest
 {
-    string _dir = "";
-
-    [SetUp]
-    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-catalog-").FullName;
-
-    [TearDown]
-    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
-
     static Dictionary<string, Tensor> StateOf(Classifier model) => model.StateDict().ToDictionary(e => e.Key, e => e.Tensor);
 
     [TestCase("lenet5", 10, 1)]
@@ -96,7 +88,7 @@ public class ModelCatalogTests : LeakCheckedTest
     [Test]
     public void LoadGivesTheSavedModelAndWhatItIs()
     {
-        string path = Path.Combine(_dir, "half.safetensors");
+        string path = Path.Combine(Dir, "half.safetensors");
         using var saved = LeNet5.Half(new Philox(5), 7);
         SafeTensors.Save(path, saved.StateDict());
         var loaded = ModelCatalog.Load(path);
@@ -108,7 +100,7 @@ public class ModelCatalogTests : LeakCheckedTest
     [Test]
     public void LoadOfGarbageShapesIsAnInputError()
     {
-        string path = Path.Combine(_dir, "garbage.safetensors");
+        string path = Path.Combine(Dir, "garbage.safetensors");
         using var scope = TensorScope.Begin();
         var cases = new (string Key, int[] Shape)[][]
         {
@@ -150,7 +142,7 @@ public class ModelCatalogTests : LeakCheckedTest
     [Test]
     public void ATeacherOfAnotherArchitectureIsRecognisedAsWhatItIs()
     {
-        string path = Path.Combine(_dir, "teacher.safetensors");
+        string path = Path.Combine(Dir, "teacher.safetensors");
         using (var half = LeNet5.Half(new Philox(3)))
             SafeTensors.Save(path, half.StateDict());
         var config = DistillPresets.Get("mnist");
@@ -164,7 +156,7 @@ public class ModelCatalogTests : LeakCheckedTest
     [Test]
     public void ATeacherWithOtherClassesOrChannelsIsRefused()
     {
-        string path = Path.Combine(_dir, "teacher.safetensors");
+        string path = Path.Combine(Dir, "teacher.safetensors");
         using (var wide = LeNet5.Full(new Philox(3), 100))
             SafeTensors.Save(path, wide.StateDict());
         Assert.That(() => DistillCommand.LoadTeacher(path, DistillPresets.Get("mnist")), Throws.InstanceOf<InputException>().With.Message.EqualTo(

@@ -10,16 +10,8 @@ using DafL.Training;
 namespace DafL.Tests.Training;
 
 /// <summary>What a killed run leaves is cleared when the next starts; writes never replace what is not a file.</summary>
-public class RunFolderTests : LeakCheckedTest
+public class RunFolderTests : TempFolderTest
 {
-    string _dir = "";
-
-    [SetUp]
-    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("dafl-folder-").FullName;
-
-    [TearDown]
-    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>The id of a process that has exited (a temp file it left is stale).</summary>
     static int DeadProcessId()
     {
@@ -30,7 +22,7 @@ public class RunFolderTests : LeakCheckedTest
 
     string Touch(string name)
     {
-        var path = Path.Combine(_dir, name);
+        var path = Path.Combine(Dir, name);
         File.WriteAllText(path, "partial");
         return path;
     }
@@ -45,7 +37,7 @@ public class RunFolderTests : LeakCheckedTest
         {
             var alive = Touch($"generator.safetensors.tmp-{writer.Id}");
             var others = new[] { Touch("notes.tmp-draft"), Touch("notes.txt") };
-            TinyDistillation.Run(TinyDistillation.Config(1), _dir);
+            TinyDistillation.Run(TinyDistillation.Config(1), Dir);
             Assert.That(stale.Where(File.Exists), Is.Empty, "a dead process's temp files are removed");
             Assert.That(others.Append(alive).Where(f => !File.Exists(f)), Is.Empty, "a live process's, and files of other names, are kept");
         }
@@ -62,7 +54,7 @@ public class RunFolderTests : LeakCheckedTest
         int dead = DeadProcessId();
         var own = Touch($"teacher.safetensors.tmp-{dead}");
         var other = Touch($"other.safetensors.tmp-{dead}");
-        AtomicFile.RemoveStaleTemps(Path.Combine(_dir, "teacher.safetensors"));
+        AtomicFile.RemoveStaleTemps(Path.Combine(Dir, "teacher.safetensors"));
         Assert.That(File.Exists(own), Is.False);
         Assert.That(File.Exists(other), Is.True);
     }
@@ -71,9 +63,9 @@ public class RunFolderTests : LeakCheckedTest
     public void ATeacherRunClearsItsOutputsTempsAndStartsItsLogAfresh()
     {
         int dead = DeadProcessId();
-        var output = Path.Combine(_dir, "teacher.safetensors");
+        var output = Path.Combine(Dir, "teacher.safetensors");
         var temps = new[] { Touch($"teacher.safetensors.tmp-{dead}"), Touch($"teacher.json.tmp-{dead}") };
-        var logPath = Path.Combine(_dir, "teacher.metrics.jsonl");
+        var logPath = Path.Combine(Dir, "teacher.metrics.jsonl");
         File.WriteAllText(logPath, "{\"kind\":\"teacher_epoch\",\"epoch\":1}\n{\"kind\":\"teacher_epoch\",\"epoch\":2}\n");
         var data = Images(8);
         using var model = LeNet5.Half(new Philox(4));
@@ -93,18 +85,18 @@ public class RunFolderTests : LeakCheckedTest
     [Test]
     public void TheMetricsLogIsCutBackToTheResumedEpoch()
     {
-        TinyDistillation.Run(TinyDistillation.Config(2), _dir);
-        var log = Path.Combine(_dir, DaflDistiller.MetricsFile);
+        TinyDistillation.Run(TinyDistillation.Config(2), Dir);
+        var log = Path.Combine(Dir, DaflDistiller.MetricsFile);
         // A killed run logged epoch 3 without saving its state, and died in the middle of a line of epoch 4.
         File.AppendAllText(log, "{\"kind\":\"distill_epoch\",\"epoch\":3}\n{\"kind\":\"distill_epoch\",\"ep");
-        TinyDistillation.Resume(TinyDistillation.Config(3), _dir);
-        RunFolderAssert.Consistent(_dir, 3);
+        TinyDistillation.Resume(TinyDistillation.Config(3), Dir);
+        RunFolderAssert.Consistent(Dir, 3);
     }
 
     [Test]
     public void CuttingBackKeepsRecordsWithoutAnEpochAndDropsTornLines()
     {
-        var path = Path.Combine(_dir, "m.jsonl");
+        var path = Path.Combine(Dir, "m.jsonl");
         File.WriteAllLines(path, ["{\"kind\":\"note\"}", "{\"epoch\":1}", "[1]", "{\"epoch\":\"2\"}", "{\"epoch\":2}", "{\"epoch\":1", "{\"epoch\":3}"]);
         using (var log = new MetricsLog(path))
         {
@@ -112,16 +104,16 @@ public class RunFolderTests : LeakCheckedTest
             log.Write(new { epoch = 3 });
         }
         Assert.That(File.ReadAllLines(path), Is.EqualTo(new[] { "{\"kind\":\"note\"}", "{\"epoch\":1}", "{\"epoch\":2}", "{\"epoch\":3}" }));
-        Assert.That(Directory.GetFiles(_dir, "*.tmp-*"), Is.Empty);
+        Assert.That(Directory.GetFiles(Dir, "*.tmp-*"), Is.Empty);
     }
 
     [Test]
     public void AWriteNeverReplacesALinkADeviceOrAFolder()
     {
         var target = Touch("target.txt");
-        var link = Path.Combine(_dir, "link.safetensors");
+        var link = Path.Combine(Dir, "link.safetensors");
         File.CreateSymbolicLink(link, target);
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, "folder.json")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(Dir, "folder.json")).FullName;
         foreach (var (path, found) in new[] { (link, "a symbolic link"), (folder, "a directory"), ("/dev/null", "a character device") })
         {
             var e = Assert.Throws<InputException>(() => AtomicFile.WriteAllText(path, "x"))!;
@@ -130,10 +122,10 @@ public class RunFolderTests : LeakCheckedTest
         Assert.That(new FileInfo(link).LinkTarget, Is.EqualTo(target), "the link is still a link");
         Assert.That(File.ReadAllText(target), Is.EqualTo("partial"));
         Assert.That(Assert.Throws<InputException>(() => new MetricsLog(link).Dispose())!.Problem.Source, Is.EqualTo(link), "nor does a log append through a link");
-        var dangling = Path.Combine(_dir, "dangling.json");
-        File.CreateSymbolicLink(dangling, Path.Combine(_dir, "nowhere"));
+        var dangling = Path.Combine(Dir, "dangling.json");
+        File.CreateSymbolicLink(dangling, Path.Combine(Dir, "nowhere"));
         Assert.Throws<InputException>(() => AtomicFile.WriteAllText(dangling, "x"));
-        Assert.That(File.Exists(Path.Combine(_dir, "nowhere")), Is.False);
+        Assert.That(File.Exists(Path.Combine(Dir, "nowhere")), Is.False);
     }
 
     [Test]
@@ -142,6 +134,6 @@ public class RunFolderTests : LeakCheckedTest
         var path = Touch("config.json");
         AtomicFile.WriteAllText(path, "new");
         Assert.That(File.ReadAllText(path), Is.EqualTo("new"));
-        Assert.That(Directory.GetFiles(_dir), Is.EqualTo(new[] { path }));
+        Assert.That(Directory.GetFiles(Dir), Is.EqualTo(new[] { path }));
     }
 }
