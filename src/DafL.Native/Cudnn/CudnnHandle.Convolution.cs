@@ -12,16 +12,25 @@ public sealed unsafe partial class CudnnHandle
     const int BackwardDataAlgorithmCount = 6;   // CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT
     const int BackwardFilterAlgorithmCount = 7; // CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT
 
+    /// <summary>One ranking call of any direction, heuristic or measured: room for <c>requested</c> results, the count written.</summary>
+    delegate int RankingCall(int requested, int* returned, ConvolutionAlgorithmPerformance* results);
+
+    /// <summary>The results of a ranking call, best first: the six Get/Find entry points differ only in the call.</summary>
+    ConvolutionAlgorithmPerformance[] Ranked(int algorithmCount, RankingCall call)
+    {
+        Enter();
+        var results = new ConvolutionAlgorithmPerformance[algorithmCount];
+        int returned;
+        fixed (ConvolutionAlgorithmPerformance* r = results)
+            CudnnStatus.Check(call(results.Length, &returned, r));
+        return results[..returned];
+    }
+
     /// <summary>cuDNN's heuristic ranking of forward algorithms for these shapes.</summary>
     public ConvolutionAlgorithmPerformance[] GetForwardAlgorithms(CudnnTensorDescriptor x, CudnnFilterDescriptor w,
         CudnnConvolutionDescriptor convolution, CudnnTensorDescriptor y)
     {
-        Enter();
-        var results = new ConvolutionAlgorithmPerformance[ForwardAlgorithmCount];
-        int returned;
-        fixed (ConvolutionAlgorithmPerformance* r = results)
-            CudnnStatus.Check(Cudnn.Api.cudnnGetConvolutionForwardAlgorithm_v7(_handle, x.Handle, w.Handle, convolution.Handle, y.Handle, results.Length, &returned, r));
-        return results[..returned];
+        return Ranked(ForwardAlgorithmCount, (n, returned, r) => Cudnn.Api.cudnnGetConvolutionForwardAlgorithm_v7(_handle, x.Handle, w.Handle, convolution.Handle, y.Handle, n, returned, r));
     }
 
     /// <summary>Times every forward algorithm on real buffers (<paramref name="yData"/> is overwritten).</summary>
@@ -29,13 +38,8 @@ public sealed unsafe partial class CudnnHandle
         CudnnFilterDescriptor w, DevicePointer wData, CudnnConvolutionDescriptor convolution, CudnnTensorDescriptor y, DevicePointer yData,
         DevicePointer workspace, long workspaceBytes)
     {
-        Enter();
-        var results = new ConvolutionAlgorithmPerformance[ForwardAlgorithmCount];
-        int returned;
-        fixed (ConvolutionAlgorithmPerformance* r = results)
-            CudnnStatus.Check(Cudnn.Api.cudnnFindConvolutionForwardAlgorithmEx(_handle, x.Handle, xData.Native, w.Handle, wData.Native,
-                convolution.Handle, y.Handle, yData.Native, results.Length, &returned, r, workspace.Native, (nuint)workspaceBytes));
-        return results[..returned];
+        return Ranked(ForwardAlgorithmCount, (n, returned, r) => Cudnn.Api.cudnnFindConvolutionForwardAlgorithmEx(_handle, x.Handle, xData.Native, w.Handle, wData.Native,
+            convolution.Handle, y.Handle, yData.Native, n, returned, r, workspace.Native, (nuint)workspaceBytes));
     }
 
     /// <summary>Workspace bytes the forward algorithm needs for these shapes.</summary>
@@ -62,12 +66,7 @@ public sealed unsafe partial class CudnnHandle
     public ConvolutionAlgorithmPerformance[] GetBackwardDataAlgorithms(CudnnFilterDescriptor w, CudnnTensorDescriptor dy,
         CudnnConvolutionDescriptor convolution, CudnnTensorDescriptor dx)
     {
-        Enter();
-        var results = new ConvolutionAlgorithmPerformance[BackwardDataAlgorithmCount];
-        int returned;
-        fixed (ConvolutionAlgorithmPerformance* r = results)
-            CudnnStatus.Check(Cudnn.Api.cudnnGetConvolutionBackwardDataAlgorithm_v7(_handle, w.Handle, dy.Handle, convolution.Handle, dx.Handle, results.Length, &returned, r));
-        return results[..returned];
+        return Ranked(BackwardDataAlgorithmCount, (n, returned, r) => Cudnn.Api.cudnnGetConvolutionBackwardDataAlgorithm_v7(_handle, w.Handle, dy.Handle, convolution.Handle, dx.Handle, n, returned, r));
     }
 
     /// <summary>Times every backward-data algorithm on real buffers (<paramref name="dxData"/> is overwritten).</summary>
@@ -75,13 +74,8 @@ public sealed unsafe partial class CudnnHandle
         CudnnTensorDescriptor dy, DevicePointer dyData, CudnnConvolutionDescriptor convolution, CudnnTensorDescriptor dx, DevicePointer dxData,
         DevicePointer workspace, long workspaceBytes)
     {
-        Enter();
-        var results = new ConvolutionAlgorithmPerformance[BackwardDataAlgorithmCount];
-        int returned;
-        fixed (ConvolutionAlgorithmPerformance* r = results)
-            CudnnStatus.Check(Cudnn.Api.cudnnFindConvolutionBackwardDataAlgorithmEx(_handle, w.Handle, wData.Native, dy.Handle, dyData.Native,
-                convolution.Handle, dx.Handle, dxData.Native, results.Length, &returned, r, workspace.Native, (nuint)workspaceBytes));
-        return results[..returned];
+        return Ranked(BackwardDataAlgorithmCount, (n, returned, r) => Cudnn.Api.cudnnFindConvolutionBackwardDataAlgorithmEx(_handle, w.Handle, wData.Native, dy.Handle, dyData.Native,
+            convolution.Handle, dx.Handle, dxData.Native, n, returned, r, workspace.Native, (nuint)workspaceBytes));
     }
 
     /// <summary>Workspace bytes the backward-data algorithm needs.</summary>
@@ -108,12 +102,7 @@ public sealed unsafe partial class CudnnHandle
     public ConvolutionAlgorithmPerformance[] GetBackwardFilterAlgorithms(CudnnTensorDescriptor x, CudnnTensorDescriptor dy,
         CudnnConvolutionDescriptor convolution, CudnnFilterDescriptor dw)
     {
-        Enter();
-        var results = new ConvolutionAlgorithmPerformance[BackwardFilterAlgorithmCount];
-        int returned;
-        fixed (ConvolutionAlgorithmPerformance* r = results)
-            CudnnStatus.Check(Cudnn.Api.cudnnGetConvolutionBackwardFilterAlgorithm_v7(_handle, x.Handle, dy.Handle, convolution.Handle, dw.Handle, results.Length, &returned, r));
-        return results[..returned];
+        return Ranked(BackwardFilterAlgorithmCount, (n, returned, r) => Cudnn.Api.cudnnGetConvolutionBackwardFilterAlgorithm_v7(_handle, x.Handle, dy.Handle, convolution.Handle, dw.Handle, n, returned, r));
     }
 
     /// <summary>Times every backward-filter algorithm on real buffers (<paramref name="dwData"/> is overwritten).</summary>
@@ -121,13 +110,8 @@ public sealed unsafe partial class CudnnHandle
         CudnnTensorDescriptor dy, DevicePointer dyData, CudnnConvolutionDescriptor convolution, CudnnFilterDescriptor dw, DevicePointer dwData,
         DevicePointer workspace, long workspaceBytes)
     {
-        Enter();
-        var results = new ConvolutionAlgorithmPerformance[BackwardFilterAlgorithmCount];
-        int returned;
-        fixed (ConvolutionAlgorithmPerformance* r = results)
-            CudnnStatus.Check(Cudnn.Api.cudnnFindConvolutionBackwardFilterAlgorithmEx(_handle, x.Handle, xData.Native, dy.Handle, dyData.Native,
-                convolution.Handle, dw.Handle, dwData.Native, results.Length, &returned, r, workspace.Native, (nuint)workspaceBytes));
-        return results[..returned];
+        return Ranked(BackwardFilterAlgorithmCount, (n, returned, r) => Cudnn.Api.cudnnFindConvolutionBackwardFilterAlgorithmEx(_handle, x.Handle, xData.Native, dy.Handle, dyData.Native,
+            convolution.Handle, dw.Handle, dwData.Native, n, returned, r, workspace.Native, (nuint)workspaceBytes));
     }
 
     /// <summary>Workspace bytes the backward-filter algorithm needs.</summary>
