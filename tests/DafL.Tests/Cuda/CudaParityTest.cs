@@ -40,7 +40,7 @@ public abstract class CudaParityTest : CudaBackendTest
     {
         float[] cpu = p.C.ToArray(), gpu = p.G.ToArray();
         Assert.That(gpu, Has.Length.EqualTo(cpu.Length), what);
-        float scale = Math.Max(1e-6f, cpu.Where(float.IsFinite).Select(MathF.Abs).DefaultIfEmpty(0f).Max());
+        float scale = Scale(cpu);
         for (int i = 0; i < cpu.Length; i++)
         {
             if (float.IsNaN(cpu[i])) Assert.That(gpu[i], Is.NaN, $"{what}[{i}]");
@@ -48,4 +48,16 @@ public abstract class CudaParityTest : CudaBackendTest
             else Assert.That(gpu[i], Is.EqualTo(cpu[i]).Within(relative * scale), $"{what}[{i}]");
         }
     }
+
+    /// <summary>The largest |device − CPU| of finite elements, relative to the CPU result's largest magnitude, as <see cref="Close"/> measures.</summary>
+    protected static float LargestDifference(Pair p)
+    {
+        float[] cpu = p.C.ToArray(), gpu = p.G.ToArray();
+        float largest = 0f;
+        for (int i = 0; i < cpu.Length; i++)
+            if (float.IsFinite(cpu[i])) largest = MathF.Max(largest, MathF.Abs(gpu[i] - cpu[i]));
+        return largest / Scale(cpu);
+    }
+
+    static float Scale(float[] cpu) => Math.Max(1e-6f, cpu.Where(float.IsFinite).Select(MathF.Abs).DefaultIfEmpty(0f).Max());
 }

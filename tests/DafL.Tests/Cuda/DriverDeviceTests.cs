@@ -78,13 +78,19 @@ public unsafe class DriverDeviceTests : DeviceTestBase
         float a = -3f, b = 0f;
         void** slots = stackalloc void*[5];
         var arguments = AffineArguments(slots, &xa, &ya, &n, &a, &b);
+        var host = System.Diagnostics.Stopwatch.StartNew();
         start.Record(stream);
         scale.Launch(new Dim3((uint)((n + 255) / 256)), new Dim3(256), 0, stream, arguments);
         end.Record(stream);
         end.Synchronize();
+        double hostMs = host.Elapsed.TotalMilliseconds;
 
         Assert.That(Download(yd, (int)n), Is.EqualTo(x.Select(v => -3f * v).ToArray()));
-        Assert.That(CudaEvent.ElapsedMilliseconds(start, end), Is.GreaterThanOrEqualTo(0f));
+        // The events time the work between them, in milliseconds: not more than the host waited for it, and the
+        // other way round the same span negated.
+        float elapsed = CudaEvent.ElapsedMilliseconds(start, end);
+        Assert.That(elapsed, Is.InRange(0f, (float)hostMs), "the launch's time, within what the host waited");
+        Assert.That(CudaEvent.ElapsedMilliseconds(end, start), Is.EqualTo(-elapsed).Within(1e-3f), "end to start is the span negated");
     }
 
     [Test]

@@ -32,6 +32,30 @@ public static unsafe partial class MockGpu
         fixed (byte* p = name) inject(p, n);
     }
 
+    /// <summary>
+    /// How many times each export of <paramref name="functions"/> (cuDNN, cuBLAS or driver entry points, by name) is
+    /// called while <paramref name="action"/> runs: what reached the libraries, not what the backend meant to send.
+    /// </summary>
+    public static long[] CallsDuring(Action action, params string[] functions)
+    {
+        var count = (delegate* unmanaged<int, void>)Export("mockgpu_count_calls");
+        var read = (delegate* unmanaged<byte*, long>)Export("mockgpu_call_count");
+        count(1);
+        try
+        {
+            action();
+            return [.. functions.Select(f =>
+            {
+                byte[] name = System.Text.Encoding.ASCII.GetBytes(f + "\0");
+                fixed (byte* p = name) return read(p);
+            })];
+        }
+        finally
+        {
+            count(0);
+        }
+    }
+
     /// <summary>Clears the sticky error a provoked fault left, as re-creating the context would.</summary>
     public static void ClearStickyError() => ((delegate* unmanaged<void>)Export("mockgpu_clear_sticky_error"))();
 
