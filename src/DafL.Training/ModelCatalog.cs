@@ -46,6 +46,22 @@ public static class ModelCatalog
     }
 
     /// <summary>
+    /// Loads a teacher checkpoint (<see cref="ModelCatalog.Load"/>), which must have the config's classes and input
+    /// channels; its architecture is whatever the file holds, and is returned so that the run records it truly.
+    /// </summary>
+    public static LoadedClassifier LoadTeacher(string path, DistillConfig config)
+    {
+        var teacher = Load(path);
+        if (teacher.Classes != config.NumClasses || teacher.Channels != config.Channels)
+        {
+            teacher.Model.Dispose();
+            throw new InputException(path, "classes and input channels", $"{config.NumClasses} and {config.Channels}, as preset '{config.Preset}' has",
+                $"a {teacher.Arch} with {teacher.Classes} and {teacher.Channels}");
+        }
+        return teacher;
+    }
+
+    /// <summary>
     /// The architecture, class count and input channels of a checkpoint, from its keys and the full shapes of the
     /// tensors that tell them apart (so a teacher trained in PyTorch and saved as safetensors with the official key
     /// names loads without a sidecar file): LeNet-5 has <c>conv1.weight</c> [6, 1, 5, 5] (or [3, 1, 5, 5], half) and

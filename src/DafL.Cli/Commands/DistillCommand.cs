@@ -1,6 +1,5 @@
 using System.CommandLine;
 using DafL.Cli.Options;
-using DafL.Errors;
 using DafL.Models;
 using DafL.Training;
 using Spectre.Console;
@@ -81,7 +80,7 @@ public static class DistillCommand
     {
         config.Validate(); // before anything is loaded
         OutputPath.Folder(runDir, "--out");
-        var loaded = LoadTeacher(teacherPath, config);
+        var loaded = ModelCatalog.LoadTeacher(teacherPath, config);
         using var teacher = loaded.Model;
         // The teacher is what its file holds: config.json and the console name it, not the preset's expectation.
         config = config with { Teacher = loaded.Arch };
@@ -102,21 +101,5 @@ public static class DistillCommand
         var result = observer.Run(() => distiller.Run(observer, log));
         Summary.Print("Data-free student", result, runDir);
         return result;
-    }
-
-    /// <summary>
-    /// Loads a teacher checkpoint (<see cref="ModelCatalog.Load"/>), which must have the config's classes and input
-    /// channels; its architecture is whatever the file holds, and is returned so that the run records it truly.
-    /// </summary>
-    public static LoadedClassifier LoadTeacher(string path, DistillConfig config)
-    {
-        var teacher = ModelCatalog.Load(path);
-        if (teacher.Classes != config.NumClasses || teacher.Channels != config.Channels)
-        {
-            teacher.Model.Dispose();
-            throw new InputException(path, "classes and input channels", $"{config.NumClasses} and {config.Channels}, as preset '{config.Preset}' has",
-                $"a {teacher.Arch} with {teacher.Classes} and {teacher.Channels}");
-        }
-        return teacher;
     }
 }

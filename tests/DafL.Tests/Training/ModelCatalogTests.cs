@@ -1,4 +1,3 @@
-using DafL.Cli.Commands;
 using DafL.Errors;
 using DafL.IO;
 using DafL.Models;
@@ -147,7 +146,7 @@ public class ModelCatalogTests : TempFolderTest
             SafeTensors.Save(path, half.StateDict());
         var config = DistillPresets.Get("mnist");
         Assert.That(config.Teacher, Is.EqualTo("lenet5"));
-        var teacher = DistillCommand.LoadTeacher(path, config);
+        var teacher = ModelCatalog.LoadTeacher(path, config);
         using var model = teacher.Model;
         Assert.That(teacher.Arch, Is.EqualTo("lenet5-half"), "the caller records the teacher the file holds, not the preset's");
         Assert.That(model, Is.InstanceOf<LeNet5>());
@@ -159,7 +158,7 @@ public class ModelCatalogTests : TempFolderTest
         string path = Path.Combine(Dir, "teacher.safetensors");
         using (var wide = LeNet5.Full(new Philox(3), 100))
             SafeTensors.Save(path, wide.StateDict());
-        Assert.That(() => DistillCommand.LoadTeacher(path, DistillPresets.Get("mnist")), Throws.InstanceOf<InputException>().With.Message.EqualTo(
+        Assert.That(() => ModelCatalog.LoadTeacher(path, DistillPresets.Get("mnist")), Throws.InstanceOf<InputException>().With.Message.EqualTo(
             $"{path}: classes and input channels: expected 10 and 1, as preset 'mnist' has, found a lenet5 with 100 and 1."));
     }
 }
