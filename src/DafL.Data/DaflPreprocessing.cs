@@ -1,4 +1,3 @@
-using DafL.Backends.Cpu;
 
 namespace DafL.Data;
 
@@ -29,7 +28,7 @@ public static class DaflPreprocessing
         var resize = new PilBilinearResize(raw.Height, raw.Width, side, side);
         int inPlane = raw.Height * raw.Width, outPlane = side * side, outImage = raw.Channels * outPlane;
         var images = new float[(long)raw.Count * outImage];
-        CpuBackend.ParallelRanges(raw.Count, 256, (from, to) =>
+        Parallelism.ForRanges(raw.Count, 256, (from, to) =>
         {
             var resized = new byte[outImage];
             for (long n = from; n < to; n++)

@@ -1,4 +1,3 @@
-using DafL.Backends.Cpu;
 using DafL.Random;
 
 namespace DafL.Data;
@@ -62,7 +61,7 @@ public sealed class DataLoader
         var labels = Tensor.Empty([indices.Length]);                                     // (B)
         float* pixels = images.Ptr;
         // About 16K floats per task: enough work to be worth a thread, small enough to spread a batch over all cores.
-        CpuBackend.ParallelRanges(indices.Length, Math.Max(1, (1 << 14) / sampleSize), (from, to) =>
+        Parallelism.ForRanges(indices.Length, Math.Max(1, (1 << 14) / sampleSize), (from, to) =>
         {
             for (long i = from; i < to; i++)
             {

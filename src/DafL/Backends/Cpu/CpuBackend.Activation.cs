@@ -7,7 +7,7 @@ public sealed unsafe partial class CpuBackend
     public void LeakyRelu(Tensor x, Tensor y, float slope)
     {
         float* px = x.Ptr, py = y.Ptr;
-        ParallelRanges(x.Numel, 1 << 16, (from, to) =>
+        Parallelism.ForRanges(x.Numel, 1 << 16, (from, to) =>
         {
             long i = from;
             if (Simd.Has512)
@@ -26,7 +26,7 @@ public sealed unsafe partial class CpuBackend
     public void LeakyReluBackward(Tensor x, Tensor gy, Tensor gx, float slope)
     {
         float* px = x.Ptr, pg = gy.Ptr, po = gx.Ptr;
-        ParallelRanges(x.Numel, 1 << 16, (from, to) =>
+        Parallelism.ForRanges(x.Numel, 1 << 16, (from, to) =>
         {
             long i = from;
             if (Simd.Has512)
@@ -45,7 +45,7 @@ public sealed unsafe partial class CpuBackend
     public void Tanh(Tensor x, Tensor y)
     {
         float* px = x.Ptr, py = y.Ptr;
-        ParallelRanges(x.Numel, 1 << 16, (from, to) =>
+        Parallelism.ForRanges(x.Numel, 1 << 16, (from, to) =>
         {
             long i = from;
             if (Simd.Has512)
@@ -58,7 +58,7 @@ public sealed unsafe partial class CpuBackend
     public void TanhBackward(Tensor y, Tensor gy, Tensor gx)
     {
         float* py = y.Ptr, pg = gy.Ptr, po = gx.Ptr;
-        ParallelRanges(y.Numel, 1 << 16, (from, to) =>
+        Parallelism.ForRanges(y.Numel, 1 << 16, (from, to) =>
         {
             long i = from;
             if (Simd.Has512)

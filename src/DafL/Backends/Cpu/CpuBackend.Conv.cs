@@ -164,7 +164,7 @@ public sealed unsafe partial class CpuBackend
                 }
             });
             if (blocks > 1)
-                ParallelRanges(weightFloats, 1 << 14, (from, to) =>
+                Parallelism.ForRanges(weightFloats, 1 << 14, (from, to) =>
                 {
                     for (int b = 1; b < blocks; b++) Simd.Add(pgw + from, partials + (b - 1) * weightFloats + from, pgw + from, to - from);
                 });
@@ -180,7 +180,7 @@ public sealed unsafe partial class CpuBackend
         int n = gy.Shape[0], o = gy.Shape[1];
         long p = (long)gy.Shape[2] * gy.Shape[3];
         float* pgy = gy.Ptr, pgb = gb.Ptr;
-        ParallelRanges(o, Math.Max(1, (1 << 16) / Math.Max(1, n * p)), (from, to) =>
+        Parallelism.ForRanges(o, Math.Max(1, (1 << 16) / Math.Max(1, n * p)), (from, to) =>
         {
             for (long c = from; c < to; c++)
             {

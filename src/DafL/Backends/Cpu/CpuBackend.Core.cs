@@ -54,7 +54,7 @@ public sealed unsafe partial class CpuBackend : IBackend
     {
         float* d = dst.Ptr;
         long n = dst.Numel;
-        ParallelRanges((n + 3) / 4, 1 << 12, (from, to) =>
+        Parallelism.ForRanges((n + 3) / 4, 1 << 12, (from, to) =>
         {
             for (long b = from; b < to; b++)
             {
@@ -72,7 +72,7 @@ public sealed unsafe partial class CpuBackend : IBackend
     {
         float* d = dst.Ptr;
         long n = dst.Numel;
-        ParallelRanges((n + 3) / 4, 1 << 12, (from, to) =>
+        Parallelism.ForRanges((n + 3) / 4, 1 << 12, (from, to) =>
         {
             for (long b = from; b < to; b++)
             {
@@ -92,26 +92,6 @@ public sealed unsafe partial class CpuBackend : IBackend
     public void AddInPlace(Tensor dst, Tensor src)
     {
         float* d = dst.Ptr, s = src.Ptr;
-        ParallelRanges(dst.Numel, 1 << 16, (from, to) => Simd.Add(d + from, s + from, d + from, to - from));
-    }
-
-    /// <summary>
-    /// Splits [0, count) into chunks of at least <paramref name="grain"/> elements and runs them in parallel
-    /// (inline when there is only one chunk, so small tensors pay no scheduling cost).
-    /// </summary>
-    internal static void ParallelRanges(long count, long grain, Action<long, long> body)
-    {
-        int chunks = (int)Math.Clamp(count / Math.Max(grain, 1), 1, Environment.ProcessorCount * 4);
-        if (chunks == 1)
-        {
-            body(0, count);
-            return;
-        }
-        long size = (count + chunks - 1) / chunks;
-        Parallel.For(0, chunks, c =>
-        {
-            long from = c * size, to = Math.Min(count, from + size);
-            if (from < to) body(from, to);
-        });
+        Parallelism.ForRanges(dst.Numel, 1 << 16, (from, to) => Simd.Add(d + from, s + from, d + from, to - from));
     }
 }

@@ -28,7 +28,7 @@ public sealed unsafe partial class CpuBackend
         for (long k = 0; k < classes; k++) g[k] = mean[k] > 0 ? (float)(scale * Math.Log(mean[k])) : 0f;
         float factor = gLoss.Ptr[0] / rows;
         float* px = logits.Ptr, pg = gLogits.Ptr;
-        ParallelRanges(rows, Math.Max(1, RowGrain / classes), (from, to) =>
+        Parallelism.ForRanges(rows, Math.Max(1, RowGrain / classes), (from, to) =>
         {
             fixed (float* pk = g)
             {
@@ -53,7 +53,7 @@ public sealed unsafe partial class CpuBackend
     {
         float* px = x.Ptr, pg = gx.Ptr;
         float c = gLoss.Ptr[0] * scale;
-        ParallelRanges(x.Numel, ElementwiseGrain, (from, to) =>
+        Parallelism.ForRanges(x.Numel, ElementwiseGrain, (from, to) =>
         {
             long i = from;
             if (Simd.Has512)

@@ -52,7 +52,7 @@ public sealed unsafe partial class CpuBackend
     public void Affine(Tensor x, Tensor y, float a, float b)
     {
         float* px = x.Ptr, py = y.Ptr;
-        ParallelRanges(x.Numel, ElementwiseGrain, (from, to) => Simd.Affine(px + from, a, b, py + from, to - from));
+        Parallelism.ForRanges(x.Numel, ElementwiseGrain, (from, to) => Simd.Affine(px + from, a, b, py + from, to - from));
     }
 
     /// <summary>sign(v): 1, −1, or 0 at ±0 (and at NaN).</summary>
@@ -74,7 +74,7 @@ public sealed unsafe partial class CpuBackend
     static void Map<TOp>(Tensor x, Tensor y) where TOp : IUnaryKernel
     {
         float* px = x.Ptr, py = y.Ptr;
-        ParallelRanges(x.Numel, ElementwiseGrain, (from, to) => MapRow<TOp>(px + from, py + from, to - from));
+        Parallelism.ForRanges(x.Numel, ElementwiseGrain, (from, to) => MapRow<TOp>(px + from, py + from, to - from));
     }
 
     static void MapRow<TOp>(float* x, float* y, long n) where TOp : IUnaryKernel
@@ -95,12 +95,12 @@ public sealed unsafe partial class CpuBackend
         float* pa = a.Ptr, pb = b.Ptr, py = y.Ptr;
         if (a.Shape.AsSpan().SequenceEqual(b.Shape))
         {
-            ParallelRanges(y.Numel, ElementwiseGrain, (from, to) => ZipRow<TOp, Walk, Walk>(pa + from, pb + from, py + from, to - from));
+            Parallelism.ForRanges(y.Numel, ElementwiseGrain, (from, to) => ZipRow<TOp, Walk, Walk>(pa + from, pb + from, py + from, to - from));
             return;
         }
         var layout = BroadcastLayout.Create(y.Shape, a.Shape, b.Shape);
         long inner = layout.Inner, sa = layout.InnerStride(0), sb = layout.InnerStride(1);
-        ParallelRanges(layout.Numel, ElementwiseGrain, (from, to) =>
+        Parallelism.ForRanges(layout.Numel, ElementwiseGrain, (from, to) =>
         {
             for (long pos = from; pos < to;)
             {

@@ -15,7 +15,7 @@ public sealed unsafe partial class CpuBackend
         float* px = x.Ptr, py = y.Ptr, pMean = saveMean.Ptr, pVar = saveVar.Ptr;
         float* pw = weight == null ? null : weight.Ptr, pb = bias == null ? null : bias.Ptr;
         float* prm = runningMean == null ? null : runningMean.Ptr, prv = runningVar == null ? null : runningVar.Ptr;
-        ParallelRanges(channels, ChannelGrain(count), (from, to) =>
+        Parallelism.ForRanges(channels, ChannelGrain(count), (from, to) =>
         {
             for (long c = from; c < to; c++)
             {
@@ -57,7 +57,7 @@ public sealed unsafe partial class CpuBackend
         float* px = x.Ptr, py = y.Ptr, pm = mean.Ptr, pv = var.Ptr;
         float* pw = weight == null ? null : weight.Ptr, pb = bias == null ? null : bias.Ptr;
         // Independent planes: one task per group of (n, c) planes.
-        ParallelRanges((long)x.Shape[0] * channels, Math.Max(1, (1 << 15) / Math.Max(plane, 1)), (from, to) =>
+        Parallelism.ForRanges((long)x.Shape[0] * channels, Math.Max(1, (1 << 15) / Math.Max(plane, 1)), (from, to) =>
         {
             for (long p = from; p < to; p++)
             {
@@ -76,7 +76,7 @@ public sealed unsafe partial class CpuBackend
         long plane = (long)x.Shape[2] * x.Shape[3], count = n * plane;
         float* px = x.Ptr, pg = gy.Ptr, pm = mean.Ptr, pv = var.Ptr, pw = weight == null ? null : weight.Ptr;
         float* pgx = gx == null ? null : gx.Ptr, pgw = gWeight == null ? null : gWeight.Ptr, pgb = gBias == null ? null : gBias.Ptr;
-        ParallelRanges(channels, ChannelGrain(count), (from, to) =>
+        Parallelism.ForRanges(channels, ChannelGrain(count), (from, to) =>
         {
             for (long c = from; c < to; c++)
             {

@@ -14,7 +14,7 @@ public sealed unsafe partial class CpuBackend
     public void SgdStep(Tensor param, Tensor grad, Tensor? momentumBuffer, SgdScalars s, bool firstStep)
     {
         float* p = param.Ptr, g = grad.Ptr, b = momentumBuffer == null ? null : momentumBuffer.Ptr;
-        ParallelRanges(param.Numel, 1 << 15, (from, to) =>
+        Parallelism.ForRanges(param.Numel, 1 << 15, (from, to) =>
         {
             long i = from;
             if (Simd.Has512)
@@ -27,7 +27,7 @@ public sealed unsafe partial class CpuBackend
     public void AdamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamScalars s)
     {
         float* p = param.Ptr, g = grad.Ptr, m = expAvg.Ptr, v = expAvgSq.Ptr;
-        ParallelRanges(param.Numel, 1 << 15, (from, to) =>
+        Parallelism.ForRanges(param.Numel, 1 << 15, (from, to) =>
         {
             long i = from;
             if (Simd.Has512)

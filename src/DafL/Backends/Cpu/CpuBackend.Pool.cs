@@ -13,7 +13,7 @@ public sealed unsafe partial class CpuBackend
         int w = x.Shape[3], oh = y.Shape[2], ow = y.Shape[3];
         long inPlane = (long)x.Shape[2] * w, outPlane = (long)oh * ow;
         float* px = x.Ptr, py = y.Ptr, pi = indices.Ptr;
-        ParallelRanges(PlaneCount(x), PlaneGrain(inPlane), (from, to) =>
+        Parallelism.ForRanges(PlaneCount(x), PlaneGrain(inPlane), (from, to) =>
         {
             for (long p = from; p < to; p++)
             {
@@ -28,7 +28,7 @@ public sealed unsafe partial class CpuBackend
     {
         long inPlane = (long)gx.Shape[2] * gx.Shape[3], outPlane = (long)gy.Shape[2] * gy.Shape[3];
         float* pg = gy.Ptr, pi = indices.Ptr, pgx = gx.Ptr;
-        ParallelRanges(PlaneCount(gx), PlaneGrain(inPlane), (from, to) =>
+        Parallelism.ForRanges(PlaneCount(gx), PlaneGrain(inPlane), (from, to) =>
         {
             for (long p = from; p < to; p++)
             {
@@ -46,7 +46,7 @@ public sealed unsafe partial class CpuBackend
         float* px = x.Ptr, py = y.Ptr;
         float inv = 1f / (kernel * kernel);
         bool global = kernel == h && kernel == w; // ResNet's head: the whole plane into one value
-        ParallelRanges(PlaneCount(x), PlaneGrain(inPlane), (from, to) =>
+        Parallelism.ForRanges(PlaneCount(x), PlaneGrain(inPlane), (from, to) =>
         {
             for (long p = from; p < to; p++)
             {
@@ -85,7 +85,7 @@ public sealed unsafe partial class CpuBackend
         float* pg = gy.Ptr, pgx = gx.Ptr;
         float inv = 1f / (kernel * kernel);
         bool global = kernel == h && kernel == w;
-        ParallelRanges(PlaneCount(gx), PlaneGrain(inPlane), (from, to) =>
+        Parallelism.ForRanges(PlaneCount(gx), PlaneGrain(inPlane), (from, to) =>
         {
             for (long p = from; p < to; p++)
             {
@@ -115,7 +115,7 @@ public sealed unsafe partial class CpuBackend
         int h = x.Shape[2], w = x.Shape[3], ow = w * scale;
         long inPlane = (long)h * w, outPlane = inPlane * scale * scale;
         float* px = x.Ptr, py = y.Ptr;
-        ParallelRanges(PlaneCount(x), PlaneGrain(outPlane), (from, to) =>
+        Parallelism.ForRanges(PlaneCount(x), PlaneGrain(outPlane), (from, to) =>
         {
             for (long p = from; p < to; p++)
                 for (int iy = 0; iy < h; iy++)
@@ -137,7 +137,7 @@ public sealed unsafe partial class CpuBackend
         int h = gx.Shape[2], w = gx.Shape[3], ow = w * scale;
         long inPlane = (long)h * w, outPlane = inPlane * scale * scale;
         float* pg = gy.Ptr, pgx = gx.Ptr;
-        ParallelRanges(PlaneCount(gx), PlaneGrain(outPlane), (from, to) =>
+        Parallelism.ForRanges(PlaneCount(gx), PlaneGrain(outPlane), (from, to) =>
         {
             for (long p = from; p < to; p++)
                 for (int iy = 0; iy < h; iy++)

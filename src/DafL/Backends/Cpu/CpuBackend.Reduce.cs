@@ -40,7 +40,7 @@ public sealed unsafe partial class CpuBackend
         float* px = x.Ptr, py = y.Ptr;
         var layout = BroadcastLayout.Create(y.Shape, x.Shape);
         long inner = layout.Inner, sx = layout.InnerStride(0);
-        ParallelRanges(layout.Numel, ElementwiseGrain, (from, to) =>
+        Parallelism.ForRanges(layout.Numel, ElementwiseGrain, (from, to) =>
         {
             for (long pos = from; pos < to;)
             {
@@ -57,7 +57,7 @@ public sealed unsafe partial class CpuBackend
     {
         float* px = x.Ptr, py = y.Ptr;
         var (outer, size, inner) = Split(x.Shape, dim);
-        ParallelRanges(outer * inner, Math.Max(1, ElementwiseGrain / size), (from, to) =>
+        Parallelism.ForRanges(outer * inner, Math.Max(1, ElementwiseGrain / size), (from, to) =>
         {
             for (long p = from; p < to; p++)
             {
@@ -90,7 +90,7 @@ public sealed unsafe partial class CpuBackend
                 y[0] = (float)(scale * DeterministicSum(reduce, SumChunk, (from, to) => Simd.SumInDouble(x + from, to - from)));
                 return;
             }
-            ParallelRanges(outer, Math.Max(1, SumChunk / reduce), (from, to) =>
+            Parallelism.ForRanges(outer, Math.Max(1, SumChunk / reduce), (from, to) =>
             {
                 for (long o = from; o < to; o++) y[o] = (float)(scale * Simd.SumInDouble(x + o * reduce, reduce));
             });
@@ -98,7 +98,7 @@ public sealed unsafe partial class CpuBackend
         }
         // Kept dimension innermost: add whole rows of x into a float64 block, streaming x contiguously.
         long blocks = (inner + ColumnBlock - 1) / ColumnBlock;
-        ParallelRanges(outer * blocks, Math.Max(1, SumChunk / (reduce * Math.Min(inner, ColumnBlock))), (from, to) =>
+        Parallelism.ForRanges(outer * blocks, Math.Max(1, SumChunk / (reduce * Math.Min(inner, ColumnBlock))), (from, to) =>
         {
             double* acc = stackalloc double[ColumnBlock];
             for (long task = from; task < to; task++)
@@ -116,7 +116,7 @@ public sealed unsafe partial class CpuBackend
     /// <summary>y[k] = scale · Σ_a Σ_b x[a, k, b] for x (R0, K, R1): per-channel sums over (N, C, H·W).</summary>
     static void SumReduceKeepReduce(float* x, float* y, long outer, long kept, long inner, float scale)
     {
-        ParallelRanges(kept, Math.Max(1, SumChunk / (outer * inner)), (from, to) =>
+        Parallelism.ForRanges(kept, Math.Max(1, SumChunk / (outer * inner)), (from, to) =>
         {
             for (long k = from; k < to; k++)
             {

@@ -57,7 +57,7 @@ public sealed unsafe partial class CpuBackend
         long rows = logits.Shape[0], classes = logits.Shape[1];
         float g = gLoss.Ptr[0] / rows;
         var index = ClassIndices(targets, classes);
-        ParallelRanges(rows, Math.Max(1, RowGrain / classes), (from, to) =>
+        Parallelism.ForRanges(rows, Math.Max(1, RowGrain / classes), (from, to) =>
         {
             for (long i = from; i < to; i++)
             {
@@ -92,7 +92,7 @@ public sealed unsafe partial class CpuBackend
         float* gx = gLogProbs == null ? null : gLogProbs.Ptr;
         float* gt = gTarget == null ? null : gTarget.Ptr;
         float g = gLoss.Ptr[0] * scale;
-        ParallelRanges(logProbs.Numel, ElementwiseGrain, (from, to) =>
+        Parallelism.ForRanges(logProbs.Numel, ElementwiseGrain, (from, to) =>
         {
             for (long i = from; i < to; i++)
             {
@@ -123,7 +123,7 @@ public sealed unsafe partial class CpuBackend
         long rows = student.Shape[0], classes = student.Shape[1];
         float invT = 1f / temperature;
         float g = gLoss.Ptr[0] / (rows * temperature);
-        ParallelRanges(rows, Math.Max(1, RowGrain / classes), (from, to) =>
+        Parallelism.ForRanges(rows, Math.Max(1, RowGrain / classes), (from, to) =>
         {
             for (long i = from; i < to; i++)
             {
@@ -151,7 +151,7 @@ public sealed unsafe partial class CpuBackend
     {
         var (outer, size, inner) = Split(shape, dim);
         if (size == 0) return;
-        ParallelRanges(outer * inner, Math.Max(1, RowGrain / size), (from, to) =>
+        Parallelism.ForRanges(outer * inner, Math.Max(1, RowGrain / size), (from, to) =>
         {
             var src = new float*[sources.Length];
             if (inner == 1)
