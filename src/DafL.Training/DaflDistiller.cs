@@ -255,7 +255,7 @@ public sealed class DaflDistiller : IDisposable
         foreach (var name in file.Names)
         {
             string prefix = prefixes.FirstOrDefault(p => name.StartsWith(p, StringComparison.Ordinal))
-                ?? throw new InputException(source, Excerpt.Of(name), $"a tensor named {string.Join(", ", prefixes.Select(p => p + "*"))}", "another name");
+                ?? throw new InputException(source, InputText.Show(name), $"a tensor named {string.Join(", ", prefixes.Select(p => p + "*"))}", "another name");
             parts[prefix][name[prefix.Length..]] = file.Tensors[name];
         }
         return parts;
@@ -317,9 +317,9 @@ public sealed class DaflDistiller : IDisposable
     /// <summary>A setting's value on one line: a string without quotes, an array as [a, b].</summary>
     static string Shown(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => Excerpt.Of(value.GetString()!),
+        JsonValueKind.String => InputText.Show(value.GetString()!),
         JsonValueKind.Array => $"[{string.Join(", ", value.EnumerateArray().Select(Shown))}]",
-        _ => Excerpt.Of(value.GetRawText()),
+        _ => InputText.Show(value.GetRawText()),
     };
 
     /// <summary>

@@ -48,10 +48,10 @@ public sealed record RunState(string RunId, int Epoch, double BestAccuracy, int 
     {
         string Value(string key) => metadata.TryGetValue(key, out var v) ? v
             : throw new InputException(source, key, "a value in the metadata", "no such key");
-        InputException Wrong(string key, string expected) => new(source, key, expected, Excerpt.Of(Value(key)));
+        InputException Wrong(string key, string expected) => new(source, key, expected, InputText.Show(Value(key)));
 
         string runId = Value(RunIdKey);
-        if (runId != config.RunId) throw new InputException(source, RunIdKey, config.RunId, $"{Excerpt.Of(runId)} (a state from another run)");
+        if (runId != config.RunId) throw new InputException(source, RunIdKey, config.RunId, $"{InputText.Show(runId)} (a state from another run)");
 
         int Whole(string key, int max, string what)
         {

@@ -43,7 +43,7 @@ public sealed class StrictJsonObject : IDisposable
                 throw new InputException(source, "JSON", "an object of settings", Kind(document.RootElement));
             foreach (var property in document.RootElement.EnumerateObject())
                 if (!result._fields.TryAdd(property.Name, property.Value))
-                    throw new InputException(source, Excerpt.Of(property.Name), "each key once", "it twice");
+                    throw new InputException(source, InputText.Show(property.Name), "each key once", "it twice");
             return result;
         }
         catch (InvalidOperationException e) // a key whose escapes are no valid UTF-16
@@ -103,7 +103,7 @@ public sealed class StrictJsonObject : IDisposable
     public void ThrowIfUnread()
     {
         foreach (var key in _fields.Keys)
-            if (!_read.Contains(key)) throw new InputException(Source, Excerpt.Of(key), "a known setting", "an unknown key");
+            if (!_read.Contains(key)) throw new InputException(Source, InputText.Show(key), "a known setting", "an unknown key");
     }
 
     public void Dispose() => _document.Dispose();
@@ -135,13 +135,13 @@ public sealed class StrictJsonObject : IDisposable
         }
     }
 
-    InputException Wrong(string key, string expected) => new(Source, key, expected, Excerpt.Of(_fields[key].GetRawText()));
+    InputException Wrong(string key, string expected) => new(Source, key, expected, InputText.Show(_fields[key].GetRawText()));
 
     static string Kind(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Array => "an array",
         JsonValueKind.String => "a string",
         JsonValueKind.Number => "a number",
-        _ => Excerpt.Of(e.GetRawText()),
+        _ => InputText.Show(e.GetRawText()),
     };
 }

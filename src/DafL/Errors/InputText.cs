@@ -14,10 +14,11 @@ public static class InputText
 
     /// <summary>
     /// <paramref name="text"/> with control characters written as <c>\n</c>, <c>\t</c> or <c>\u001B</c> (and the Unicode line and paragraph separators), cut to
-    /// <paramref name="max"/> characters with an ellipsis and the full length when longer.
+    /// <paramref name="max"/> characters with an ellipsis and the full length when longer; an empty text is said in words.
     /// </summary>
     public static string Show(string text, int max = 80)
     {
+        if (text.Length == 0) return "an empty value"; // "found ." would say nothing
         var sb = new StringBuilder();
         foreach (char c in text)
         {

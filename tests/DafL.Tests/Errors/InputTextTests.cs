@@ -8,6 +8,7 @@ public class InputTextTests
     public void ShowKeepsTextFromAFileOnOneShortLine()
     {
         Assert.That(InputText.Show("conv1.weight"), Is.EqualTo("conv1.weight"));
+        Assert.That(InputText.Show(""), Is.EqualTo("an empty value"));
         Assert.That(InputText.Show("a\nb\r\tc\u001b\u2028"), Is.EqualTo(@"a\nb\r\tc\u001B\u2028"));
         Assert.That(InputText.Show(new string('x', 1000), 10), Is.EqualTo("xxxxxxxxxx… (1,000 characters)"));
     }
