@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.RegularExpressions;
 using DafL.IO;
 using DafL.Models;
@@ -84,15 +83,8 @@ public sealed partial class FuzzWorkspace : IDisposable
     {
         Directory.CreateDirectory(MnistFolder(dataRoot));
         string path = Path.Combine(MnistFolder(dataRoot), gzip ? name + ".gz" : name);
-        File.WriteAllBytes(path, gzip ? Gzip(bytes) : bytes);
+        File.WriteAllBytes(path, gzip ? SyntheticDataFiles.Gzip(bytes) : bytes);
         return path;
-    }
-
-    public static byte[] Gzip(byte[] bytes)
-    {
-        using var buffer = new MemoryStream();
-        using (var gz = new GZipStream(buffer, CompressionLevel.Fastest)) gz.Write(bytes);
-        return buffer.ToArray();
     }
 
     /// <summary>A fresh copy of the finished run, to be resumed or damaged.</summary>

@@ -1,3 +1,4 @@
+using DafL.Tests.Data;
 using System.Text;
 using DafL.Tests.Support;
 
@@ -109,7 +110,7 @@ public sealed class MutationFuzzTests
                     (var mutated, what) = m.Mutate(imageFile ? images : labels, imageFile ? 16 : 8);
                     if (imageFile) newImages = mutated; else newLabels = mutated;
                     valid = IdxOracle.Valid(newImages, newLabels);
-                    File.WriteAllBytes(imageFile ? imagesPath : labelsPath, gzip ? FuzzWorkspace.Gzip(mutated) : mutated);
+                    File.WriteAllBytes(imageFile ? imagesPath : labelsPath, gzip ? SyntheticDataFiles.Gzip(mutated) : mutated);
                 }
                 else
                 {
