@@ -21,7 +21,7 @@ public static class OutputPath
         {
             if (Path.GetDirectoryName(Path.GetFullPath(path)) == null)
                 throw new InputException(option, "", "a folder of its own, not the file-system root", path);
-            if (!Directory.Exists(path) && ExistingKind(path) is { } kind)
+            if (!Directory.Exists(path) && InputFile.ExistingKind(path) is { } kind)
                 throw new InputException(option, "", "a folder (new or existing)", $"{path} ({kind})");
             Directory.CreateDirectory(path);
             Probe(path);
@@ -40,7 +40,7 @@ public static class OutputPath
         {
             if (Path.GetFileName(path).Length == 0)
                 throw new InputException(option, "", "a file path (new or a regular file)", $"{path} (a folder path)");
-            if (ExistingKind(path) is { } kind and not "a regular file")
+            if (InputFile.ExistingKind(path) is { } kind and not InputFile.RegularFile)
                 throw new InputException(option, "", "a file path (new or a regular file)", $"{path} ({kind})");
             var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
             Directory.CreateDirectory(folder);
@@ -50,16 +50,6 @@ public static class OutputPath
         {
             throw new InputException(option, "", "a file in a writable folder", $"{path} ({Reason(e)})", inner: e);
         }
-    }
-
-    /// <summary>What is at <paramref name="path"/> when something is (a link is named before what it points to), else null.</summary>
-    static string? ExistingKind(string path)
-    {
-        var entry = new FileInfo(path);
-        if (entry.LinkTarget != null) return "a symbolic link";
-        if (Directory.Exists(path)) return "a directory";
-        if (!entry.Exists) return null;
-        return InputFile.SpecialKind(path) ?? "a regular file";
     }
 
     /// <summary>Creates and deletes a file in <paramref name="folder"/>: whether this process may write there now.</summary>

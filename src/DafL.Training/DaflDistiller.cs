@@ -248,9 +248,7 @@ public sealed class DaflDistiller : IDisposable
     /// <summary>The state's tensors by group (<see cref="GeneratorPart"/>, …), keys without the prefix; another tensor is refused.</summary>
     Dictionary<string, Dictionary<string, Tensor>> Parts(SafeTensorsFile file, string source)
     {
-        string[] prefixes = StudentAverage == null
-            ? [GeneratorPart, StudentPart, GeneratorOptimizerPart, StudentOptimizerPart]
-            : [GeneratorPart, StudentPart, GeneratorOptimizerPart, StudentOptimizerPart, StudentAveragePart];
+        string[] prefixes = [GeneratorPart, StudentPart, GeneratorOptimizerPart, StudentOptimizerPart, .. StudentAverage == null ? [] : new[] { StudentAveragePart }];
         var parts = prefixes.ToDictionary(p => p, _ => new Dictionary<string, Tensor>(StringComparer.Ordinal));
         foreach (var name in file.Names)
         {

@@ -45,12 +45,8 @@ public static class AtomicFile
     public static void CheckReplaceable(string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new InputException("(empty path)", "", "the path of a file to write", "an empty path");
-        var info = new FileInfo(path);
-        string? found = info.LinkTarget != null ? "a symbolic link"
-            : Directory.Exists(path) ? "a directory"
-            : info.Exists ? InputFile.SpecialKind(path)
-            : null;
-        if (found != null) throw new InputException(path, "", "a regular file to replace, or no file", found);
+        if (InputFile.ExistingKind(path) is { } found and not InputFile.RegularFile)
+            throw new InputException(path, "", "a regular file to replace, or no file", found);
     }
 
     /// <summary>Removes the temporary siblings of <paramref name="path"/> that processes no longer alive left behind.</summary>
@@ -78,7 +74,7 @@ public static class AtomicFile
             int marker = name.LastIndexOf(TempMarker, StringComparison.Ordinal);
             // Only names this class makes ("name.tmp-" and a process id), and only regular files: a link is not ours.
             if (marker <= 0 || !int.TryParse(name.AsSpan(marker + TempMarker.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
-            if (IsAlive(pid) || new FileInfo(file).LinkTarget != null || InputFile.SpecialKind(file) != null) continue;
+            if (IsAlive(pid) || InputFile.ExistingKind(file) != InputFile.RegularFile) continue;
             File.Delete(file);
         }
     }

@@ -30,6 +30,22 @@ public static partial class InputFile
         return (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16), length);
     }
 
+    /// <summary>What <see cref="ExistingKind"/> calls a regular file.</summary>
+    public const string RegularFile = "a regular file";
+
+    /// <summary>
+    /// What is at <paramref name="path"/>, without following a link: null for nothing, "a symbolic link", "a directory",
+    /// a special file's kind, or <see cref="RegularFile"/>. Writers ask it before they replace or append to a path.
+    /// </summary>
+    public static string? ExistingKind(string path)
+    {
+        var entry = new FileInfo(path);
+        if (entry.LinkTarget != null) return "a symbolic link";
+        if (Directory.Exists(path)) return "a directory";
+        if (!entry.Exists) return null;
+        return SpecialKind(path) ?? RegularFile;
+    }
+
     /// <summary>What a path that is not a regular file is ("a character device"), or null for a regular file. Follows links.</summary>
     public static string? SpecialKind(string path)
     {
