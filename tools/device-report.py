@@ -98,23 +98,22 @@ def doctor_section(doctor):
     out = []
     if doctor.get("stage") != "done":
         out.append(f"`dafl doctor` stopped after its `{doctor.get('stage')}` stage: what follows is what it had written.\n")
-    host, gpu, backend = doctor["host"], doctor["gpu"], doctor["backend"]
+    host, check = doctor["host"], doctor["check"]
     facts = [(".NET", host["runtime"]), ("CPU", f"{host['processor']}, {host['logical_cores']} logical cores, AVX-512 {'yes' if host['avx512'] else 'no'}")]
-    for c in gpu["components"]:
-        facts.append((c["name"], c["version"] if c["available"] else "unavailable: " + c["reason"]))
-    d = gpu.get("device")
-    facts.append(("device", f"{d['name']}, {d['architecture']}, {d['multiprocessors']} SMs, {d['memory_bytes'] / 2**30:.1f} GiB" if d else "none: " + gpu["device_error"]))
-    facts.append(("CUDA backend", "starts" if backend["cuda_available"] else "unavailable: " + backend["reason"]))
+    for backend in doctor["backends"]:
+        for f in backend["facts"]:
+            facts.append((f["name"], f["detail"] if f["available"] else "unavailable: " + f["detail"]))
+        facts.append((f"{backend['name']} backend", "starts" if backend["starts"] else "unavailable: " + backend["reason"]))
     out.append(table(["", ""], facts))
-    if not backend["cuda_available"]:
-        out.append("\n**CUDA cannot start**, so `dafl doctor --device cuda` exits 1.")
+    if not check["candidate"] and check["asked"] != "auto":
+        out.append(f"\n**{check['asked']} cannot start**, so `dafl doctor --device {check['asked']}` exits 1.")
     parity = doctor["parity"]
     if not parity:
         out.append("\nNo parity run (no backend to compare).")
     else:
         failed = [r for r in parity if not r["pass"]]
-        out.append(f"\n**Parity, {backend['candidate']} against the CPU at batch {backend['batch']}"
-                   f"{' (TF32 tolerances)' if backend['tf32'] else ''}: {len(parity) - len(failed)}/{len(parity)} cases within tolerance.**\n")
+        out.append(f"\n**Parity, {check['candidate']} against the CPU at batch {check['batch']}"
+                   f"{' (TF32 tolerances)' if check['tf32'] else ''}: {len(parity) - len(failed)}/{len(parity)} cases within tolerance.**\n")
         worst = {}
         for r in parity:
             rel = float(r["relative_error"])
@@ -217,8 +216,8 @@ def sanitizer_section(folder):
 
 def on_mock(folder, doctor):
     """True when the run's CUDA was the mock GPU: doctor names its device, or run.log its DAFL_CUDA_DRIVER."""
-    device = ((doctor or {}).get("gpu") or {}).get("device") or {}
-    if device.get("name", "").startswith("DafL mock GPU"):
+    facts = [f for b in (doctor or {}).get("backends", []) for f in b.get("facts", [])]
+    if any(f["name"] == "device 0" and f["available"] and f["detail"].startswith("DafL mock GPU") for f in facts):
         return True
     try:
         with open(os.path.join(folder, "run.log")) as f:

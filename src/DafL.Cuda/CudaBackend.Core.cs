@@ -3,7 +3,6 @@ using DafL.Backends.Cuda.Kernels;
 using DafL.Backends.Cuda.Memory;
 using DafL.Memory;
 using DafL.Native;
-using CudaDriver = DafL.Native.Cuda;
 
 namespace DafL.Backends.Cuda;
 
@@ -78,12 +77,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IDisposable
 
     static void ThrowIfUnavailable()
     {
-        var missing = new List<string>();
-        if (!CudaDriver.IsAvailable) missing.Add($"CUDA: {CudaDriver.UnavailableReason}");
-        if (!Cublas.IsAvailable) missing.Add($"cuBLAS: {Cublas.UnavailableReason}");
-        if (!Cudnn.IsAvailable) missing.Add($"cuDNN: {Cudnn.UnavailableReason}");
-        if (!Nvrtc.IsAvailable) missing.Add($"NVRTC: {Nvrtc.UnavailableReason}");
-        if (missing.Count > 0) throw new InvalidOperationException(string.Join(" | ", missing));
+        if (CudaStack.Missing() is { } missing) throw new InvalidOperationException(missing);
     }
 
     public void Synchronize() => _stream.Synchronize();

@@ -26,7 +26,7 @@ public sealed class DataLoader
     public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
 
     /// <param name="generator">Required when shuffling or when the dataset's preprocessing is random.</param>
-    public DataLoader(IImageDataset dataset, int batchSize, bool shuffle = false, Philox? generator = null, bool dropLast = false, Device device = Device.Cpu)
+    public DataLoader(IImageDataset dataset, int batchSize, bool shuffle = false, Philox? generator = null, bool dropLast = false, Device device = default)
     {
         if (batchSize <= 0) throw new ArgumentException($"DataLoader '{dataset.Name}': batch size must be positive, got {batchSize}.");
         if (generator == null && (shuffle || dataset.RandomWordsPerSample > 0))

@@ -183,7 +183,7 @@ public sealed record DistillConfig
             Entropy = o.Enum<LossVariant>("entropy"),
             Activation = o.Enum<LossVariant>("activation"),
             Seed = o.ULong("seed"),
-            Device = o.Enum<Device>("device", DeviceJsonConverter.Naming),
+            Device = o.String("device", DeviceChoice.Described, DeviceChoice.Named),
             RunId = o.String("run_id", RunIds.Described, RunIds.IsWellFormed),
         };
         o.ThrowIfUnread();

@@ -72,6 +72,10 @@ public sealed class StrictJsonObject : IDisposable
     public string String(string key, string expected, Func<string, bool> accept) =>
         ReadRef(key, expected, e => Text(e) is { } text && accept(text) ? text : null);
 
+    /// <summary>A string that <paramref name="parse"/> turns into a value (null: it does not); <paramref name="expected"/> says what it takes.</summary>
+    public T String<T>(string key, string expected, Func<string, T?> parse) where T : struct =>
+        Read(key, expected, e => Text(e) is { } text ? parse(text) : null);
+
     public int[] Ints(string key) => ReadRef(key, "an array of whole numbers (32-bit)", e =>
     {
         if (e.ValueKind != JsonValueKind.Array) return null;
@@ -84,14 +88,11 @@ public sealed class StrictJsonObject : IDisposable
         return values.ToArray();
     });
 
-    /// <summary>
-    /// An enum value by its name in any case, named in errors as <paramref name="naming"/> writes it (none: as
-    /// declared); numbers and combinations are refused.
-    /// </summary>
-    public T Enum<T>(string key, JsonNamingPolicy? naming = null) where T : struct, Enum
+    /// <summary>An enum value by its name in any case, named in errors as declared; numbers and combinations are refused.</summary>
+    public T Enum<T>(string key) where T : struct, Enum
     {
         var names = System.Enum.GetNames<T>();
-        return Read<T>(key, $"one of {string.Join(", ", names.Select(n => naming?.ConvertName(n) ?? n))}", e =>
+        return Read<T>(key, $"one of {string.Join(", ", names)}", e =>
         {
             string? text = Text(e);
             string? name = names.FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));

@@ -65,26 +65,26 @@ public sealed unsafe partial class Tensor : IDisposable
     // ---------------------------------------------------------------- creation
 
     /// <summary>A new uninitialised contiguous tensor.</summary>
-    public static Tensor Empty(int[] shape, Device device = Device.Cpu)
+    public static Tensor Empty(int[] shape, Device device = default)
     {
         CheckShape(shape);
         long n = NumelOf(shape);
         return new Tensor(Backends.Backend.For(device).Allocate(n), (int[])shape.Clone(), ContiguousStrides(shape), 0);
     }
 
-    public static Tensor Full(int[] shape, float value, Device device = Device.Cpu)
+    public static Tensor Full(int[] shape, float value, Device device = default)
     {
         var t = Empty(shape, device);
         t.Backend.Fill(t, value);
         return t;
     }
 
-    public static Tensor Zeros(int[] shape, Device device = Device.Cpu) => Full(shape, 0f, device);
-    public static Tensor Ones(int[] shape, Device device = Device.Cpu) => Full(shape, 1f, device);
-    public static Tensor Scalar(float value, Device device = Device.Cpu) => Full([], value, device);
+    public static Tensor Zeros(int[] shape, Device device = default) => Full(shape, 0f, device);
+    public static Tensor Ones(int[] shape, Device device = default) => Full(shape, 1f, device);
+    public static Tensor Scalar(float value, Device device = default) => Full([], value, device);
 
     /// <summary>Copies <paramref name="data"/> (row-major) into a new tensor of the given shape.</summary>
-    public static Tensor FromArray(ReadOnlySpan<float> data, int[] shape, Device device = Device.Cpu)
+    public static Tensor FromArray(ReadOnlySpan<float> data, int[] shape, Device device = default)
     {
         CheckShape(shape);
         if (data.Length != NumelOf(shape))
@@ -97,7 +97,7 @@ public sealed unsafe partial class Tensor : IDisposable
     public static Tensor FromArray(float[] data, params int[] shape) => FromArray(data.AsSpan(), shape);
 
     /// <summary>Uniform [0, 1) from the counter-based generator (same numbers on every backend).</summary>
-    public static Tensor Rand(int[] shape, Random.Philox gen, Device device = Device.Cpu)
+    public static Tensor Rand(int[] shape, Random.Philox gen, Device device = default)
     {
         var t = Empty(shape, device);
         t.Backend.FillUniform(t, gen.Seed, gen.Advance(t.Numel));
@@ -105,7 +105,7 @@ public sealed unsafe partial class Tensor : IDisposable
     }
 
     /// <summary>Standard normal from the counter-based generator (Box–Muller on the uniform bits).</summary>
-    public static Tensor Randn(int[] shape, Random.Philox gen, Device device = Device.Cpu)
+    public static Tensor Randn(int[] shape, Random.Philox gen, Device device = default)
     {
         var t = Empty(shape, device);
         t.Backend.FillNormal(t, gen.Seed, gen.Advance(t.Numel));

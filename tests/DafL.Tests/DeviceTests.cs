@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using DafL.Diagnostics;
 using DafL.NN;
 using DafL.Ops;

@@ -14,10 +14,11 @@ public static class CommonOptions
 
     /// <summary>
     /// --device. The default is the CPU, not auto, so that the README's numbers come out the same on every machine;
-    /// CUDA is an explicit choice.
+    /// CUDA is an explicit choice. The choices are the registered backends' names (<see cref="DeviceChoice.Names"/>).
     /// </summary>
     public static Option<string> Device() =>
-        CheckedOptions.Choice("--device", DeviceChoice.Names, "cpu | cuda | auto (CUDA when it starts, else the CPU)", "cpu");
+        CheckedOptions.Choice("--device", DeviceChoice.Names,
+            $"{string.Join(" | ", DeviceChoice.Names)} (auto: the first backend besides the CPU that starts, e.g. CUDA, else the CPU)", "cpu");
 
     /// <summary>The device for --device's value; prints why when auto falls back to the CPU, throws when cuda is unavailable.</summary>
     public static Device ResolveDevice(string request)

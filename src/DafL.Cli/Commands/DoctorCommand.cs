@@ -22,16 +22,17 @@ public static class DoctorCommand
 {
     public static Command Create()
     {
-        var device = CheckedOptions.Choice("--device", ["auto", "cuda", "cpu"],
-            "Backend to check against the CPU: cuda | auto (cuda when it starts) | cpu (the CPU against itself, a check of the harness)", "auto");
+        var device = CheckedOptions.Choice("--device", ["auto", .. DeviceChoice.Devices.Where(d => d != Device.Cpu.Name), Device.Cpu.Name],
+            "Backend to check against the CPU: a registered backend's name (cuda) | auto (the first that starts) | cpu (the CPU against itself, a check of the harness)", "auto");
         var json = new Option<string?>("--json") { Description = "Also write every result as JSON to this file" };
         var batch = CheckedOptions.Whole("--batch", SettingRanges.DoctorBatch, "Batch size of the parity inputs and of the DAFL steps", 128);
         var steps = CheckedOptions.Whole("--steps", SettingRanges.DoctorSteps, "DAFL iterations to compare", 3);
         var tf32 = new Option<bool>("--tf32") { Description = "Start the CUDA backend with TF32 allowed in matrix products and convolutions, and allow 1e-3 there instead of 1e-4" };
         var command = new Command("doctor",
-            "Diagnose this machine: .NET, CPU, CUDA driver, cuBLAS, cuDNN, NVRTC and the GPU; with a CUDA backend, check every op " +
-            "and a few DAFL steps against the CPU. Exits 1 when a check is out of tolerance, or when --device cuda was asked for and the " +
-            "CUDA backend cannot start. With --device auto and no CUDA it prints why and exits 0: a diagnosis, not a failure.")
+            "Diagnose this machine: .NET, CPU and every registered backend (for CUDA: the driver, cuBLAS, cuDNN, NVRTC and the GPU); " +
+            "with a backend besides the CPU, check every op and a few DAFL steps against the CPU. Exits 1 when a check is out of tolerance, " +
+            "or when a backend was asked for by name (--device cuda) and cannot start. With --device auto and no backend that starts it " +
+            "prints why and exits 0: a diagnosis, not a failure.")
         {
             device, json, batch, steps, tf32,
         };
@@ -47,27 +48,26 @@ public static class DoctorCommand
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
         var host = HostFacts.Probe();
         AnsiConsole.Write(DoctorTables.Host(host));
-        var gpu = GpuFacts.Probe();
         // --tf32 checks the backend as it runs with TF32 allowed, not only against the looser table.
         if (tf32) CudaSetup.Register(new CudaBackendOptions { AllowTf32 = true });
-        bool cudaAvailable = Backend.TryCuda(out var cuda, out string reason);
-        var candidate = device == "cpu" ? new ParitySide(Backend.Cpu, Device.Cpu) : cudaAvailable ? new ParitySide(cuda, Device.Cuda) : null;
-        var backend = new BackendFact(cudaAvailable, reason, candidate?.Backend.Name ?? "", tf32, batch);
-        AnsiConsole.Write(DoctorTables.Gpu(gpu, backend));
+        var backends = Backend.Registered.Select(name => BackendReport.Of(new Device(name))).ToList();
+        foreach (var b in backends) AnsiConsole.Write(DoctorTables.Backend(b));
+        var (candidate, reason) = Candidate(device, backends);
+        var check = new ParityCheck(device, candidate?.Backend.Name ?? "", reason, tf32, batch);
 
         IReadOnlyList<ParityRow> parity = [];
         IReadOnlyList<StepComparisonRow> stepRows = [];
         string stepNote = "no backend to compare";
-        bool missing = candidate == null && device == "cuda";
-        void Write(string stage) => WriteJson(jsonPath, new DoctorReport(stage, host, gpu, backend, parity, stepRows, stepNote,
+        bool missing = candidate == null && device != "auto";
+        void Write(string stage) => WriteJson(jsonPath, new DoctorReport(stage, host, backends, check, parity, stepRows, stepNote,
             !missing && parity.All(r => r.Pass) && stepRows.All(r => r.Pass)));
         Write("facts");
         if (candidate == null)
         {
             if (missing)
-                AnsiConsole.MarkupLine($"[red]--device cuda: the CUDA backend cannot start[/] ({Markup.Escape(reason)}).");
+                AnsiConsole.MarkupLine($"[red]--device {Markup.Escape(device)}: the {Markup.Escape(device.ToUpperInvariant())} backend cannot start[/] ({Markup.Escape(reason)}).");
             else
-                AnsiConsole.MarkupLine($"[yellow]No CUDA backend to check[/] ({Markup.Escape(reason)}); nothing to compare. " +
+                AnsiConsole.MarkupLine($"[yellow]No backend besides the CPU to check[/] ({Markup.Escape(reason)}); nothing to compare. " +
                     "Doctor exits 0: this is a diagnosis, not a failure.");
         }
         else
@@ -86,6 +86,26 @@ public static class DoctorCommand
             AnsiConsole.MarkupLine(passed ? "[green]Every check is within tolerance.[/]"
                 : $"[red]{parity.Count(r => !r.Pass)} op checks and {stepRows.Count(r => !r.Pass)} DAFL steps are out of tolerance.[/]");
         return passed ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The side to check against the CPU: the CPU itself for "cpu", the backend named, or for "auto" the first one
+    /// besides the CPU that starts; none, with the reason, when it does not start.
+    /// </summary>
+    static (ParitySide? Side, string Reason) Candidate(string device, IReadOnlyList<BackendReport> backends)
+    {
+        if (device == Device.Cpu.Name) return (ParitySide.Cpu, "");
+        var others = backends.Where(b => b.Name != Device.Cpu.Name && (device == "auto" || b.Name == device)).ToList();
+        if (others.FirstOrDefault(b => b.Starts) is { } started)
+        {
+            var on = new Device(started.Name);
+            return (new ParitySide(Backend.For(on), on), "");
+        }
+        string reason = others.Count == 0
+            ? $"no {(device == "auto" ? "backend besides the CPU" : device.ToUpperInvariant() + " backend")} is registered in this process"
+            : others.Count == 1 ? others[0].Reason
+            : string.Join("; ", others.Select(b => $"{b.Name}: {b.Reason}"));
+        return (null, reason);
     }
 
     /// <summary>Writes the report to <paramref name="path"/> (when given) through a temp file, so a reader never sees half of it.</summary>

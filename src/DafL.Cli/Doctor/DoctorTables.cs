@@ -20,15 +20,13 @@ public static class DoctorTables
         return table;
     }
 
-    public static Table Gpu(GpuFacts g, BackendFact backend)
+    /// <summary>A backend's parts (a CUDA backend's driver, libraries and device 0), then whether it starts.</summary>
+    public static Table Backend(BackendReport backend)
     {
-        var table = Facts("CUDA");
-        foreach (var c in g.Components)
-            table.AddRow(Markup.Escape(c.Name), c.Available ? Markup.Escape(c.Version) : $"[yellow]unavailable:[/] {Markup.Escape(c.Reason)}");
-        table.AddRow("device 0", g.Device is { } d
-            ? Markup.Escape($"{d.Name}, {d.Architecture}, {d.Multiprocessors} SMs, {d.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB")
-            : $"[yellow]none:[/] {Markup.Escape(g.DeviceError)}");
-        table.AddRow("CUDA backend", backend.CudaAvailable ? "[green]starts[/]" : $"[yellow]unavailable:[/] {Markup.Escape(backend.Reason)}");
+        var table = Facts(backend.Name.ToUpperInvariant());
+        foreach (var f in backend.Facts)
+            table.AddRow(Markup.Escape(f.Name), f.Available ? Markup.Escape(f.Detail) : $"[yellow]unavailable:[/] {Markup.Escape(f.Detail)}");
+        table.AddRow($"{Markup.Escape(backend.Name)} backend", backend.Starts ? "[green]starts[/]" : $"[yellow]unavailable:[/] {Markup.Escape(backend.Reason)}");
         return table;
     }
 

@@ -5,7 +5,7 @@ namespace DafL.Training.Diagnostics;
 /// <summary>
 /// One side of a parity check: the backend whose kernels run and the device its tensors live on. Tensors are
 /// allocated through <see cref="Tensor.Empty"/> on <see cref="Device"/>, i.e. by <see cref="Backend.For"/>; for the
-/// CUDA backend that is the same instance <see cref="Backend.TryCuda"/> hands out.
+/// CUDA backend that is the same instance <see cref="Backend.TryGet"/> hands out.
 /// </summary>
 public sealed record ParitySide(IBackend Backend, Device Device)
 {

@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using DafL.Backends;
 
 namespace DafL.Tests.CudaTests;

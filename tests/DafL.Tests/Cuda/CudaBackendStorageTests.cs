@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using DafL.Backends.Cuda.Memory;
 
 namespace DafL.Tests.CudaTests;

@@ -30,8 +30,8 @@ public abstract class CudaBackendTest : DeviceTestBase
         if (_gpu is null)
         {
             CudaSetup.Register(Options);
-            Skip.Unless(Backend.TryCuda(out var backend, out var reason), $"the CUDA backend cannot start: {reason}");
-            _gpu = (CudaBackend)backend;
+            Skip.Unless(Backend.TryGet(Device.Cuda, out var backend, out var reason), $"the CUDA backend cannot start: {reason}");
+            _gpu = (CudaBackend)backend!;
         }
         _blocksAtStart = _gpu.Allocator.LiveBlocks;
         _scope = TensorScope.Begin();

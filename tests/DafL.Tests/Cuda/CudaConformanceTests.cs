@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using DafL.Training.Diagnostics;
 
 namespace DafL.Tests.CudaTests;

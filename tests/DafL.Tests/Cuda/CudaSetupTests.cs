@@ -12,7 +12,7 @@ public class CudaSetupTests
     public void RegisterAFreshFactory() => CudaSetup.Register(); // the state a process that references DafL.Cuda normally has
 
     [Test]
-    public void WithoutTheDriverTryCudaIsFalseAndTheReasonNamesLibcuda()
+    public void WithoutTheDriverTryGetIsFalseAndTheReasonNamesLibcuda()
     {
         if (NativeLibrary.TryLoad("libcuda.so.1", out nint handle))
         {
@@ -20,7 +20,7 @@ public class CudaSetupTests
             Assert.Ignore("libcuda.so.1 is installed here: this test covers machines without the CUDA driver.");
         }
         CudaSetup.Register();
-        Assert.That(Backend.TryCuda(out _, out string reason), Is.False);
+        Assert.That(Backend.TryGet(Device.Cuda, out _, out string reason), Is.False);
         TestContext.Out.WriteLine(reason);
         Assert.That(reason, Does.Contain("libcuda.so.1"));
         Assert.That(reason, Does.StartWith("CUDA: "), "the missing piece is named first");
@@ -32,18 +32,18 @@ public class CudaSetupTests
     public void TheFactoryRunsOnFirstUseAndItsExceptionBecomesTheReason()
     {
         int calls = 0;
-        Backend.RegisterCuda(() =>
+        Backend.Register(CudaDeviceName.Name, () =>
         {
             calls++;
             throw new InvalidOperationException("no device in this test");
         });
         Assert.That(calls, Is.Zero, "registering creates nothing");
-        Assert.That(Backend.TryCuda(out _, out string reason), Is.False);
-        Assert.That(Backend.TryCuda(out _, out _), Is.False);
+        Assert.That(Backend.TryGet(Device.Cuda, out _, out string reason), Is.False);
+        Assert.That(Backend.TryGet(Device.Cuda, out _, out _), Is.False);
         Assert.That((calls, reason), Is.EqualTo((1, "no device in this test")), "a failure is remembered, not retried");
         CudaSetup.Register();
         // The real factory now runs: it starts (a GPU, the mock GPU) or fails for its own reason.
-        bool started = Backend.TryCuda(out _, out string fresh);
+        bool started = Backend.TryGet(Device.Cuda, out _, out string fresh);
         Assert.That(started ? "" : fresh, Is.Not.EqualTo("no device in this test"), "registering again starts over");
     }
 }

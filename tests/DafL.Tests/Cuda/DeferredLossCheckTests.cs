@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using DafL.Autograd;
 using static DafL.Ops.Functional;
 

@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using DafL.Memory;
 
 namespace DafL.Tests.Support;

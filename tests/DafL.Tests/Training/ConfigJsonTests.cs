@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DafL.Errors;

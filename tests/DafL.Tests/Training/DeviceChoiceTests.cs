@@ -17,18 +17,18 @@ public class DeviceChoiceTests
     int _starts;
 
     [SetUp]
-    public void RememberRegistration() => (_previous, _starts) = (Backend.SwapCudaFactory(null), 0);
+    public void RememberRegistration() => (_previous, _starts) = (Backend.Register(CudaDeviceName.Name, null), 0);
 
     [TearDown]
-    public void RestoreRegistration() => Backend.SwapCudaFactory(_previous);
+    public void RestoreRegistration() => Backend.Register(CudaDeviceName.Name, _previous);
 
-    void RegisterFailing() => Backend.RegisterCuda(() =>
+    void RegisterFailing() => Backend.Register(CudaDeviceName.Name, () =>
     {
         _starts++;
         throw new DllNotFoundException("libcuda.so.1 was not found (no NVIDIA driver)");
     });
 
-    void RegisterWorking() => Backend.RegisterCuda(() =>
+    void RegisterWorking() => Backend.Register(CudaDeviceName.Name, () =>
     {
         _starts++;
         return new CudaBackend();
@@ -72,7 +72,7 @@ public class DeviceChoiceTests
     public void CudaAndAutoTakeAWorkingBackend()
     {
         RegisterWorking();
-        Skip.Unless(Backend.TryCuda(out _, out var reason), $"the CUDA backend cannot start: {reason}");
+        Skip.Unless(Backend.TryGet(Device.Cuda, out _, out var reason), $"the CUDA backend cannot start: {reason}");
         Assert.That(DeviceChoice.Resolve("cuda"), Is.EqualTo(new DeviceChoice(Device.Cuda, null)));
         Assert.That(DeviceChoice.Resolve("Auto"), Is.EqualTo(new DeviceChoice(Device.Cuda, null)));
         Assert.That(_starts, Is.EqualTo(1), "the backend is created once");
@@ -85,8 +85,9 @@ public class DeviceChoiceTests
         Assert.That(e.Message, Does.Contain("'gpu'").And.Contain("cpu, cuda, auto"));
     }
 
-    [TestCase(Device.Cpu, "cpu")]
-    [TestCase(Device.Cuda, "cuda")]
+    static IEnumerable<TestCaseData> NamedDevices() => [new(Device.Cpu, "cpu"), new(Device.Cuda, "cuda")];
+
+    [TestCaseSource(nameof(NamedDevices))]
     public void DevicesAreNamedAsTheOptionSpellsThem(Device device, string name) =>
         Assert.That(DeviceChoice.NameOf(device), Is.EqualTo(name));
 

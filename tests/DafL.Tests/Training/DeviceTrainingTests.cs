@@ -1,3 +1,4 @@
+using DafL.Backends.Cuda;
 using DafL.Data;
 using DafL.Diagnostics;
 using DafL.IO;
@@ -219,10 +220,11 @@ public class DeviceTrainingTests : CudaBackendTest
         }
     }
 
-    [TestCase(Device.Cuda, Device.Cpu)]
-    [TestCase(Device.Cpu, Device.Cuda)]
-    public void ARunSavedOnOneDeviceResumesOnTheOther(Device first, Device second)
+    [TestCase("cuda", "cpu")]
+    [TestCase("cpu", "cuda")]
+    public void ARunSavedOnOneDeviceResumesOnTheOther(string firstName, string secondName)
     {
+        var (first, second) = (Device.Parse(firstName), Device.Parse(secondName));
         string straight = Path.Combine(_dir, "straight"), split = Path.Combine(_dir, "split");
         using (var teacher = Teacher())
         using (var d = new DaflDistiller(Tiny(2, first), teacher, runDir: straight))
