@@ -64,5 +64,5 @@ public unsafe class GemmBenchmark : IFlopCounted
     }
 
     public (double Flops, int Threads) Work(string method) =>
-        (Case.Flops, Case.Parallel ? Gemm.ThreadsFor(Case.M, Case.N, Case.K, Gemm.MicroKernels.Native.Nr) : 1);
+        (Case.Flops, Case.Parallel ? Gemm.ThreadsFor(Case.M, Case.N, Case.K) : 1);
 }

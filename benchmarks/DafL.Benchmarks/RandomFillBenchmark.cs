@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using DafL.Backends;
 using DafL.Random;
 
 namespace DafL.Benchmarks;
@@ -23,8 +24,8 @@ public class RandomFillBenchmark
     public void Cleanup() => _z.Dispose();
 
     [Benchmark]
-    public void Normal() => _z.Backend.FillNormal(_z, _gen.Seed, _gen.Advance(_z.Numel));
+    public void Normal() => Backend.For(_z.Device).FillNormal(_z, _gen.Seed, _gen.Advance(_z.Numel));
 
     [Benchmark]
-    public void Uniform() => _z.Backend.FillUniform(_z, _gen.Seed, _gen.Advance(_z.Numel));
+    public void Uniform() => Backend.For(_z.Device).FillUniform(_z, _gen.Seed, _gen.Advance(_z.Numel));
 }

@@ -1,5 +1,4 @@
 using DafL.Backends;
-using DafL.Backends.Cpu;
 using DafL.Backends.Cuda.Kernels;
 using DafL.Native;
 
@@ -71,7 +70,7 @@ public sealed unsafe partial class CudaBackend
         const string op = nameof(Argmax);
         var px = Address(x, op);
         var py = Address(y, op);
-        var (outer, size, inner) = CpuBackend.Split(x.Shape, dim);
+        var (outer, size, inner) = DimSplit.Around(x.Shape, dim);
         if (size == 0 && y.Numel > 0)
             throw new ArgumentException($"{op}: dimension {dim} of {Tensor.ShapeString(x.Shape)} is empty, so it has no largest element.");
         _kernels.LaunchGridStride(Kernel.Argmax, outer * inner, px, py, outer, size, inner);

@@ -1,4 +1,3 @@
-using DafL.Backends.Cpu;
 using DafL.Backends.Cuda.Kernels;
 
 namespace DafL.Backends.Cuda;
@@ -18,7 +17,7 @@ public sealed unsafe partial class CudaBackend
         const string op = nameof(Softmax);
         var px = Address(x, op);
         var py = Address(y, op);
-        var (outer, size, inner) = CpuBackend.Split(x.Shape, dim);
+        var (outer, size, inner) = DimSplit.Around(x.Shape, dim);
         if (size == 0) return;
         int flag = log ? 1 : 0;
         if (inner == 1) _kernels.LaunchRows(Kernel.SoftmaxRows, outer, size, px, py, outer, size, flag);
@@ -31,7 +30,7 @@ public sealed unsafe partial class CudaBackend
         var py = Address(y, op);
         var pg = Address(gy, op);
         var po = Address(gx, op);
-        var (outer, size, inner) = CpuBackend.Split(y.Shape, dim);
+        var (outer, size, inner) = DimSplit.Around(y.Shape, dim);
         if (size == 0) return;
         int flag = log ? 1 : 0;
         if (inner == 1) _kernels.LaunchRows(Kernel.SoftmaxRowsBackward, outer, size, py, pg, po, outer, size, flag);

@@ -49,7 +49,8 @@ public sealed unsafe partial class Tensor : IDisposable
     public bool IsLeaf => GradFn == null;
     public bool IsDisposed => _storage == null;
 
-    internal Storage Storage => _storage ?? throw new ObjectDisposedException(nameof(Tensor), $"Tensor {ShapeString(Shape)} was used after it was disposed.");
+    /// <summary>The memory behind this tensor: a backend reads its own kind of storage from it (CUDA's device pointer).</summary>
+    public Storage Storage => _storage ?? throw new ObjectDisposedException(nameof(Tensor), $"Tensor {ShapeString(Shape)} was used after it was disposed.");
 
     internal Tensor(Storage storage, int[] shape, int[] strides, long offset)
     {
@@ -217,7 +218,7 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <c>param.data = param.data.to(device)</c> in <c>Module.to</c>. Only for a tensor that alone owns all of its
     /// memory: a view, or a tensor with views, would leave another handle on the old device.
     /// </summary>
-    internal void MoveTo(Device device)
+    public void MoveTo(Device device)
     {
         if (Device == device) return;
         if (Storage.IsShared || Offset != 0 || !IsContiguous || Storage.Length != Numel)

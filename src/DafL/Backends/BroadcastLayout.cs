@@ -7,8 +7,9 @@ namespace DafL.Backends;
 /// walks through both contiguously or holds still across both. "Same shape" becomes one dimension, a scalar
 /// operand one dimension of stride 0, and "(N, C, H, W) with (C, 1, 1)" three: N (operand still), C (walked),
 /// H·W (still). Operands are contiguous row-major tensors; a stride of 0 marks a dimension an operand broadcasts over.
+/// Public: every backend walks this same layout, so that all of them iterate (and add) in the same order.
 /// </summary>
-internal sealed class BroadcastLayout
+public sealed class BroadcastLayout
 {
     /// <summary>Sizes of the collapsed dimensions, outermost first; empty when there is one element.</summary>
     public long[] Sizes { get; }

@@ -1,7 +1,7 @@
 namespace DafL.Backends;
 
 /// <summary>The shapes of reduction that <see cref="IBackend.SumTo"/> has a dedicated kernel for.</summary>
-internal enum SumKind
+public enum SumKind
 {
     /// <summary>Only size-1 dimensions differ: y holds x's elements in the same order (a scaled copy).</summary>
     Copy,
@@ -15,9 +15,10 @@ internal enum SumKind
 
 /// <summary>
 /// How SumTo folds x into y, worked out once so that every backend picks the same kernel for the same shapes (and so
-/// the same order of additions). Outer, Middle and Inner are the three sizes of the two dedicated patterns.
+/// the same order of additions). Outer, Middle and Inner are the three sizes of the two dedicated patterns. Public:
+/// a backend outside the core picks its kernels by it.
 /// </summary>
-internal readonly record struct SumPattern(SumKind Kind, long Outer, long Middle, long Inner, BroadcastLayout Layout)
+public readonly record struct SumPattern(SumKind Kind, long Outer, long Middle, long Inner, BroadcastLayout Layout)
 {
     public static SumPattern Of(int[] xShape, int[] yShape)
     {

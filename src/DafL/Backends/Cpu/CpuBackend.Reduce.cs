@@ -56,7 +56,7 @@ public sealed unsafe partial class CpuBackend
     public void Argmax(Tensor x, Tensor y, int dim)
     {
         float* px = x.Ptr, py = y.Ptr;
-        var (outer, size, inner) = Split(x.Shape, dim);
+        var (outer, size, inner) = DimSplit.Around(x.Shape, dim);
         Parallelism.ForRanges(outer * inner, Math.Max(1, ElementwiseGrain / size), (from, to) =>
         {
             for (long p = from; p < to; p++)
@@ -177,14 +177,5 @@ public sealed unsafe partial class CpuBackend
             Vector256.Store(Vector256.Load(acc + i + 4) + hi, acc + i + 4);
         }
         for (; i < n; i++) acc[i] += x[i];
-    }
-
-    /// <summary>A contiguous shape seen as (outer, size, inner) around dimension <paramref name="dim"/>.</summary>
-    internal static (long Outer, long Size, long Inner) Split(int[] shape, int dim)
-    {
-        long outer = 1, inner = 1;
-        for (int d = 0; d < dim; d++) outer *= shape[d];
-        for (int d = dim + 1; d < shape.Length; d++) inner *= shape[d];
-        return (outer, shape[dim], inner);
     }
 }

@@ -149,7 +149,7 @@ public sealed unsafe partial class CpuBackend
     /// </summary>
     static void ForEachRow(int[] shape, int dim, float*[] sources, float* destination, RowBody body)
     {
-        var (outer, size, inner) = Split(shape, dim);
+        var (outer, size, inner) = DimSplit.Around(shape, dim);
         if (size == 0) return;
         Parallelism.ForRanges(outer * inner, Math.Max(1, RowGrain / size), (from, to) =>
         {

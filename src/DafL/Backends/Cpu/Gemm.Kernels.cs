@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace DafL.Backends.Cpu;
 
-internal static unsafe partial class Gemm
+static unsafe partial class Gemm
 {
     /// <summary>
     /// Computes one MR×w tile of C: tile[r, 0..w) = Σₖ a[r·rsA + k·csA] · b[k·rsB + 0..w), where the A panel is

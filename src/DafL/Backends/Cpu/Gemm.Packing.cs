@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace DafL.Backends.Cpu;
 
-internal static unsafe partial class Gemm
+static unsafe partial class Gemm
 {
     /// <summary>
     /// Copies the mc×kc block of op(A) at <paramref name="a"/> (its element (0, 0)) into panels of MR rows:

@@ -16,8 +16,9 @@ namespace DafL.Backends.Cpu;
 /// packing. A panel that few others reuse (skinny and short products) is read where it lies instead of packed.
 /// With <c>parallel</c>, a large product is cut into one band of C per core.
 /// </para>
+/// Public (the product and its thread count only): the benchmarks time the CPU backend's matrix product directly.
 /// </summary>
-internal static unsafe partial class Gemm
+public static unsafe partial class Gemm
 {
     /// <summary>Rows of a micro-tile (both kernel families).</summary>
     internal const int Mr = 6;
@@ -74,6 +75,9 @@ internal static unsafe partial class Gemm
                     transB ? B + (long)from * ldb : B + from, ldb, beta, C + from, ldc);
         });
     }
+
+    /// <summary>Threads a parallel <see cref="Sgemm(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, bool)"/> of this size runs on, with this machine's kernels.</summary>
+    public static int ThreadsFor(int M, int N, int K) => ThreadsFor(M, N, K, MicroKernels.Native.Nr);
 
     /// <summary>Threads a parallel product of this size runs on (1 when it is too small to split).</summary>
     internal static int ThreadsFor(int M, int N, int K, int nr)
