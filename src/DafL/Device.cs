@@ -2,8 +2,9 @@ namespace DafL;
 
 /// <summary>
 /// Where a tensor's memory lives and which backend runs its ops: the name a backend is registered under in
-/// <see cref="Backends.Backend"/> ("cpu", "cuda", as <c>torch.device</c> spells them). Open, not an enum, so a backend
-/// assembly brings its own device without touching the core (DafL.Cuda adds <c>Device.Cuda</c>). A struct with one
+/// <see cref="Backends.Backend"/> ("cpu", or a backend's own word, as <c>torch.device</c> spells them). Open, not an
+/// enum, so a backend assembly brings its own device without touching the core (as an extension member of this type,
+/// <c>Device.X</c>, beside its registration). A struct with one
 /// name and value equality, so devices compare and hash like the enum they replace; <c>default(Device)</c> is the
 /// CPU, so optional parameters can default to it.
 /// </summary>
@@ -31,10 +32,10 @@ public readonly struct Device : IEquatable<Device>
     /// <summary>The CPU, whose backend always exists.</summary>
     public static Device Cpu => default;
 
-    /// <summary>The device named <paramref name="name"/>, in any case (<c>torch.device("cuda")</c>).</summary>
+    /// <summary>The device named <paramref name="name"/>, in any case (<c>torch.device(name)</c>).</summary>
     public static Device Parse(string name) => new(name);
 
-    /// <summary>The registered name, in lower case: "cpu", "cuda".</summary>
+    /// <summary>The registered name, in lower case ("cpu").</summary>
     public string Name => _name ?? CpuName;
 
     public bool IsCpu => _name is null;
@@ -53,7 +54,7 @@ public readonly struct Device : IEquatable<Device>
     public static bool operator !=(Device left, Device right) => !left.Equals(right);
 
     /// <summary>
-    /// The name with a capital ("Cpu", "Cuda"), as the enum this type replaced printed it, so that error messages
+    /// The name with a capital ("Cpu"), as the enum this type replaced printed it, so that error messages
     /// read as before; <see cref="Name"/> is the word configs and <c>--device</c> use.
     /// </summary>
     public override string ToString() => char.ToUpperInvariant(Name[0]) + Name[1..];

@@ -49,7 +49,7 @@ public sealed unsafe partial class Tensor : IDisposable
     public bool IsLeaf => GradFn == null;
     public bool IsDisposed => _storage == null;
 
-    /// <summary>The memory behind this tensor: a backend reads its own kind of storage from it (CUDA's device pointer).</summary>
+    /// <summary>The memory behind this tensor: a backend reads its own kind of storage from it (a GPU backend's device pointer).</summary>
     public Storage Storage => _storage ?? throw new ObjectDisposedException(nameof(Tensor), $"Tensor {ShapeString(Shape)} was used after it was disposed.");
 
     internal Tensor(Storage storage, int[] shape, int[] strides, long offset)

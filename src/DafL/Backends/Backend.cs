@@ -4,8 +4,8 @@ namespace DafL.Backends;
 
 /// <summary>
 /// The backends of this process, by device name. The CPU backend is built in and always there; every other one
-/// lives in its own assembly, which registers a factory under its device's name with <see cref="Register"/> (the
-/// CUDA assembly registers "cuda"). A factory runs once, on first use, and may fail (no driver, no device, a missing
+/// lives in its own assembly, which registers a factory under its device's name with <see cref="Register"/> (a GPU
+/// backend's assembly, its own name). A factory runs once, on first use, and may fail (no driver, no device, a missing
 /// library): <see cref="TryGet"/> then says why without throwing, and the failure is kept, not retried.
 /// <see cref="For"/>, on every op, reads a snapshot of the started backends without taking a lock.
 /// </summary>
@@ -162,7 +162,7 @@ public static class Backend
         }
     }
 
-    /// <summary>A device's name as prose writes it, like a product ("CUDA", "CPU").</summary>
+    /// <summary>A device's name as prose writes it, like a product ("CPU").</summary>
     static string Spelled(Device device) => device.Name.ToUpperInvariant();
 
     /// <summary>Replaces the snapshot <see cref="For"/> reads; called under <see cref="Gate"/>.</summary>
