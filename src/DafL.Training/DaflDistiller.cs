@@ -228,7 +228,8 @@ public sealed class DaflDistiller : IDisposable
         var state = RunState.Read(file.Metadata, statePath, saved);
         RefuseChangedPast(saved, configPath, state.Epoch);
         if (_config.Epochs < state.Epoch)
-            throw new InputException("--epochs", "", $"at least {state.Epoch}, the epochs {runDir} has done", _config.Epochs.ToString(CultureInfo.InvariantCulture));
+            throw new SettingException(typeof(DistillConfig), [new InputProblem(SettingName.Of(nameof(DistillConfig.Epochs)).Key, "",
+                $"at least {state.Epoch}, the epochs {runDir} has done", _config.Epochs.ToString(CultureInfo.InvariantCulture))]);
 
         var parts = Parts(file, statePath);
         var generatorOptimizer = RequireEveryParameter(parts[GeneratorOptimizerPart], Generator, state.GeneratorSteps, statePath, GeneratorOptimizerPart);
@@ -287,7 +288,9 @@ public sealed class DaflDistiller : IDisposable
     /// </summary>
     void RefuseChangedPast(DistillConfig saved, string configPath, int epochsDone)
     {
-        string hint = $"Only --epochs, --device and the lr milestones from epoch {epochsDone} on may change on resume.";
+        FormattableString hint = $"Only {SettingName.Of(nameof(DistillConfig.Epochs))}, {SettingName.Of(nameof(DistillConfig.Device))} and the lr milestones from epoch {epochsDone} on may change on resume.";
+        SettingException Changed(string key, string now, string was) =>
+            new(typeof(DistillConfig), [new InputProblem(configPath, key, $"{now} (this run's)", $"{was} (the saved run's)")], hint);
         // A milestone m scales the lr of epochs m, m+1, ... (0-based), so only those below epochsDone have acted.
         int[] Past(int[] milestones) => [.. milestones.Where(m => m < epochsDone).Order()];
         var now = _config;
@@ -301,7 +304,7 @@ public sealed class DaflDistiller : IDisposable
         {
             var old = before.GetProperty(setting.Name);
             if (old.GetRawText() != setting.Value.GetRawText())
-                throw new InputException(configPath, setting.Name, $"{Shown(setting.Value)} (this run's)", $"{Shown(old)} (the saved run's)", hint);
+                throw Changed(setting.Name, Shown(setting.Value), Shown(old));
         }
         foreach (var (name, was, isNow) in new[]
         {
@@ -309,7 +312,7 @@ public sealed class DaflDistiller : IDisposable
             (nameof(DistillConfig.GeneratorLrMilestones), saved.GeneratorLrMilestones, now.GeneratorLrMilestones),
         })
             if (!Past(was).SequenceEqual(Past(isNow)))
-                throw new InputException(configPath, JsonNamingPolicy.SnakeCaseLower.ConvertName(name), $"[{string.Join(", ", isNow)}] (this run's)", $"[{string.Join(", ", was)}] (the saved run's)", hint);
+                throw Changed(SettingName.Of(name).Key, $"[{string.Join(", ", isNow)}]", $"[{string.Join(", ", was)}]");
     }
 
     /// <summary>A setting's value on one line: a string without quotes, an array as [a, b].</summary>

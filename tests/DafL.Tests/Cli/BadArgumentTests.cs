@@ -3,6 +3,7 @@ using DafL.Cli;
 using DafL.Tests.Support;
 using DafL.Errors;
 using DafL.Training;
+using DafL.Cli.Options;
 
 namespace DafL.Tests.Cli;
 
@@ -121,7 +122,7 @@ public class BadArgumentTests
     public void TheParserAndTheSettingsCheckSayTheSame()
     {
         var parsed = InProcessCli.Run("distill", "--teacher", "t", "--batch", "1");
-        var validated = Assert.Throws<InputException>(() => (DistillPresets.Get("mnist") with { BatchSize = 1 }).Validate())!;
+        var validated = SettingOptions.Named(Assert.Throws<SettingException>(() => (DistillPresets.Get("mnist") with { BatchSize = 1 }).Validate())!);
         Assert.That(parsed.ErrorLines[0], Is.EqualTo($"error: {validated.Problem}."));
     }
 

@@ -7,6 +7,7 @@ using DafL.Tests.CudaTests;
 using DafL.Tests.Support;
 using DafL.Training;
 using DafL.Training.Diagnostics;
+using DafL.Cli.Options;
 
 namespace DafL.Tests.Training;
 
@@ -276,7 +277,7 @@ public class DeviceTrainingTests : CudaBackendTest
             d.Run();
         using var t2 = Teacher();
         using var changed = new DaflDistiller(Tiny(2, Device.Cpu) with { A = 0.5f }, t2, runDir: run);
-        var ex = Assert.Throws<global::DafL.Errors.InputException>(() => changed.Resume(run))!;
+        var ex = SettingOptions.Named(Assert.Throws<SettingException>(() => changed.Resume(run))!);
         Assert.That(ex.Problem.Field, Is.EqualTo("a"));
         Assert.That(ex.Message, Does.Contain("Only --epochs, --device"));
     }
