@@ -1,3 +1,4 @@
+using DafL.Backends.Conformance;
 using DafL.Diagnostics;
 using DafL.NN;
 using DafL.Ops;
@@ -6,7 +7,6 @@ using DafL.Random;
 using DafL.Tests.CudaTests;
 using DafL.Tests.Support;
 using DafL.Training;
-using DafL.Training.Diagnostics;
 using static DafL.Ops.Functional;
 
 namespace DafL.Tests;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using DafL.Backends.Conformance;
 using DafL.Training.Diagnostics;
 
 namespace DafL.Cli.Doctor;

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 using DafL.Cli;
-using DafL.Tests.Support;
-using DafL.Errors;
-using DafL.Training;
 using DafL.Cli.Options;
+using DafL.Errors;
+using DafL.Tests.Support;
+using DafL.Training;
 
 namespace DafL.Tests.Cli;
 

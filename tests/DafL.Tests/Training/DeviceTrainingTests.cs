@@ -1,3 +1,5 @@
+using DafL.Backends.Conformance;
+using DafL.Cli.Options;
 using DafL.Data;
 using DafL.Diagnostics;
 using DafL.IO;
@@ -7,7 +9,6 @@ using DafL.Tests.CudaTests;
 using DafL.Tests.Support;
 using DafL.Training;
 using DafL.Training.Diagnostics;
-using DafL.Cli.Options;
 
 namespace DafL.Tests.Training;
 

@@ -1,10 +1,10 @@
-using DafL.Tests.Support;
+using DafL.Cli.Options;
 using DafL.Errors;
 using DafL.IO;
 using DafL.Models;
 using DafL.Random;
+using DafL.Tests.Support;
 using DafL.Training;
-using DafL.Cli.Options;
 
 namespace DafL.Tests.Training;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using DafL.Cli.Options;
 using DafL.Errors;
 using DafL.Training;
-using DafL.Cli.Options;
 
 namespace DafL.Tests.Training;
 
