@@ -1,4 +1,6 @@
+using DafL.Cli.Options;
 using DafL.Errors;
+using DafL.Training;
 
 namespace DafL.Cli;
 
@@ -16,6 +18,8 @@ public static class ErrorReport
     /// <summary>The exit code for <paramref name="error"/>, after writing its line (and, when <paramref name="verbose"/>, the trace).</summary>
     public static int Write(Exception error, bool verbose, TextWriter errors)
     {
+        // Training names a setting by its key; the user set it with an option, and reads that option's name.
+        if (error is SettingException settings) error = SettingOptions.Named(settings);
         var (code, line) = Classify(error);
         errors.WriteLine($"{(code == ExitCodes.Internal ? "internal error" : "error")}: {line}");
         if (verbose) errors.WriteLine(error.ToString());

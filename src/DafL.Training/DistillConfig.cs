@@ -71,59 +71,59 @@ public sealed record DistillConfig
     public string RunId { get; init; } = "";
 
     /// <summary>
-    /// Checks every setting before a run starts, so that a bad value is named with its option (or, with
-    /// <paramref name="file"/>, by that file and its JSON key) instead of failing deep inside a layer. The ranges are
+    /// Checks every setting before a run starts, so that a bad value is named by its key (with
+    /// <paramref name="file"/>, as that file's) instead of failing deep inside a layer. The ranges are
     /// <see cref="SettingRanges"/>'s; the products that size a tensor or the step count are checked once their factors
     /// are in range, so they cannot overflow. Returns this config; throws <see cref="Errors.InputException"/> listing
-    /// every problem.
+    /// every problem (a <see cref="SettingException"/> without a file).
     /// </summary>
     public DistillConfig Validate(string? file = null)
     {
-        var checks = new SettingChecks($"DAFL settings (preset {Preset})", file)
-            .OneOf(DistillPresets.Names, Preset, "--preset", nameof(Preset))
-            .InRange(SettingRanges.Batch, BatchSize, "--batch", nameof(BatchSize))
-            .InRange(SettingRanges.Epochs, Epochs, "--epochs", nameof(Epochs))
-            .InRange(SettingRanges.Iterations, ItersPerEpoch, "--iters", nameof(ItersPerEpoch))
-            .InRange(SettingRanges.Latent, LatentDim, "--latent", nameof(LatentDim))
-            .InRange(SettingRanges.GeneratorWidth, GeneratorWidth, "--gen-width", nameof(GeneratorWidth))
-            .InRange(SettingRanges.ImageSize, ImageSize, null, nameof(ImageSize))
-            .InRange(SettingRanges.LearningRate, LrG, "--lr-g", nameof(LrG))
-            .InRange(SettingRanges.LearningRate, LrS, "--lr-s", nameof(LrS))
-            .InRange(SettingRanges.LossWeight, Oh, "--oh", nameof(Oh))
-            .InRange(SettingRanges.LossWeight, Ie, "--ie", nameof(Ie))
-            .InRange(SettingRanges.LossWeight, A, "--a", nameof(A))
-            .InRange(SettingRanges.AverageDecay, StudentEma, "--student-ema", nameof(StudentEma))
-            .InRange(SettingRanges.Momentum, StudentMomentum, null, nameof(StudentMomentum))
-            .InRange(SettingRanges.WeightDecay, StudentWeightDecay, null, nameof(StudentWeightDecay))
-            .EachInRange(SettingRanges.Milestone, StudentLrMilestones, "--lr-s-milestones", nameof(StudentLrMilestones))
-            .EachInRange(SettingRanges.Milestone, GeneratorLrMilestones, "--lr-g-milestones", nameof(GeneratorLrMilestones))
-            .Require(Enum.IsDefined(Entropy), "--entropy", nameof(Entropy), Variants, Entropy)
-            .Require(Enum.IsDefined(Activation), "--activation", nameof(Activation), Variants, Activation)
-            .OneOf(ModelCatalog.Architectures, Student, "--student", nameof(Student))
-            .OneOf(ModelCatalog.Architectures, Teacher, null, nameof(Teacher))
-            .OneOf(["adam", "sgd"], StudentOptimizer, null, nameof(StudentOptimizer))
-            .OneOf(DatasetCatalog.Names, Dataset, null, nameof(Dataset));
+        var checks = new SettingChecks(typeof(DistillConfig), $"DAFL settings (preset {Preset})", file)
+            .OneOf(DistillPresets.Names, Preset, nameof(Preset))
+            .InRange(SettingRanges.Batch, BatchSize, nameof(BatchSize))
+            .InRange(SettingRanges.Epochs, Epochs, nameof(Epochs))
+            .InRange(SettingRanges.Iterations, ItersPerEpoch, nameof(ItersPerEpoch))
+            .InRange(SettingRanges.Latent, LatentDim, nameof(LatentDim))
+            .InRange(SettingRanges.GeneratorWidth, GeneratorWidth, nameof(GeneratorWidth))
+            .InRange(SettingRanges.ImageSize, ImageSize, nameof(ImageSize))
+            .InRange(SettingRanges.LearningRate, LrG, nameof(LrG))
+            .InRange(SettingRanges.LearningRate, LrS, nameof(LrS))
+            .InRange(SettingRanges.LossWeight, Oh, nameof(Oh))
+            .InRange(SettingRanges.LossWeight, Ie, nameof(Ie))
+            .InRange(SettingRanges.LossWeight, A, nameof(A))
+            .InRange(SettingRanges.AverageDecay, StudentEma, nameof(StudentEma))
+            .InRange(SettingRanges.Momentum, StudentMomentum, nameof(StudentMomentum))
+            .InRange(SettingRanges.WeightDecay, StudentWeightDecay, nameof(StudentWeightDecay))
+            .EachInRange(SettingRanges.Milestone, StudentLrMilestones, nameof(StudentLrMilestones))
+            .EachInRange(SettingRanges.Milestone, GeneratorLrMilestones, nameof(GeneratorLrMilestones))
+            .Require(Enum.IsDefined(Entropy), nameof(Entropy), Variants, Entropy)
+            .Require(Enum.IsDefined(Activation), nameof(Activation), Variants, Activation)
+            .OneOf(ModelCatalog.Architectures, Student, nameof(Student))
+            .OneOf(ModelCatalog.Architectures, Teacher, nameof(Teacher))
+            .OneOf(["adam", "sgd"], StudentOptimizer, nameof(StudentOptimizer))
+            .OneOf(DatasetCatalog.Names, Dataset, nameof(Dataset));
         if (DatasetCatalog.Names.Contains(Dataset))
         {
-            checks.Require(NumClasses == DatasetCatalog.Classes(Dataset), null, nameof(NumClasses), $"{DatasetCatalog.Classes(Dataset)}, the classes of {Dataset}", NumClasses)
-                .Require(Channels == DatasetCatalog.Channels(Dataset), null, nameof(Channels), $"{DatasetCatalog.Channels(Dataset)}, the channels of {Dataset}", Channels);
+            checks.Require(NumClasses == DatasetCatalog.Classes(Dataset), nameof(NumClasses), $"{DatasetCatalog.Classes(Dataset)}, the classes of {Dataset}", NumClasses)
+                .Require(Channels == DatasetCatalog.Channels(Dataset), nameof(Channels), $"{DatasetCatalog.Channels(Dataset)}, the channels of {Dataset}", Channels);
         }
         if (SettingRanges.Epochs.Contains(Epochs) && SettingRanges.Iterations.Contains(ItersPerEpoch))
         {
             long most = SettingRanges.MostIterationsPerEpoch(Epochs);
-            checks.Require(ItersPerEpoch <= most, "--iters", nameof(ItersPerEpoch),
+            checks.Require(ItersPerEpoch <= most, nameof(ItersPerEpoch),
                 $"at most {most} iterations per epoch for {Epochs} epochs (epochs × iterations is a step count, at most {SettingRanges.StepCount})", ItersPerEpoch);
         }
         bool generatorOk = SettingRanges.GeneratorWidth.Contains(GeneratorWidth) && SettingRanges.ImageSize.Contains(ImageSize);
         if (generatorOk && SettingRanges.Batch.Contains(BatchSize))
         {
             long most = SettingRanges.MostImagesPerBatch(GeneratorWidth, ImageSize);
-            checks.Require(BatchSize <= most, "--batch", nameof(BatchSize), $"at most {most} images per batch for generator width {GeneratorWidth} at {ImageSize}×{ImageSize} " +
+            checks.Require(BatchSize <= most, nameof(BatchSize), $"at most {most} images per batch for generator width {GeneratorWidth} at {ImageSize}×{ImageSize} " +
                 $"(batch × max(width, {SettingRanges.WidestModelChannels}) × {ImageSize}² values make one tensor, at most {SettingRanges.TensorElements})", BatchSize);
             if (SettingRanges.Latent.Contains(LatentDim))
             {
                 long mostLatent = SettingRanges.MostLatent(BatchSize, GeneratorWidth, ImageSize);
-                checks.Require(LatentDim <= mostLatent, "--latent", nameof(LatentDim), $"at most {mostLatent} for batch {BatchSize} and generator width {GeneratorWidth} at {ImageSize}×{ImageSize} " +
+                checks.Require(LatentDim <= mostLatent, nameof(LatentDim), $"at most {mostLatent} for batch {BatchSize} and generator width {GeneratorWidth} at {ImageSize}×{ImageSize} " +
                     $"(batch × latent and latent × width × ({ImageSize}/4)² values make one tensor each, at most {SettingRanges.TensorElements})", LatentDim);
             }
         }
@@ -187,7 +187,7 @@ public sealed record DistillConfig
             RunId = o.String("run_id", RunIds.Described, RunIds.IsWellFormed),
         };
         o.ThrowIfUnread();
-        // A bad value is named by this file and its JSON key, not by the command-line option.
+        // A bad value is named by this file and its JSON key, not as a setting the caller gave.
         return config.Validate(source);
     }
 }

@@ -36,21 +36,21 @@ public sealed record TeacherConfig
 
     /// <summary>
     /// Checks every setting before training starts, in <see cref="SettingRanges"/>' ranges: a problem is named by its
-    /// option, or with <paramref name="file"/> by that file and its JSON key. Throws
-    /// <see cref="Errors.InputException"/> listing every problem.
+    /// key (with <paramref name="file"/>, as that file's). Throws <see cref="Errors.InputException"/> listing every
+    /// problem (a <see cref="SettingException"/> without a file).
     /// </summary>
     public TeacherConfig Validate(string? file = null)
     {
-        new SettingChecks($"teacher settings ({Dataset})", file)
-            .OneOf(DatasetCatalog.Names, Dataset, "--dataset", nameof(Dataset))
-            .InRange(SettingRanges.TeacherEpochs, Epochs, "--epochs", nameof(Epochs))
-            .InRange(SettingRanges.TeacherBatch, BatchSize, "--batch", nameof(BatchSize))
-            .InRange(SettingRanges.LearningRate, Lr, "--lr", nameof(Lr))
-            .OneOf(ModelCatalog.Architectures, Arch, null, nameof(Arch))
-            .OneOf(["adam", "sgd"], Optimizer, null, nameof(Optimizer))
-            .InRange(SettingRanges.Momentum, Momentum, null, nameof(Momentum))
-            .InRange(SettingRanges.WeightDecay, WeightDecay, null, nameof(WeightDecay))
-            .EachInRange(SettingRanges.Milestone, LrMilestones, null, nameof(LrMilestones))
+        new SettingChecks(typeof(TeacherConfig), $"teacher settings ({Dataset})", file)
+            .OneOf(DatasetCatalog.Names, Dataset, nameof(Dataset))
+            .InRange(SettingRanges.TeacherEpochs, Epochs, nameof(Epochs))
+            .InRange(SettingRanges.TeacherBatch, BatchSize, nameof(BatchSize))
+            .InRange(SettingRanges.LearningRate, Lr, nameof(Lr))
+            .OneOf(ModelCatalog.Architectures, Arch, nameof(Arch))
+            .OneOf(["adam", "sgd"], Optimizer, nameof(Optimizer))
+            .InRange(SettingRanges.Momentum, Momentum, nameof(Momentum))
+            .InRange(SettingRanges.WeightDecay, WeightDecay, nameof(WeightDecay))
+            .EachInRange(SettingRanges.Milestone, LrMilestones, nameof(LrMilestones))
             .ThrowIfAny();
         return this;
     }

@@ -1,3 +1,4 @@
+using DafL.Backends.Conformance;
 using DafL.Backends.Cuda;
 using DafL.Diagnostics;
 using DafL.NN;
@@ -7,7 +8,6 @@ using DafL.Random;
 using DafL.Tests.CudaTests;
 using DafL.Tests.Support;
 using DafL.Training;
-using DafL.Training.Diagnostics;
 using static DafL.Ops.Functional;
 
 namespace DafL.Tests;

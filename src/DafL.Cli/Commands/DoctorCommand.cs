@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using DafL.Backends;
+using DafL.Backends.Conformance;
 using DafL.Backends.Cuda;
 using DafL.Cli.Doctor;
 using DafL.Cli.Options;

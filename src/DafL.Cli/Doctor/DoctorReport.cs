@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using DafL.Backends;
+using DafL.Backends.Conformance;
 using DafL.Training.Diagnostics;
 
 namespace DafL.Cli.Doctor;

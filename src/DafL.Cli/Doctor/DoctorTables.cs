@@ -1,4 +1,5 @@
 using System.Globalization;
+using DafL.Backends.Conformance;
 using DafL.Training;
 using DafL.Training.Diagnostics;
 using Spectre.Console;

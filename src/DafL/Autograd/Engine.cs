@@ -15,7 +15,7 @@ public static class Engine
             throw new InvalidOperationException($"Backward: an implicit gradient needs a scalar, got {Tensor.ShapeString(root.Shape)}; pass a gradient of the same shape.");
         if (gradient != null && !gradient.Shape.AsSpan().SequenceEqual(root.Shape))
             throw new ArgumentException($"Backward: gradient {Tensor.ShapeString(gradient.Shape)} does not match tensor {Tensor.ShapeString(root.Shape)}.");
-        if (gradient != null) Ops.Functional.CheckSameDevice("Backward", root, gradient);
+        if (gradient != null) Tensor.CheckSameDevice("Backward", root, gradient);
         DeferredLossCheck.Watch(root);
 
         using var _ = GradMode.NoGrad();

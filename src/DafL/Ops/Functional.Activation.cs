@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 public static partial class Functional
@@ -13,7 +15,7 @@ public static partial class Functional
     {
         var y = Tensor.Empty(x.Shape, x.Device);
         using (var xc = x.ContiguousNoGrad()) x.Backend.Tanh(xc, y);
-        return Record("tanh", y, [x], gy =>
+        return Graph.Record("tanh", y, [x], gy =>
         {
             var gx = Tensor.Empty(x.Shape, x.Device);
             x.Backend.TanhBackward(y, gy, gx);
@@ -26,7 +28,7 @@ public static partial class Functional
         using var xc = x.ContiguousNoGrad();
         var y = Tensor.Empty(x.Shape, x.Device);
         x.Backend.LeakyRelu(xc, y, slope);
-        return Record(op, y, [x], gy =>
+        return Graph.Record(op, y, [x], gy =>
         {
             var gx = Tensor.Empty(x.Shape, x.Device);
             using var xs = x.ContiguousNoGrad();

@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 public static partial class Functional
@@ -16,7 +18,7 @@ public static partial class Functional
         var y = Tensor.Empty([x.Shape[0], weight.Shape[0], ho, wo], x.Device);
         x.Backend.Conv2dForward(xc, wc, bc, y, stride, padding);
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
-        return Record(op, y, inputs, gy =>
+        return Graph.Record(op, y, inputs, gy =>
         {
             using var gyc = gy.ContiguousNoGrad();
             var grads = new Tensor?[inputs.Length];
@@ -60,8 +62,8 @@ public static partial class Functional
             throw new ArgumentException($"{op}: kernel {weight.Shape[2]}×{weight.Shape[3]} is larger than the padded input {paddedH}×{paddedW}; got {Describe()}.");
         if (weight.Shape[2] == 0 || weight.Shape[3] == 0)
             throw new ArgumentException($"{op}: kernel must be at least 1×1; got {Describe()}.");
-        CheckSameDevice(op, x, weight);
-        if (bias != null) CheckSameDevice(op, x, bias);
+        Tensor.CheckSameDevice(op, x, weight);
+        if (bias != null) Tensor.CheckSameDevice(op, x, bias);
         return ((paddedH - weight.Shape[2]) / stride + 1, (paddedW - weight.Shape[3]) / stride + 1);
     }
 }

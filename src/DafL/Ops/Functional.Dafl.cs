@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 /// <summary>
@@ -31,7 +33,7 @@ public static partial class Functional
         float scale = (float)((divideByK ? 1.0 / logits.Shape[1] : 1.0) / lnBase);
         var loss = Tensor.Empty([], logits.Device);
         using (var xc = logits.ContiguousNoGrad()) logits.Backend.InformationEntropy(xc, loss, scale);
-        return Record(op, loss, [logits], gy =>
+        return Graph.Record(op, loss, [logits], gy =>
         {
             var gx = Tensor.Empty(logits.Shape, logits.Device);
             using var xc = logits.ContiguousNoGrad();
@@ -60,7 +62,7 @@ public static partial class Functional
         };
         var loss = Tensor.Empty([], features.Device);
         using (var fc = features.ContiguousNoGrad()) features.Backend.AbsSum(fc, loss, scale);
-        return Record(op, loss, [features], gy =>
+        return Graph.Record(op, loss, [features], gy =>
         {
             var gx = Tensor.Empty(features.Shape, features.Device);
             using var fc = features.ContiguousNoGrad();

@@ -1,3 +1,4 @@
+using DafL.Autograd;
 using DafL.Backends;
 
 namespace DafL.Ops;
@@ -36,13 +37,13 @@ public static partial class Functional
 
     static Tensor BroadcastBinary(string op, BinaryOp kind, Tensor a, Tensor b)
     {
-        CheckSameDevice(op, a, b);
+        Tensor.CheckSameDevice(op, a, b);
         var shape = BroadcastLayout.ResultShape(op, a.Shape, b.Shape);
         var y = Tensor.Empty(shape, a.Device);
         using (var ac = a.ContiguousNoGrad())
         using (var bc = b.ContiguousNoGrad())
             a.Backend.Binary(kind, ac, bc, y);
-        return Record(op, y, [a, b], gy =>
+        return Graph.Record(op, y, [a, b], gy =>
         {
             // Each input's gradient is the output's, summed over the dimensions that input was broadcast along.
             return kind switch
@@ -83,7 +84,7 @@ public static partial class Functional
     {
         var y = Tensor.Empty(x.Shape, x.Device);
         using (var xc = x.ContiguousNoGrad()) x.Backend.Affine(xc, y, a, b);
-        return Record(op, y, [x], gy =>
+        return Graph.Record(op, y, [x], gy =>
         {
             if (a == 1f) return [gy];
             var gx = Tensor.Empty(x.Shape, x.Device);
@@ -96,7 +97,7 @@ public static partial class Functional
     {
         var y = Tensor.Empty(x.Shape, x.Device);
         using (var xc = x.ContiguousNoGrad()) x.Backend.Unary(kind, xc, y);
-        return Record(op, y, [x], gy =>
+        return Graph.Record(op, y, [x], gy =>
         {
             // eˣ's derivative is its output; the others' are functions of the input.
             var gx = Tensor.Empty(x.Shape, x.Device);

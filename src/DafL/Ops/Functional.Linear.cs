@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 public static partial class Functional
@@ -8,10 +10,10 @@ public static partial class Functional
         const string op = "matmul";
         if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0])
             throw new ArgumentException($"{op}: expects a (M, K) and b (K, N); got a {Tensor.ShapeString(a.Shape)} and b {Tensor.ShapeString(b.Shape)}.");
-        CheckSameDevice(op, a, b);
+        Tensor.CheckSameDevice(op, a, b);
         var y = Tensor.Empty([a.Shape[0], b.Shape[1]], a.Device);
         MatMulInto(a, false, b, false, y, 0f);
-        return Record(op, y, [a, b], gy =>
+        return Graph.Record(op, y, [a, b], gy =>
         {
             using var g = gy.ContiguousNoGrad();
             Tensor? ga = null, gb = null;
@@ -45,8 +47,8 @@ public static partial class Functional
             throw new ArgumentException($"{op}: input has {x.Shape[1]} features but weight expects {weight.Shape[1]}; got {Describe()}.");
         if (bias != null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
             throw new ArgumentException($"{op}: bias must be 1-D with {weight.Shape[0]} elements (one per output feature); got {Describe()}.");
-        CheckSameDevice(op, x, weight);
-        if (bias != null) CheckSameDevice(op, x, bias);
+        Tensor.CheckSameDevice(op, x, weight);
+        if (bias != null) Tensor.CheckSameDevice(op, x, bias);
 
         var y = Tensor.Empty([x.Shape[0], weight.Shape[0]], x.Device); // (N, out)
         float beta = 0f;
@@ -59,7 +61,7 @@ public static partial class Functional
         }
         MatMulInto(x, false, weight, true, y, beta); // (N, out) = x (N, in) · weightᵀ (in, out)
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
-        return Record(op, y, inputs, gy =>
+        return Graph.Record(op, y, inputs, gy =>
         {
             using var g = gy.ContiguousNoGrad(); // (N, out)
             var grads = new Tensor?[inputs.Length];

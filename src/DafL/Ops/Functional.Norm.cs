@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 public static partial class Functional
@@ -31,13 +33,13 @@ public static partial class Functional
         else
         {
             x.Backend.BatchNormForwardInference(xc, runningMean!, runningVar!, wc, bc, eps, y);
-            if (!NeedsGrad(inputs)) return y;
+            if (!Graph.NeedsGrad(inputs)) return y;
             // Copies, so that a later training step that moves the running statistics cannot change this backward.
             mean = runningMean!.Clone();
             var = runningVar!.Clone();
         }
 
-        return RecordOwning("batch_norm", y, inputs, [mean, var], gy =>
+        return Graph.RecordOwning("batch_norm", y, inputs, [mean, var], gy =>
         {
             using var xs = x.ContiguousNoGrad();
             using var g = gy.ContiguousNoGrad();
@@ -72,6 +74,6 @@ public static partial class Functional
         if (v == null) return;
         if (v.Rank != 1 || v.Shape[0] != x.Shape[1])
             throw new ArgumentException($"{op}: {what} has shape {Tensor.ShapeString(v.Shape)}, expected [{x.Shape[1]}] for input {Tensor.ShapeString(x.Shape)}.");
-        CheckSameDevice(op, x, v);
+        Tensor.CheckSameDevice(op, x, v);
     }
 }

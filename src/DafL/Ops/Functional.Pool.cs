@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 public static partial class Functional
@@ -18,7 +20,7 @@ public static partial class Functional
         var indices = Tensor.Empty(shape, x.Device); // (N, C, OH, OW): h·W + w of each maximum in its plane
         x.Backend.MaxPool2d(xc, kernel, stride, y, indices);
         var (inShape, device, backend) = (x.Shape, x.Device, x.Backend);
-        return RecordOwning("max_pool2d", y, [x], [indices], gy =>
+        return Graph.RecordOwning("max_pool2d", y, [x], [indices], gy =>
         {
             using var g = gy.ContiguousNoGrad();
             var gx = Tensor.Empty(inShape, device);
@@ -35,7 +37,7 @@ public static partial class Functional
         var y = Tensor.Empty(shape, x.Device);
         x.Backend.AvgPool2d(xc, kernel, stride, y);
         var (inShape, device, backend) = (x.Shape, x.Device, x.Backend);
-        return Record("avg_pool2d", y, [x], gy =>
+        return Graph.Record("avg_pool2d", y, [x], gy =>
         {
             using var g = gy.ContiguousNoGrad();
             var gx = Tensor.Empty(inShape, device);
@@ -55,7 +57,7 @@ public static partial class Functional
         var y = Tensor.Empty([x.Shape[0], x.Shape[1], checked(x.Shape[2] * scale), checked(x.Shape[3] * scale)], x.Device);
         x.Backend.UpsampleNearest(xc, scale, y);
         var (inShape, device, backend) = (x.Shape, x.Device, x.Backend);
-        return Record("upsample_nearest2d", y, [x], gy =>
+        return Graph.Record("upsample_nearest2d", y, [x], gy =>
         {
             using var g = gy.ContiguousNoGrad();
             var gx = Tensor.Empty(inShape, device);

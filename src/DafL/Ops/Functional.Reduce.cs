@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 public static partial class Functional
@@ -47,7 +49,7 @@ public static partial class Functional
         using (var xc = x.ContiguousNoGrad())
         using (var yk = y.ReshapeNoGrad(keptShape))
             x.Backend.SumTo(xc, yk, scale);
-        return Record(op, y, [x], gy =>
+        return Graph.Record(op, y, [x], gy =>
         {
             var gx = Tensor.Empty(x.Shape, x.Device);
             using var gk = gy.ReshapeNoGrad(keptShape);

@@ -1,3 +1,5 @@
+using DafL.Autograd;
+
 namespace DafL.Ops;
 
 public static partial class Functional
@@ -13,7 +15,7 @@ public static partial class Functional
         int d = NormalizeDim(op, x, dim);
         var y = Tensor.Empty(x.Shape, x.Device);
         using (var xc = x.ContiguousNoGrad()) x.Backend.Softmax(xc, y, d, log);
-        return Record(op, y, [x], gy =>
+        return Graph.Record(op, y, [x], gy =>
         {
             var gx = Tensor.Empty(x.Shape, x.Device);
             x.Backend.SoftmaxBackward(y, gy, gx, d, log);
@@ -29,14 +31,14 @@ public static partial class Functional
     public static Tensor CrossEntropy(Tensor logits, Tensor targets)
     {
         const string op = "cross_entropy";
-        CheckSameDevice(op, logits, targets);
+        Tensor.CheckSameDevice(op, logits, targets);
         if (logits.Rank != 2 || targets.Rank != 1 || targets.Shape[0] != logits.Shape[0] || logits.Shape[1] == 0)
             throw new ArgumentException($"{op}: expects logits (N, C) with C ≥ 1 and targets (N), got {Tensor.ShapeString(logits.Shape)} and {Tensor.ShapeString(targets.Shape)}.");
         var loss = Tensor.Empty([], logits.Device);
         using (var lc = logits.ContiguousNoGrad())
         using (var tc = targets.ContiguousNoGrad())
             logits.Backend.CrossEntropy(lc, tc, loss);
-        return Record(op, loss, [logits], gy =>
+        return Graph.Record(op, loss, [logits], gy =>
         {
             var gx = Tensor.Empty(logits.Shape, logits.Device);
             using var lc = logits.ContiguousNoGrad();
@@ -56,7 +58,7 @@ public static partial class Functional
     public static Tensor KlDiv(Tensor logProbs, Tensor targetProbs, KlReduction reduction)
     {
         const string op = "kl_div";
-        CheckSameDevice(op, logProbs, targetProbs);
+        Tensor.CheckSameDevice(op, logProbs, targetProbs);
         CheckSameShape(op, logProbs, targetProbs);
         float scale = reduction switch
         {
@@ -70,7 +72,7 @@ public static partial class Functional
         using (var xc = logProbs.ContiguousNoGrad())
         using (var tc = targetProbs.ContiguousNoGrad())
             logProbs.Backend.KlDiv(xc, tc, loss, scale);
-        return Record(op, loss, [logProbs, targetProbs], gy =>
+        return Graph.Record(op, loss, [logProbs, targetProbs], gy =>
         {
             var gx = logProbs.RequiresGrad ? Tensor.Empty(logProbs.Shape, logProbs.Device) : null;
             var gt = targetProbs.RequiresGrad ? Tensor.Empty(targetProbs.Shape, targetProbs.Device) : null;
@@ -90,7 +92,7 @@ public static partial class Functional
     public static Tensor KdLoss(Tensor studentLogits, Tensor teacherLogits, float temperature = 1f)
     {
         const string op = "kd_loss";
-        CheckSameDevice(op, studentLogits, teacherLogits);
+        Tensor.CheckSameDevice(op, studentLogits, teacherLogits);
         CheckRank(op, studentLogits, 2, "student logits");
         CheckSameShape(op, studentLogits, teacherLogits);
         if (studentLogits.Shape[1] == 0)
@@ -101,7 +103,7 @@ public static partial class Functional
         using (var sc = studentLogits.ContiguousNoGrad())
         using (var tc = teacherLogits.ContiguousNoGrad())
             studentLogits.Backend.KdLoss(sc, tc, loss, temperature);
-        return Record(op, loss, [studentLogits], gy =>
+        return Graph.Record(op, loss, [studentLogits], gy =>
         {
             var gs = Tensor.Empty(studentLogits.Shape, studentLogits.Device);
             using var sc = studentLogits.ContiguousNoGrad();

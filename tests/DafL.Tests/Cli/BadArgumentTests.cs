@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using DafL.Cli;
-using DafL.Tests.Support;
+using DafL.Cli.Options;
 using DafL.Errors;
+using DafL.Tests.Support;
 using DafL.Training;
 
 namespace DafL.Tests.Cli;
@@ -121,7 +122,7 @@ public class BadArgumentTests
     public void TheParserAndTheSettingsCheckSayTheSame()
     {
         var parsed = InProcessCli.Run("distill", "--teacher", "t", "--batch", "1");
-        var validated = Assert.Throws<InputException>(() => (DistillPresets.Get("mnist") with { BatchSize = 1 }).Validate())!;
+        var validated = SettingOptions.Named(Assert.Throws<SettingException>(() => (DistillPresets.Get("mnist") with { BatchSize = 1 }).Validate())!);
         Assert.That(parsed.ErrorLines[0], Is.EqualTo($"error: {validated.Problem}."));
     }
 

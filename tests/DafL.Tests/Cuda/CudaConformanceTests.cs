@@ -1,5 +1,5 @@
+using DafL.Backends.Conformance;
 using DafL.Backends.Cuda;
-using DafL.Training.Diagnostics;
 
 namespace DafL.Tests.CudaTests;
 

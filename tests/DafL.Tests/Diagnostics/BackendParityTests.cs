@@ -1,6 +1,6 @@
 using DafL.Backends;
+using DafL.Backends.Conformance;
 using DafL.Tests.Support;
-using DafL.Training.Diagnostics;
 
 namespace DafL.Tests.Diagnostics;
 

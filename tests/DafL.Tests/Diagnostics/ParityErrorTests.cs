@@ -1,4 +1,4 @@
-using DafL.Training.Diagnostics;
+using DafL.Backends.Conformance;
 
 namespace DafL.Tests.Diagnostics;
 

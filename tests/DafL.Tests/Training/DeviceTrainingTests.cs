@@ -1,4 +1,6 @@
+using DafL.Backends.Conformance;
 using DafL.Backends.Cuda;
+using DafL.Cli.Options;
 using DafL.Data;
 using DafL.Diagnostics;
 using DafL.IO;
@@ -278,7 +280,7 @@ public class DeviceTrainingTests : CudaBackendTest
             d.Run();
         using var t2 = Teacher();
         using var changed = new DaflDistiller(Tiny(2, Device.Cpu) with { A = 0.5f }, t2, runDir: run);
-        var ex = Assert.Throws<global::DafL.Errors.InputException>(() => changed.Resume(run))!;
+        var ex = SettingOptions.Named(Assert.Throws<SettingException>(() => changed.Resume(run))!);
         Assert.That(ex.Problem.Field, Is.EqualTo("a"));
         Assert.That(ex.Message, Does.Contain("Only --epochs, --device"));
     }

@@ -1,8 +1,9 @@
-using DafL.Tests.Support;
+using DafL.Cli.Options;
 using DafL.Errors;
 using DafL.IO;
 using DafL.Models;
 using DafL.Random;
+using DafL.Tests.Support;
 using DafL.Training;
 
 namespace DafL.Tests.Training;
@@ -122,7 +123,7 @@ public class DistillerTests : TempFolderTest
         Assert.That(Run(calmed, d => d.Generator, 2), Is.Not.EqualTo(Run(plain, d => d.Generator, 2)), "epoch 1 at lr_G × 0.1");
     }
 
-    /// <summary>Runs one epoch of <see cref="Tiny"/>, then resumes it as <paramref name="changed"/>: the refusal.</summary>
+    /// <summary>Runs one epoch of <see cref="Tiny"/>, then resumes it as <paramref name="changed"/>: the refusal, as the CLI shows it.</summary>
     InputException ResumeRefusal(DistillConfig changed)
     {
         string run = Path.Combine(Dir, "run");
@@ -131,7 +132,7 @@ public class DistillerTests : TempFolderTest
             d.Run();
         using var t2 = Teacher();
         using var resumed = new DaflDistiller(changed, t2, runDir: run);
-        return Assert.Throws<InputException>(() => resumed.Resume(run))!;
+        return SettingOptions.Named(Assert.Throws<SettingException>(() => resumed.Resume(run))!);
     }
 
     [Test]
@@ -161,7 +162,7 @@ public class DistillerTests : TempFolderTest
         TinyDistillation.Run(Tiny(2), run);
         using var teacher = Teacher();
         using var d = new DaflDistiller(Tiny(1), teacher, runDir: run);
-        var e = Assert.Throws<InputException>(() => d.Resume(run))!;
+        var e = SettingOptions.Named(Assert.Throws<SettingException>(() => d.Resume(run))!);
         Assert.That(e.Problem.Source, Is.EqualTo("--epochs"));
         Assert.That(e.Problem.Found, Is.EqualTo("1"));
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DafL.Cli.Options;
 using DafL.Errors;
 using DafL.Training;
 
@@ -9,7 +10,8 @@ public class DistillSettingValidationTests
     [TestCaseSource(typeof(DistillPresets), nameof(DistillPresets.Names))]
     public void EveryPresetIsValid(string preset) => Assert.DoesNotThrow(() => DistillPresets.Get(preset).Validate());
 
-    static string Refusal(DistillConfig config) => Assert.Throws<InputException>(() => config.Validate())!.Message;
+    /// <summary>The refusal as the user reads it: the CLI names each setting by the option that sets it.</summary>
+    static string Refusal(DistillConfig config) => SettingOptions.Named(Assert.Throws<SettingException>(() => config.Validate())!).Message;
 
     static readonly DistillConfig Quick = DistillPresets.Get("mnist-quick");
 
@@ -27,6 +29,20 @@ public class DistillSettingValidationTests
         Assert.That(Refusal(Quick with { Student = "vgg" }), Does.StartWith("--student: expected one of lenet5"));
         Assert.That(Refusal(Quick with { ItersPerEpoch = 0 }), Does.StartWith("--iters: expected a whole number from 1 to 1000000, found 0"));
         Assert.That(Refusal(Quick with { Entropy = (LossVariant)7 }), Does.StartWith("--entropy: expected one of Official, Paper, found 7"));
+    }
+
+    /// <summary>Training names a setting by its key; only the CLI knows its option (<see cref="SettingOptions"/>).</summary>
+    [Test]
+    public void TrainingNamesEverySettingByItsKey()
+    {
+        var ex = Assert.Throws<SettingException>(() => (Quick with { BatchSize = 1, LrG = 0, StudentMomentum = 1 }).Validate())!;
+        Assert.That(ex.Config, Is.EqualTo(typeof(DistillConfig)));
+        Assert.That(ex.Problems.Select(p => p.ToString()), Is.EqualTo(new[]
+        {
+            "batch_size: expected a whole number from 2 to 65536, found 1",
+            "lr_g: expected a learning rate, a number in (0, 10], found 0",
+            "student_momentum: expected a momentum, a number in [0, 1), found 1",
+        }));
     }
 
     [Test]
@@ -109,7 +125,7 @@ public class TeacherSettingValidationTests
     [Test]
     public void BadValuesAreNamedByTheirOptionsAllAtOnce()
     {
-        var ex = Assert.Throws<InputException>(() => (TeacherConfig.Official("mnist") with { BatchSize = 1, Lr = -1e-3f, Epochs = -2 }).Validate());
+        var ex = SettingOptions.Named(Assert.Throws<SettingException>(() => (TeacherConfig.Official("mnist") with { BatchSize = 1, Lr = -1e-3f, Epochs = -2 }).Validate())!);
         Assert.That(ex!.Message, Does.StartWith("--epochs: expected a whole number from 0 to 10000, found -2")
             .And.Contain("--batch: expected a whole number from 2 to 16384, found 1").And.Contain("teacher settings (mnist)")
             .And.Contain("--lr: expected a learning rate, a number in (0, 10], found -0.001"));

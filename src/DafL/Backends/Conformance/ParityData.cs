@@ -1,6 +1,6 @@
 using DafL.Random;
 
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// Host-side random inputs for one parity case. Both sides of a case draw from a generator with the same seed in

@@ -1,4 +1,4 @@
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>The distance between a candidate's output and the reference's.</summary>
 public readonly record struct ParityError(double MaxAbs, double Relative)

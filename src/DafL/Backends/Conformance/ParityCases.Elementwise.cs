@@ -1,6 +1,6 @@
 using DafL.Backends;
 
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 public static partial class ParityCases
 {

@@ -1,4 +1,4 @@
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// The outcome of one parity case: an <see cref="Backends.IBackend"/> method run on both backends with the same

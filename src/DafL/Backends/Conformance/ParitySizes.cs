@@ -1,4 +1,4 @@
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// The sizes the parity cases are built from, so that the same cases run at DAFL's real shapes on a GPU and at

@@ -1,4 +1,4 @@
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// The conformance suite: every <see cref="Backends.IBackend"/> method as one or more <see cref="ParityCase"/>s at

@@ -1,6 +1,6 @@
 using DafL.Backends;
 
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// One side's run of one parity case: puts the case's inputs on the side's device through the backend under test,

@@ -1,4 +1,4 @@
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// Runs every <see cref="Backends.IBackend"/> method on a reference backend (the CPU) and a candidate (CUDA) with

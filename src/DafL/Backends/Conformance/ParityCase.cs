@@ -1,4 +1,4 @@
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// One call of an <see cref="Backends.IBackend"/> method: <see cref="Body"/> builds its inputs through the

@@ -1,6 +1,6 @@
 using DafL.Backends;
 
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// One side of a parity check: the backend whose kernels run and the device its tensors live on. Tensors are

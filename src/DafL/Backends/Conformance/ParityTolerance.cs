@@ -1,4 +1,4 @@
-namespace DafL.Training.Diagnostics;
+namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// How far a candidate may be from the reference: the largest |candidate − reference| over the largest |reference|
