@@ -1,4 +1,4 @@
-using DafL.Diagnostics;
+using DafL.Backends.Dispatch;
 using DafL.NN;
 using DafL.Ops;
 using DafL.Optim;

@@ -1,5 +1,5 @@
 using DafL.Data;
-using DafL.Diagnostics;
+using DafL.Backends.Dispatch;
 using DafL.IO;
 using DafL.Models;
 using DafL.Random;
