@@ -12,6 +12,8 @@ internal static class DispatchReader
 {
     public const string TensorType = "DafL.Tensor";
     public const string OutputAttribute = "DafL.Backends.OutputAttribute";
+    /// <summary>Where <c>KernelCall</c>, which the generated kernels build, lives.</summary>
+    const string CallNamespace = "DafL.Backends.Dispatch";
 
     static readonly SymbolDisplayFormat TypeFormat = new(
         typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
@@ -30,7 +32,7 @@ internal static class DispatchReader
         var output = compilation.GetTypeByMetadataName(OutputAttribute);
 
         var diagnostics = new List<DiagnosticInfo>();
-        var namespaces = new SortedSet<string>(StringComparer.Ordinal) { decorator.ContainingNamespace.ToDisplayString() };
+        var namespaces = new SortedSet<string>(StringComparer.Ordinal) { CallNamespace };
         var members = new List<DispatchMember>();
         foreach (var group in contract.GetMembers().Where(m => m.IsAbstract).GroupBy(m => m.Name))
             if (group.Count() > 1)
