@@ -3,7 +3,8 @@
 # 1. NVRTC compile check: each file is compiled on its own (as the CUDA backend does) to a cubin for every
 #    architecture in ARCHS, with the backend's options plus ptxas warnings on register spills and local memory;
 #    the compile log must be empty (any warning fails), and the kernels in the cubin (its global function
-#    symbols) must be exactly those that cuda/README.md lists for that file, so the README cannot drift.
+#    symbols) must be exactly the file's extern "C" __global__ declarations, from which DafL.SourceGen also
+#    generates the backend's kernel names (a kernel not extern "C" would be exported under a mangled name).
 #    Needs libnvrtc: Debian bookworm non-free libnvrtc11.2 + libnvrtc-builtins11.8 (or NVRTC_LIBRARY=path).
 # 2. Emulator tests: cuda/emulator/kernel_tests.cpp runs every kernel on the CPU (cuda/emulator/emulator.h: one
 #    fiber per CUDA thread, barriers and shuffles emulated) against reference loops that follow the C# CPU
@@ -99,21 +100,11 @@ def kernels_in(cubin):
                 names.add(cubin[strings + name_at:end].decode())
     return names
 
-def readme_kernels():
-    """cuda/README.md: per '### file.cu' section (up to the next heading), the kernels named as `name` in the
-    first column of its tables."""
-    listed, current = {}, None
-    for line in open("cuda/README.md", encoding="utf-8"):
-        if line.startswith("#"):
-            heading = re.match(r"###\s+`?(\w+\.cu)`?\s*$", line)
-            current = listed.setdefault(heading.group(1), set()) if heading else None
-        elif current is not None:
-            cell = re.match(r"\|\s*`(\w+)`", line)
-            if cell:
-                current.add(cell.group(1))
-    return listed
+def declared_kernels(path):
+    """The kernels a file declares: its extern "C" __global__ functions (the rule DafL.SourceGen reads them by)."""
+    text = open(path, encoding="utf-8").read()
+    return set(re.findall(r'extern\s+"C"\s+__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s+)?(\w+)\s*\(', text))
 
-listed = readme_kernels()
 failures = 0
 for path in files:
     name = os.path.basename(path)
@@ -128,10 +119,10 @@ for path in files:
             failures += 1
             continue
         found = kernels_in(cubin)
-        expected = listed.get(name, set())
+        expected = declared_kernels(path)
         if found != expected:
-            print(f"FAIL {name} {arch}: kernels differ from cuda/README.md; "
-                  f"not listed: {sorted(found - expected)}; listed but absent: {sorted(expected - found)}")
+            print(f"FAIL {name} {arch}: the cubin's kernels differ from the file's extern \"C\" __global__ declarations; "
+                  f"not declared: {sorted(found - expected)}; declared but absent: {sorted(expected - found)}")
             failures += 1
             continue
         print(f"ok   {name} {arch}: {len(found)} kernels, {len(cubin)} bytes of cubin")

@@ -11,7 +11,7 @@ public sealed partial class CudaBackend
         var (planes, h, w) = Planes(x);
         int oh = y.Shape[2], ow = y.Shape[3];
         SameElementCount(op, y, indices);
-        _kernels.LaunchGridStride(Kernel.MaxPoolForward, y.Numel, Address(x, op), Address(y, op), Address(indices, op),
+        _kernels.LaunchGridStride(Kernel.MaxPool2dForward, y.Numel, Address(x, op), Address(y, op), Address(indices, op),
             planes, h, w, oh, ow, kernel, stride);
     }
 
@@ -21,7 +21,7 @@ public sealed partial class CudaBackend
         var (planes, h, w) = Planes(gx);
         SameElementCount(op, gy, indices);
         // One thread per plane: it clears the plane, then adds its gradients in order (no atomics).
-        _kernels.LaunchGridStride(Kernel.MaxPoolBackward, planes, Address(gy, op), Address(indices, op), Address(gx, op),
+        _kernels.LaunchGridStride(Kernel.MaxPool2dBackward, planes, Address(gy, op), Address(indices, op), Address(gx, op),
             planes, h, w, gy.Shape[2], gy.Shape[3]);
     }
 
@@ -29,7 +29,7 @@ public sealed partial class CudaBackend
     {
         const string op = nameof(AvgPool2d);
         var (planes, h, w) = Planes(x);
-        _kernels.LaunchGridStride(Kernel.AvgPoolForward, y.Numel, Address(x, op), Address(y, op),
+        _kernels.LaunchGridStride(Kernel.AvgPool2dForward, y.Numel, Address(x, op), Address(y, op),
             planes, h, w, y.Shape[2], y.Shape[3], kernel, stride);
     }
 
@@ -37,7 +37,7 @@ public sealed partial class CudaBackend
     {
         const string op = nameof(AvgPool2dBackward);
         var (planes, h, w) = Planes(gx);
-        _kernels.LaunchGridStride(Kernel.AvgPoolBackward, gx.Numel, Address(gy, op), Address(gx, op),
+        _kernels.LaunchGridStride(Kernel.AvgPool2dBackward, gx.Numel, Address(gy, op), Address(gx, op),
             planes, h, w, gy.Shape[2], gy.Shape[3], kernel, stride);
     }
 

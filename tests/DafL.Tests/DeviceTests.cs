@@ -1,6 +1,6 @@
 using DafL.Backends.Conformance;
 using DafL.Backends.Cuda;
-using DafL.Diagnostics;
+using DafL.Backends.Dispatch;
 using DafL.NN;
 using DafL.Ops;
 using DafL.Optim;

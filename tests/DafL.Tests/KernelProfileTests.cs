@@ -1,4 +1,4 @@
-using DafL.Diagnostics;
+using DafL.Backends.Dispatch;
 using static DafL.Ops.Functional;
 
 namespace DafL.Tests;

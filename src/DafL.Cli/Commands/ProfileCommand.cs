@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using DafL.Backends.Dispatch;
 using DafL.Cli.Options;
-using DafL.Diagnostics;
 using DafL.Models;
 using DafL.Training;
 using Spectre.Console;

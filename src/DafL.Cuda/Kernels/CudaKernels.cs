@@ -40,7 +40,7 @@ internal sealed unsafe class CudaKernels : IDisposable
         lock (_gate)
         {
             if (_functions.TryGetValue(name, out var function)) return function;
-            if (!KernelSources.KernelFiles.TryGetValue(name, out var file))
+            if (!Kernel.Files.TryGetValue(name, out var file))
                 throw new InvalidOperationException($"No embedded kernel source defines {name}.");
             if (!_modules.TryGetValue(file, out var module))
             {

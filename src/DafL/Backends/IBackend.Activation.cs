@@ -3,12 +3,12 @@ namespace DafL.Backends;
 public partial interface IBackend
 {
     /// <summary>y = max(x, 0)·1 + min(x, 0)·slope (slope 0 is ReLU).</summary>
-    void LeakyRelu(Tensor x, Tensor y, float slope);
+    void LeakyRelu(Tensor x, [Output] Tensor y, float slope);
     /// <summary>gx = gy where x &gt; 0, gy·slope elsewhere.</summary>
-    void LeakyReluBackward(Tensor x, Tensor gy, Tensor gx, float slope);
+    void LeakyReluBackward(Tensor x, Tensor gy, [Output] Tensor gx, float slope);
 
     /// <summary>y = tanh(x).</summary>
-    void Tanh(Tensor x, Tensor y);
+    void Tanh(Tensor x, [Output] Tensor y);
     /// <summary>gx = gy·(1 − y²), from the forward output y.</summary>
-    void TanhBackward(Tensor y, Tensor gy, Tensor gx);
+    void TanhBackward(Tensor y, Tensor gy, [Output] Tensor gx);
 }

@@ -7,5 +7,5 @@ public partial interface IBackend
     /// a is stored (M, K), or (K, M) with <paramref name="transA"/>; b is stored (K, N), or (N, K) with
     /// <paramref name="transB"/>. All three are contiguous 2-D tensors. With beta 0, c is not read.
     /// </summary>
-    void MatMul(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha, float beta);
+    void MatMul(Tensor a, bool transA, Tensor b, bool transB, [Output] Tensor c, float alpha, float beta);
 }

@@ -9,11 +9,12 @@ public partial interface IBackend
     /// given they are updated in place: running = (1 − momentum)·running + momentum·batch, with the unbiased
     /// variance (n/(n − 1), n = N·H·W &gt; 1) going into <paramref name="runningVar"/>.
     /// </summary>
-    void BatchNormForwardTraining(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar,
-        float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveVar);
+    void BatchNormForwardTraining(Tensor x, Tensor? weight, Tensor? bias,
+        [Output] Tensor? runningMean, [Output] Tensor? runningVar, float momentum, float eps,
+        [Output] Tensor y, [Output] Tensor saveMean, [Output] Tensor saveVar);
 
     /// <summary>Batch norm on given statistics (eval mode): y = (x − mean) / √(var + eps) · weight + bias.</summary>
-    void BatchNormForwardInference(Tensor x, Tensor mean, Tensor var, Tensor? weight, Tensor? bias, float eps, Tensor y);
+    void BatchNormForwardInference(Tensor x, Tensor mean, Tensor var, Tensor? weight, Tensor? bias, float eps, [Output] Tensor y);
 
     /// <summary>
     /// Gradients of batch norm given gy (N, C, H, W) and the statistics the forward used. Training: mean and var are
@@ -21,5 +22,5 @@ public partial interface IBackend
     /// gweight = Σ gy·x̂, gbias = Σ gy over (N, H, W). Each output may be null (not wanted).
     /// </summary>
     void BatchNormBackward(Tensor x, Tensor gy, Tensor mean, Tensor var, Tensor? weight, float eps, bool training,
-        Tensor? gx, Tensor? gWeight, Tensor? gBias);
+        [Output] Tensor? gx, [Output] Tensor? gWeight, [Output] Tensor? gBias);
 }

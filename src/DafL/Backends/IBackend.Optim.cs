@@ -8,12 +8,12 @@ public partial interface IBackend
     /// d = grad + λ·param (when λ ≠ 0); with momentum, buf = d on the first step, else buf = μ·buf + (1 − dampening)·d,
     /// and d = nesterov ? d + μ·buf : buf; then param += −lr·d. Without momentum <paramref name="momentumBuffer"/> is null.
     /// </summary>
-    void SgdStep(Tensor param, Tensor grad, Tensor? momentumBuffer, SgdScalars s, bool firstStep);
+    void SgdStep([Output] Tensor param, Tensor grad, [Output] Tensor? momentumBuffer, SgdScalars s, bool firstStep);
 
     /// <summary>
     /// One fused torch.optim.Adam update (L2 weight decay, no amsgrad) in a single pass, with PyTorch's operations and
     /// roundings: g = grad + λ·param (when λ ≠ 0); m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g·g;
     /// param += (−step size)·m / (√v / √(1 − β2ᵗ) + ε).
     /// </summary>
-    void AdamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamScalars s);
+    void AdamStep([Output] Tensor param, Tensor grad, [Output] Tensor expAvg, [Output] Tensor expAvgSq, AdamScalars s);
 }

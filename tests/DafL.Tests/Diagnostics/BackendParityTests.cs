@@ -30,7 +30,7 @@ public class BackendParityTests : LeakCheckedTest
     [TestCaseSource(typeof(FaultyBackend), nameof(FaultyBackend.FaultableMethods))]
     public void AWrongResultIsFlaggedInExactlyItsMethod(string method)
     {
-        var failing = AgainstCpu(new FaultyBackend(method, Fault.Perturb)).Where(r => !r.Pass).ToList();
+        var failing = AgainstCpu(FaultyBackend.Create(method, Fault.Perturb)).Where(r => !r.Pass).ToList();
         Assert.That(failing.Select(r => r.Method).Distinct(), Is.EqualTo(new[] { method }));
         Assert.That(failing.Select(r => r.Case), Is.EquivalentTo(ParityCases.All(ParitySizes.Tiny, false).Where(c => c.Method == method).Select(c => c.Case)),
             "every case of the method fails");
@@ -39,7 +39,7 @@ public class BackendParityTests : LeakCheckedTest
     [Test]
     public void AnUnwrittenOutputIsCaughtByThePoison()
     {
-        var failing = AgainstCpu(new FaultyBackend(nameof(IBackend.Tanh), Fault.Skip)).Where(r => !r.Pass).ToList();
+        var failing = AgainstCpu(FaultyBackend.Create(nameof(IBackend.Tanh), Fault.Skip)).Where(r => !r.Pass).ToList();
         Assert.That(failing.Select(r => r.Method), Is.EqualTo(new[] { nameof(IBackend.Tanh) }));
         Assert.That(failing[0].MaxAbsError, Is.EqualTo(double.PositiveInfinity), "NaN left in the output");
     }
@@ -47,7 +47,7 @@ public class BackendParityTests : LeakCheckedTest
     [Test]
     public void AThrowingCandidateBecomesAFailedRowWithTheMessage()
     {
-        var failing = AgainstCpu(new FaultyBackend(nameof(IBackend.MatMul), Fault.Throw)).Where(r => !r.Pass).ToList();
+        var failing = AgainstCpu(FaultyBackend.Create(nameof(IBackend.MatMul), Fault.Throw)).Where(r => !r.Pass).ToList();
         Assert.That(failing, Is.Not.Empty);
         Assert.That(failing.Select(r => r.Method).Distinct(), Is.EqualTo(new[] { nameof(IBackend.MatMul) }));
         Assert.That(failing.Select(r => r.Note), Is.All.Contains("the candidate failed: InvalidOperationException: MatMul failed on purpose"));

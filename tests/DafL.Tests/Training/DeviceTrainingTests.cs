@@ -2,7 +2,7 @@ using DafL.Backends.Conformance;
 using DafL.Backends.Cuda;
 using DafL.Cli.Options;
 using DafL.Data;
-using DafL.Diagnostics;
+using DafL.Backends.Dispatch;
 using DafL.IO;
 using DafL.Models;
 using DafL.Random;

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using DafL.Backends;
-
-namespace DafL.Diagnostics;
+namespace DafL.Backends.Dispatch;
 
 /// <summary>One row of a kernel profile: every call of one kernel on one backend with one input shape.</summary>
 public sealed record KernelTiming(string Backend, string Kernel, string Shape, long Calls, TimeSpan Total)
@@ -13,12 +11,17 @@ public sealed record KernelTiming(string Backend, string Kernel, string Shape, l
 
 /// <summary>
 /// Times every backend kernel while it is alive, like <c>torch.profiler</c>'s kernel table: <see cref="Start"/>
-/// routes all ops through a timing decorator, <see cref="Dispose"/> removes it. Rows are grouped by backend, kernel
-/// and the shape of the kernel's first tensor. The timer adds about a microsecond per kernel and, on an
-/// asynchronous device, waits for each kernel, so profile a few steps, not a whole run.
+/// routes all ops through a <see cref="DispatchingBackend"/> that it observes, <see cref="Dispose"/> removes it.
+/// Rows are grouped by backend, kernel and the shape of the kernel's first tensor. Each kernel is timed from its call
+/// until the backend has finished it (<see cref="IBackend.Synchronize"/>), so on an asynchronous device the profile
+/// shows kernel times, at the cost of the overlap a real run would have; Synchronize and Allocate are not kernels and
+/// are not timed. The timer adds about a microsecond per kernel, so profile a few steps, not a whole run.
 /// </summary>
-public sealed class KernelProfile : IDisposable
+public sealed class KernelProfile : IKernelObserver, IDisposable
 {
+    /// <summary>When the kernel now running on this thread started (a thread runs one kernel at a time).</summary>
+    [ThreadStatic] static long _started;
+
     readonly Lock _gate = new();
     readonly Dictionary<(string Backend, string Kernel, string Shape), (long Calls, long Ticks)> _rows = [];
     bool _disposed;
@@ -29,16 +32,25 @@ public sealed class KernelProfile : IDisposable
     public static KernelProfile Start()
     {
         var profile = new KernelProfile();
-        Backend.Intercept(inner => new ProfilingBackend(inner, profile));
+        Backend.Intercept(inner => new DispatchingBackend(inner, profile));
         return profile;
     }
 
-    internal void Add(string backend, string kernel, int[]? shape, long ticks)
+    bool IKernelObserver.Before(in KernelCall call)
     {
+        _started = Stopwatch.GetTimestamp();
+        return true;
+    }
+
+    void IKernelObserver.After(in KernelCall call)
+    {
+        call.Backend.Synchronize();
+        long ticks = Stopwatch.GetTimestamp() - _started;
+        var shape = call.Tensors.Length > 0 ? call.Tensors[0]?.Shape : null;
         string label = shape is null ? "" : "(" + string.Join(", ", shape) + ")";
         lock (_gate)
         {
-            var key = (backend, kernel, label);
+            var key = (call.Backend.Name, call.Kernel, label);
             _rows.TryGetValue(key, out var row);
             _rows[key] = (row.Calls + 1, row.Ticks + ticks);
         }
