@@ -5,7 +5,7 @@
 #    the compile log must be empty (any warning fails), and the kernels in the cubin (its global function
 #    symbols) must be exactly those that cuda/README.md lists for that file, so the README cannot drift.
 #    Needs libnvrtc: Debian bookworm non-free libnvrtc11.2 + libnvrtc-builtins11.8 (or NVRTC_LIBRARY=path).
-# 2. Emulator tests: cuda/emulator/kernel_tests.cpp runs every kernel on the CPU (cuda/emulator/emulator.h: one
+# 2. Emulator tests: cuda/emulator/*.cpp (kernel_tests.cpp's main and one <file>_tests.cpp per kernel file) run every kernel on the CPU (cuda/emulator/emulator.h: one
 #    fiber per CUDA thread, barriers and shuffles emulated) against reference loops that follow the C# CPU
 #    backend, at several block and grid sizes. Needs g++ (C++17).
 # Usage: tools/check-kernels.sh [file.cu ...]   (default: every cuda/*.cu; the emulator step always runs all)
@@ -64,7 +64,7 @@ def compile_cubin(path, arch):
     check(nvrtc.nvrtcCreateProgram(ctypes.byref(program), source, os.path.basename(path).encode(), 0, None, None),
           "nvrtcCreateProgram")
     try:
-        # The headers beside the file (block_reduce.cuh) are included by name, as the backend hands them to NVRTC.
+        # The headers beside the file (common.cuh) are included by name, as the backend hands them to NVRTC.
         options = [f"--gpu-architecture={arch}", f"--include-path={os.path.dirname(os.path.abspath(path))}"] + OPTIONS + CHECK_OPTIONS
         array = (ctypes.c_char_p * len(options))(*[o.encode() for o in options])
         status = nvrtc.nvrtcCompileProgram(program, len(options), array)
@@ -143,5 +143,5 @@ echo "== emulator tests"
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 g++ -std=c++17 -O1 -ffp-contract=off -Wall -Wextra -Werror -Wno-unknown-pragmas \
-    -o "$build/kernel_tests" cuda/emulator/kernel_tests.cpp
+    -o "$build/kernel_tests" cuda/emulator/*.cpp
 "$build/kernel_tests"
