@@ -41,7 +41,7 @@
 //   abs_sum_backward_f32             any 1-D blocks and grid
 // Shared memory: static only (at most 512 bytes).
 
-#include "block_reduce.cuh"
+#include "common.cuh"
 
 #define ENTROPY_THREADS 256
 #define ENTROPY_CHUNK_ROWS 64
@@ -156,7 +156,7 @@ extern "C" __global__ void abs_sum_chunks_f32(const float* x, double* partials, 
 extern "C" __global__ void abs_sum_backward_f32(const float* x, const float* g_loss, float* gx, long long n, float scale)
 {
     float c = g_loss[0] * scale;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    for (long long i = thread_index(); i < n; i += grid_stride())
     {
         float v = x[i];
         gx[i] = c * (v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f);

@@ -49,13 +49,12 @@
 //   long sizes[8]; long src_strides[8]; long dst_strides[8]; int rank; int unused_padding;
 // Strides are in elements; src and dst already point at their tensors' first elements (storage + Offset).
 
-#define MAX_DIMS 8
+
+#include "common.cuh"
 
 // One loop per arity with the op as a small functor, so that each extern "C" kernel is one line naming its
 // arithmetic. The templates stay inside this file: the C boundary has only the extern "C" kernels.
 
-__device__ __forceinline__ long long thread_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
-__device__ __forceinline__ long long grid_stride() { return (long long)gridDim.x * blockDim.x; }
 __device__ __forceinline__ bool aligned16(const void* p) { return ((unsigned long long)p & 15ull) == 0; }
 
 // y[i] = op(x[i]) for i < n.

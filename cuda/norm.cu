@@ -13,17 +13,19 @@
 //
 // Launch: grid-stride loop, any 1-D block and grid (256 threads, ceil(channels / 256) blocks). No shared memory.
 
+#include "common.cuh"
+
 // shapes: var, inv_std (channels)
 extern "C" __global__ void batch_norm_inv_std_f32(const float* var, float* inv_std, long long channels, float eps)
 {
-    for (long long c = (long long)blockIdx.x * blockDim.x + threadIdx.x; c < channels; c += (long long)gridDim.x * blockDim.x)
+    for (long long c = thread_index(); c < channels; c += grid_stride())
         inv_std[c] = (float)(1.0 / sqrt((double)var[c] + (double)eps));
 }
 
 // shapes: inv_std, var (channels)
 extern "C" __global__ void batch_norm_var_from_inv_std_f32(const float* inv_std, float* var, long long channels, float eps)
 {
-    for (long long c = (long long)blockIdx.x * blockDim.x + threadIdx.x; c < channels; c += (long long)gridDim.x * blockDim.x)
+    for (long long c = thread_index(); c < channels; c += grid_stride())
     {
         double s = (double)inv_std[c];
         double v = 1.0 / (s * s) - (double)eps;

@@ -22,10 +22,12 @@
 // Launch: grid-stride loop, any 1-D block and grid (256 threads, ceil(n / 256) blocks). No shared memory.
 // Each element is read and written by one thread; param, grad and the state may be at any alignment.
 
+#include "common.cuh"
+
 // shapes: param, grad, momentum_buffer (n)
 extern "C" __global__ void sgd_step_f32(float* param, const float* grad, float* momentum_buffer, long long n, float neg_lr, float momentum, float dampening_complement, float weight_decay, int nesterov, int first_step)
 {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    for (long long i = thread_index(); i < n; i += grid_stride())
     {
         float p = param[i];
         float d = grad[i];
@@ -43,7 +45,7 @@ extern "C" __global__ void sgd_step_f32(float* param, const float* grad, float* 
 // shapes: param, grad, m, v (n)
 extern "C" __global__ void adam_step_f32(float* param, const float* grad, float* m, float* v, long long n, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, float weight_decay, float neg_step_size, float bias_correction2_sqrt, float eps)
 {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    for (long long i = thread_index(); i < n; i += grid_stride())
     {
         float p = param[i];
         float g = grad[i];

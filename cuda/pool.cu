@@ -28,8 +28,7 @@
 // ceil(work / 256) blocks, where work = output elements (forwards, upsample backward), input elements
 // (avg_pool2d_backward_f32) or planes (max_pool2d_backward_f32). No shared memory.
 
-__device__ __forceinline__ long long thread_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
-__device__ __forceinline__ long long grid_stride() { return (long long)gridDim.x * blockDim.x; }
+#include "common.cuh"
 
 // shapes: x (planes, h, w) → y, indices (planes, oh, ow)
 extern "C" __global__ void max_pool2d_forward_f32(const float* x, float* y, float* indices, long long planes, int h, int w, int oh, int ow, int kernel, int stride)

@@ -20,6 +20,8 @@
 // Launch: one thread per block of four elements (q = i / 4), grid-stride: any 1-D block and grid
 // (256 threads, ceil(ceil(n / 4) / 256) blocks). No shared memory. The last block writes only the elements < n.
 
+#include "common.cuh"
+
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
 #define PHILOX_W0 0x9E3779B9u
@@ -64,7 +66,7 @@ __device__ __forceinline__ double2 box_muller(unsigned int w1, unsigned int w2)
 extern "C" __global__ void philox_uniform_f32(float* y, long long n, unsigned long long seed, unsigned long long offset)
 {
     long long blocks = (n + 3) / 4;
-    for (long long q = (long long)blockIdx.x * blockDim.x + threadIdx.x; q < blocks; q += (long long)gridDim.x * blockDim.x)
+    for (long long q = thread_index(); q < blocks; q += grid_stride())
     {
         uint4 w = philox_block(offset + (unsigned long long)q, seed);
         long long i = 4 * q;
@@ -79,7 +81,7 @@ extern "C" __global__ void philox_uniform_f32(float* y, long long n, unsigned lo
 extern "C" __global__ void philox_normal_f32(float* y, long long n, unsigned long long seed, unsigned long long offset)
 {
     long long blocks = (n + 3) / 4;
-    for (long long q = (long long)blockIdx.x * blockDim.x + threadIdx.x; q < blocks; q += (long long)gridDim.x * blockDim.x)
+    for (long long q = thread_index(); q < blocks; q += grid_stride())
     {
         uint4 w = philox_block(offset + (unsigned long long)q, seed);
         long long i = 4 * q;

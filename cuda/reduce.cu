@@ -49,12 +49,11 @@
 // 136 bytes, 8-byte aligned: long sizes[8]; long y_strides[8]; int rank; int unused_padding;
 // y_strides[d] = 0 marks a reduced dimension; x is contiguous over sizes.
 
-#include "block_reduce.cuh"
+#include "common.cuh"
 
 #define SUM_THREADS 256
 #define COLUMN_TILE 32
 #define COLUMN_SLICES 8
-#define MAX_DIMS 8
 
 // shapes: x (n) → partials (ceil(n / chunk)) as float64
 extern "C" __global__ void __launch_bounds__(SUM_THREADS) sum_chunks_f32(const float* x, double* partials, long long n, long long chunk)
@@ -158,7 +157,7 @@ extern "C" __global__ void __launch_bounds__(SUM_THREADS) sum_reduce_keep_reduce
 // Pass 2: y[r] = (float)(scale · Σ_c partials[r, c]), each row added by one thread in chunk order.
 extern "C" __global__ void sum_partial_rows_f64(const double* partials, float* y, long long rows, long long count, double scale)
 {
-    for (long long r = (long long)blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += (long long)gridDim.x * blockDim.x)
+    for (long long r = thread_index(); r < rows; r += grid_stride())
     {
         double s = 0.0;
         for (long long c = 0; c < count; c++) s += partials[r * count + c];
@@ -180,7 +179,7 @@ struct ReduceLayout
 // The loops are unrolled over MAX_DIMS so that the layout is read at constant indices (no local-memory copy).
 extern "C" __global__ void sum_generic_f32(const float* x, float* y, ReduceLayout layout, long long out_count, float scale)
 {
-    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < out_count; j += (long long)gridDim.x * blockDim.x)
+    for (long long j = thread_index(); j < out_count; j += grid_stride())
     {
         // x's contiguous strides, and the start of output j's elements in x
         long long x_strides[MAX_DIMS], coordinate[MAX_DIMS];
@@ -223,7 +222,7 @@ extern "C" __global__ void sum_generic_f32(const float* x, float* y, ReduceLayou
 // The CPU's scan: the first maximum wins, and the first NaN wins and ends the scan (PyTorch's rule).
 extern "C" __global__ void argmax_f32(const float* x, float* y, long long outer, long long size, long long inner)
 {
-    for (long long p = (long long)blockIdx.x * blockDim.x + threadIdx.x; p < outer * inner; p += (long long)gridDim.x * blockDim.x)
+    for (long long p = thread_index(); p < outer * inner; p += grid_stride())
     {
         const float* v = x + p / inner * size * inner + p % inner;
         long long best = 0;

@@ -39,7 +39,7 @@
 //   kl_div_backward_f32: any 1-D blocks and grid.
 // Shared memory: static only (32 doubles + 32 floats). A block's results depend on its size, never on the grid.
 
-#include "block_reduce.cuh"
+#include "common.cuh"
 
 __device__ __forceinline__ float quiet_nan() { return __int_as_float(0x7fc00000); }
 
@@ -108,7 +108,7 @@ extern "C" __global__ void softmax_rows_backward_f32(const float* y, const float
 // shapes: x, y (outer, size, inner); column p = (o, i) holds x[o, ·, i]
 extern "C" __global__ void softmax_columns_f32(const float* x, float* y, long long outer, long long size, long long inner, int log_softmax)
 {
-    for (long long p = (long long)blockIdx.x * blockDim.x + threadIdx.x; p < outer * inner; p += (long long)gridDim.x * blockDim.x)
+    for (long long p = thread_index(); p < outer * inner; p += grid_stride())
     {
         long long start = p / inner * size * inner + p % inner;
         const float* xc = x + start;
@@ -133,7 +133,7 @@ extern "C" __global__ void softmax_columns_f32(const float* x, float* y, long lo
 // shapes: y, gy, gx (outer, size, inner)
 extern "C" __global__ void softmax_columns_backward_f32(const float* y, const float* gy, float* gx, long long outer, long long size, long long inner, int log_softmax)
 {
-    for (long long p = (long long)blockIdx.x * blockDim.x + threadIdx.x; p < outer * inner; p += (long long)gridDim.x * blockDim.x)
+    for (long long p = thread_index(); p < outer * inner; p += grid_stride())
     {
         long long start = p / inner * size * inner + p % inner;
         const float* yc = y + start;
@@ -232,7 +232,7 @@ extern "C" __global__ void kl_div_chunks_f32(const float* log_probs, const float
 extern "C" __global__ void kl_div_backward_f32(const float* log_probs, const float* target, const float* g_loss, float* g_log_probs, float* g_target, long long n, float scale)
 {
     float g = g_loss[0] * scale;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    for (long long i = thread_index(); i < n; i += grid_stride())
     {
         float t = target[i];
         if (g_log_probs) g_log_probs[i] = -g * t;

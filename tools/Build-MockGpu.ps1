@@ -17,7 +17,7 @@ New-Item -ItemType Directory -Force -Path $Generated | Out-Null
 if ($null -eq (Get-Command g++ -ErrorAction SilentlyContinue)) { throw 'mockgpu: g++ is needed (Debian: apt-get install g++)' }
 
 $Kernels = @(Get-ChildItem -Path $Cuda -Filter *.cu | Sort-Object Name)
-$Inputs = @($Kernels) + @(Get-ChildItem -Path $Cuda -Recurse -Include *.h, *.cuh, *.cpp | Where-Object { $_.FullName -notlike '*kernel_tests.cpp' }) + @(Get-Item $PSCommandPath)
+$Inputs = @($Kernels) + @(Get-ChildItem -Path $Cuda -Recurse -Include *.h, *.cuh, *.cpp | Where-Object { $_.DirectoryName -ne (Join-Path $Cuda 'emulator') -or $_.Extension -ne '.cpp' }) + @(Get-Item $PSCommandPath)
 $Stamp = ($Inputs | Sort-Object FullName | ForEach-Object { (Get-FileHash -Algorithm SHA256 $_.FullName).Hash + ' ' + $_.FullName }) -join "`n"
 $StampFile = Join-Path $Destination 'inputs.sha256'
 $Outputs = @('libcuda.so.1', 'libcublas.so.11', 'libcublasLt.so.11', 'libcudnn.so.9') | ForEach-Object { Join-Path $Destination $_ }

@@ -6,7 +6,7 @@
 #    symbols) must be exactly the file's extern "C" __global__ declarations, from which DafL.SourceGen also
 #    generates the backend's kernel names (a kernel not extern "C" would be exported under a mangled name).
 #    Needs libnvrtc: Debian bookworm non-free libnvrtc11.2 + libnvrtc-builtins11.8 (or NVRTC_LIBRARY=path).
-# 2. Emulator tests: cuda/emulator/kernel_tests.cpp runs every kernel on the CPU (cuda/emulator/emulator.h: one
+# 2. Emulator tests: cuda/emulator/*.cpp (kernel_tests.cpp's main and one <file>_tests.cpp per kernel file) run every kernel on the CPU (cuda/emulator/emulator.h: one
 #    fiber per CUDA thread, barriers and shuffles emulated) against reference loops that follow the C# CPU
 #    backend, at several block and grid sizes. Needs g++ (C++17).
 # Usage: tools/check-kernels.sh [file.cu ...]   (default: every cuda/*.cu; the emulator step always runs all)
@@ -65,7 +65,7 @@ def compile_cubin(path, arch):
     check(nvrtc.nvrtcCreateProgram(ctypes.byref(program), source, os.path.basename(path).encode(), 0, None, None),
           "nvrtcCreateProgram")
     try:
-        # The headers beside the file (block_reduce.cuh) are included by name, as the backend hands them to NVRTC.
+        # The headers beside the file (common.cuh) are included by name, as the backend hands them to NVRTC.
         options = [f"--gpu-architecture={arch}", f"--include-path={os.path.dirname(os.path.abspath(path))}"] + OPTIONS + CHECK_OPTIONS
         array = (ctypes.c_char_p * len(options))(*[o.encode() for o in options])
         status = nvrtc.nvrtcCompileProgram(program, len(options), array)
@@ -134,5 +134,5 @@ echo "== emulator tests"
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 g++ -std=c++17 -O1 -ffp-contract=off -Wall -Wextra -Werror -Wno-unknown-pragmas \
-    -o "$build/kernel_tests" cuda/emulator/kernel_tests.cpp
+    -o "$build/kernel_tests" cuda/emulator/*.cpp
 "$build/kernel_tests"

@@ -45,4 +45,24 @@ MOCKGPU_API void note_call(const char* function);
 
 // An integer from the environment (fault injection and sizes), or `fallback` when the variable is unset.
 MOCKGPU_API long long env_integer(const char* name, long long fallback);
+
+// One row of a library's table of status names and descriptions (cuGetErrorName/String, cublasGetStatusName/String).
+// MOCKGPU_STATUS(CODE, "description") writes the name from the code itself, so that the two cannot drift.
+template <class Code>
+struct StatusText
+{
+    Code code;
+    const char* name;
+    const char* description;
+};
+#define MOCKGPU_STATUS(code, description) {code, #code, description}
+
+// The row of `table` for `code`, or nullptr for a code the table does not know.
+template <class Code, size_t N>
+const StatusText<Code>* find_status(const StatusText<Code> (&table)[N], Code code)
+{
+    for (const StatusText<Code>& row : table)
+        if (row.code == code) return &row;
+    return nullptr;
+}
 } // namespace mockgpu

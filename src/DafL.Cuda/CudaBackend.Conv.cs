@@ -27,14 +27,7 @@ public sealed unsafe partial class CudaBackend
         var pb = OptionalAddress(bias, op);
         var py = Address(y, op);
         if (y.Numel == 0) return;
-        var plan = Plan(x.Shape, weight.Shape, stride, padding);
-        var chosen = plan.Forward ??= Options.ConvolutionSearch == ConvolutionSearch.Measure
-            ? AlgorithmChoice.First(_cudnn.FindForwardAlgorithms(plan.Input, px, plan.Filter, pw, plan.Convolution, plan.Output, py,
-                Workspace(Options.MaxWorkspaceBytes), Options.MaxWorkspaceBytes), false, Options.AllowTf32, Options.MaxWorkspaceBytes, "forward", plan.Shape)
-            : AlgorithmChoice.First(_cudnn.GetForwardAlgorithms(plan.Input, plan.Filter, plan.Convolution, plan.Output),
-                false, Options.AllowTf32, Options.MaxWorkspaceBytes, "forward", plan.Shape);
-        _cudnn.ConvolutionForward(1f, plan.Input, px, plan.Filter, pw, plan.Convolution, (ConvolutionForwardAlgorithm)chosen.Algorithm,
-            Workspace(chosen.WorkspaceBytes), chosen.WorkspaceBytes, 0f, plan.Output, py);
+        Convolve(Plan(x.Shape, weight.Shape, stride, padding), ConvolutionDirection.Forward, new ConvolutionBuffers(px, pw, py));
         if (bias is null) return;
         // y (N, O, Ho, Wo) += bias (O, 1, 1), in place: each element is read and written by the same thread.
         var layout = DeviceLayouts.Broadcast(op, y.Shape, y.Shape, [weight.Shape[0], 1, 1]);
@@ -53,14 +46,7 @@ public sealed unsafe partial class CudaBackend
             Fill(gx, 0f);
             return;
         }
-        var plan = Plan(gx.Shape, weight.Shape, stride, padding);
-        var chosen = plan.BackwardData ??= Options.ConvolutionSearch == ConvolutionSearch.Measure
-            ? AlgorithmChoice.First(_cudnn.FindBackwardDataAlgorithms(plan.Filter, pw, plan.Output, pgy, plan.Convolution, plan.Input, pgx,
-                Workspace(Options.MaxWorkspaceBytes), Options.MaxWorkspaceBytes), true, Options.AllowTf32, Options.MaxWorkspaceBytes, "backward-data", plan.Shape)
-            : AlgorithmChoice.First(_cudnn.GetBackwardDataAlgorithms(plan.Filter, plan.Output, plan.Convolution, plan.Input),
-                true, Options.AllowTf32, Options.MaxWorkspaceBytes, "backward-data", plan.Shape);
-        _cudnn.ConvolutionBackwardData(1f, plan.Filter, pw, plan.Output, pgy, plan.Convolution, (ConvolutionBackwardDataAlgorithm)chosen.Algorithm,
-            Workspace(chosen.WorkspaceBytes), chosen.WorkspaceBytes, 0f, plan.Input, pgx);
+        Convolve(Plan(gx.Shape, weight.Shape, stride, padding), ConvolutionDirection.BackwardData, new ConvolutionBuffers(pw, pgy, pgx));
     }
 
     public void Conv2dBackwardWeight(Tensor x, Tensor gy, Tensor gw, int stride, int padding)
@@ -75,14 +61,7 @@ public sealed unsafe partial class CudaBackend
             Fill(gw, 0f); // an empty batch has a zero gradient
             return;
         }
-        var plan = Plan(x.Shape, gw.Shape, stride, padding);
-        var chosen = plan.BackwardFilter ??= Options.ConvolutionSearch == ConvolutionSearch.Measure
-            ? AlgorithmChoice.First(_cudnn.FindBackwardFilterAlgorithms(plan.Input, px, plan.Output, pgy, plan.Convolution, plan.Filter, pgw,
-                Workspace(Options.MaxWorkspaceBytes), Options.MaxWorkspaceBytes), true, Options.AllowTf32, Options.MaxWorkspaceBytes, "backward-filter", plan.Shape)
-            : AlgorithmChoice.First(_cudnn.GetBackwardFilterAlgorithms(plan.Input, plan.Output, plan.Convolution, plan.Filter),
-                true, Options.AllowTf32, Options.MaxWorkspaceBytes, "backward-filter", plan.Shape);
-        _cudnn.ConvolutionBackwardFilter(1f, plan.Input, px, plan.Output, pgy, plan.Convolution, (ConvolutionBackwardFilterAlgorithm)chosen.Algorithm,
-            Workspace(chosen.WorkspaceBytes), chosen.WorkspaceBytes, 0f, plan.Filter, pgw);
+        Convolve(Plan(x.Shape, gw.Shape, stride, padding), ConvolutionDirection.BackwardFilter, new ConvolutionBuffers(px, pgy, pgw));
     }
 
     public void Conv2dBackwardBias(Tensor gy, Tensor gb)
@@ -91,6 +70,22 @@ public sealed unsafe partial class CudaBackend
         // gb[o] = Σ over (N, Ho·Wo) of gy (N, O, Ho·Wo): the per-channel float64 sum, in the CPU's order of images.
         long n = gy.Shape[0], o = gy.Shape[1], plane = (long)gy.Shape[2] * gy.Shape[3];
         ChannelSum(Address(gy, op), Address(gb, op), n, o, plane, 1.0);
+    }
+
+    /// <summary>
+    /// Runs one direction of a planned convolution with its algorithm, choosing that the first time: from cuDNN's
+    /// measured search on these buffers or from its heuristic (<see cref="CudaBackendOptions.ConvolutionSearch"/>),
+    /// the first usable one in the workspace limit, deterministic for the backward directions, TF32 only if allowed.
+    /// </summary>
+    void Convolve(ConvolutionPlan plan, ConvolutionDirection direction, ConvolutionBuffers data)
+    {
+        var problem = plan.Problem(direction);
+        var chosen = plan.Chosen(direction) ??= AlgorithmChoice.First(
+            Options.ConvolutionSearch == ConvolutionSearch.Measure
+                ? _cudnn.FindAlgorithms(problem, data, Workspace(Options.MaxWorkspaceBytes), Options.MaxWorkspaceBytes)
+                : _cudnn.GetAlgorithms(problem),
+            direction != ConvolutionDirection.Forward, Options.AllowTf32, Options.MaxWorkspaceBytes, AlgorithmChoice.Name(direction), plan.Shape);
+        _cudnn.Convolve(problem, 1f, data, chosen.Algorithm, Workspace(chosen.WorkspaceBytes), chosen.WorkspaceBytes, 0f);
     }
 
     ConvolutionPlan Plan(int[] input, int[] weight, int stride, int padding)

@@ -329,143 +329,45 @@ size_t workspace_bytes(Direction direction, int number, const ConvolutionGeometr
 
 using namespace cudnn_mock;
 
-// ---------------------------------------------------------------- forward
+// The three directions' queries share one C signature (cudnn_cnn.h) with the descriptors in the API's argument order,
+// first and second in, result out: forward x, w → y, backward data w, dy → dx, backward filter x, dy → dw. So one
+// definition makes each direction's three; X, W and Y say which arguments are x, w and y for the geometry.
+#define MOCK_CONVOLUTION_QUERIES(Word, direction, FirstDesc, SecondDesc, ResultDesc, X, W, Y)                            \
+    CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolution##Word##Algorithm_v7(                                               \
+        cudnnHandle_t handle, FirstDesc firstDesc, SecondDesc secondDesc, cudnnConvolutionDescriptor_t convDesc,        \
+        ResultDesc resultDesc, int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)   \
+    {                                                                                                                   \
+        MOCKGPU_TRACE_CALL();                                                                                           \
+        ConvolutionGeometry g{};                                                                                        \
+        if (int status = begin_convolution(__func__, Direction::direction, handle, X, W, convDesc, Y, &g)) return status; \
+        return heuristic(__func__, Direction::direction, handle, g, requestedAlgoCount, returnedAlgoCount, perfResults); \
+    }                                                                                                                   \
+                                                                                                                        \
+    CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolution##Word##AlgorithmEx(                                               \
+        cudnnHandle_t handle, FirstDesc firstDesc, const void* first, SecondDesc secondDesc, const void* second,        \
+        cudnnConvolutionDescriptor_t convDesc, ResultDesc resultDesc, void* result, int requestedAlgoCount,             \
+        int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults, void* workSpace, size_t workSpaceSizeInBytes)    \
+    {                                                                                                                   \
+        MOCKGPU_TRACE_CALL();                                                                                           \
+        ConvolutionGeometry g{};                                                                                        \
+        if (int status = begin_convolution(__func__, Direction::direction, handle, X, W, convDesc, Y, &g)) return status; \
+        return find(__func__, Direction::direction, handle, g, first, second, result, requestedAlgoCount,               \
+                    returnedAlgoCount, perfResults, workSpace, workSpaceSizeInBytes);                                   \
+    }                                                                                                                   \
+                                                                                                                        \
+    CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolution##Word##WorkspaceSize(                                              \
+        cudnnHandle_t handle, FirstDesc firstDesc, SecondDesc secondDesc, cudnnConvolutionDescriptor_t convDesc,        \
+        ResultDesc resultDesc, int algo, size_t* sizeInBytes)                                                           \
+    {                                                                                                                   \
+        MOCKGPU_TRACE_CALL();                                                                                           \
+        ConvolutionGeometry g{};                                                                                        \
+        if (int status = begin_convolution(__func__, Direction::direction, handle, X, W, convDesc, Y, &g)) return status; \
+        return workspace_query(__func__, Direction::direction, handle, g, algo, sizeInBytes);                          \
+    }
 
-CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t handle, cudnnTensorDescriptor_t srcDesc,
-                                                                    cudnnFilterDescriptor_t filterDesc,
-                                                                    cudnnConvolutionDescriptor_t convDesc,
-                                                                    cudnnTensorDescriptor_t destDesc, int requestedAlgoCount,
-                                                                    int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnGetConvolutionForwardAlgorithm_v7";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::forward, srcDesc, filterDesc, convDesc, destDesc, &g)) return status;
-    return heuristic(function, Direction::forward, handle, g, requestedAlgoCount, returnedAlgoCount, perfResults);
-}
-
-CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
-                                                                    const void* x, cudnnFilterDescriptor_t wDesc, const void* w,
-                                                                    cudnnConvolutionDescriptor_t convDesc,
-                                                                    cudnnTensorDescriptor_t yDesc, void* y,
-                                                                    int requestedAlgoCount, int* returnedAlgoCount,
-                                                                    cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
-                                                                    size_t workSpaceSizeInBytes)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnFindConvolutionForwardAlgorithmEx";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::forward, xDesc, wDesc, convDesc, yDesc, &g)) return status;
-    return find(function, Direction::forward, handle, g, x, w, y, requestedAlgoCount, returnedAlgoCount, perfResults,
-                workSpace, workSpaceSizeInBytes);
-}
-
-CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
-                                                                     cudnnFilterDescriptor_t wDesc,
-                                                                     cudnnConvolutionDescriptor_t convDesc,
-                                                                     cudnnTensorDescriptor_t yDesc, int algo, size_t* sizeInBytes)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnGetConvolutionForwardWorkspaceSize";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::forward, xDesc, wDesc, convDesc, yDesc, &g)) return status;
-    return workspace_query(function, Direction::forward, handle, g, algo, sizeInBytes);
-}
-
-// ---------------------------------------------------------------- backward data
-
-CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t handle, cudnnFilterDescriptor_t filterDesc,
-                                                                         cudnnTensorDescriptor_t diffDesc,
-                                                                         cudnnConvolutionDescriptor_t convDesc,
-                                                                         cudnnTensorDescriptor_t gradDesc, int requestedAlgoCount,
-                                                                         int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnGetConvolutionBackwardDataAlgorithm_v7";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_data, gradDesc, filterDesc, convDesc, diffDesc, &g)) return status;
-    return heuristic(function, Direction::backward_data, handle, g, requestedAlgoCount, returnedAlgoCount, perfResults);
-}
-
-CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
-                                                                         const void* w, cudnnTensorDescriptor_t dyDesc,
-                                                                         const void* dy, cudnnConvolutionDescriptor_t convDesc,
-                                                                         cudnnTensorDescriptor_t dxDesc, void* dx,
-                                                                         int requestedAlgoCount, int* returnedAlgoCount,
-                                                                         cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
-                                                                         size_t workSpaceSizeInBytes)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnFindConvolutionBackwardDataAlgorithmEx";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_data, dxDesc, wDesc, convDesc, dyDesc, &g)) return status;
-    return find(function, Direction::backward_data, handle, g, w, dy, dx, requestedAlgoCount, returnedAlgoCount, perfResults,
-                workSpace, workSpaceSizeInBytes);
-}
-
-CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
-                                                                          cudnnTensorDescriptor_t dyDesc,
-                                                                          cudnnConvolutionDescriptor_t convDesc,
-                                                                          cudnnTensorDescriptor_t dxDesc, int algo,
-                                                                          size_t* sizeInBytes)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnGetConvolutionBackwardDataWorkspaceSize";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_data, dxDesc, wDesc, convDesc, dyDesc, &g)) return status;
-    return workspace_query(function, Direction::backward_data, handle, g, algo, sizeInBytes);
-}
-
-// ---------------------------------------------------------------- backward filter
-
-CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t handle, cudnnTensorDescriptor_t srcDesc,
-                                                                           cudnnTensorDescriptor_t diffDesc,
-                                                                           cudnnConvolutionDescriptor_t convDesc,
-                                                                           cudnnFilterDescriptor_t gradDesc, int requestedAlgoCount,
-                                                                           int* returnedAlgoCount, cudnnConvolutionAlgoPerf* perfResults)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnGetConvolutionBackwardFilterAlgorithm_v7";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_filter, srcDesc, gradDesc, convDesc, diffDesc, &g)) return status;
-    return heuristic(function, Direction::backward_filter, handle, g, requestedAlgoCount, returnedAlgoCount, perfResults);
-}
-
-CUDNN_MOCK_API cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
-                                                                           const void* x, cudnnTensorDescriptor_t dyDesc,
-                                                                           const void* y, cudnnConvolutionDescriptor_t convDesc,
-                                                                           cudnnFilterDescriptor_t dwDesc, void* dw,
-                                                                           int requestedAlgoCount, int* returnedAlgoCount,
-                                                                           cudnnConvolutionAlgoPerf* perfResults, void* workSpace,
-                                                                           size_t workSpaceSizeInBytes)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnFindConvolutionBackwardFilterAlgorithmEx";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_filter, xDesc, dwDesc, convDesc, dyDesc, &g)) return status;
-    // cudnn_cnn.h names dy "y" here; it is the output gradient.
-    return find(function, Direction::backward_filter, handle, g, x, y, dw, requestedAlgoCount, returnedAlgoCount, perfResults,
-                workSpace, workSpaceSizeInBytes);
-}
-
-CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
-                                                                            cudnnTensorDescriptor_t dyDesc,
-                                                                            cudnnConvolutionDescriptor_t convDesc,
-                                                                            cudnnFilterDescriptor_t gradDesc, int algo,
-                                                                            size_t* sizeInBytes)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnGetConvolutionBackwardFilterWorkspaceSize";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_filter, xDesc, gradDesc, convDesc, dyDesc, &g)) return status;
-    return workspace_query(function, Direction::backward_filter, handle, g, algo, sizeInBytes);
-}
+MOCK_CONVOLUTION_QUERIES(Forward, forward, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
+                         firstDesc, secondDesc, resultDesc)
+MOCK_CONVOLUTION_QUERIES(BackwardData, backward_data, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t,
+                         resultDesc, firstDesc, secondDesc)
+MOCK_CONVOLUTION_QUERIES(BackwardFilter, backward_filter, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t,
+                         firstDesc, resultDesc, secondDesc)

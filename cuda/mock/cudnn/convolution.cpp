@@ -353,6 +353,14 @@ int convolution_geometry(const char* function, Direction direction, const cudnnT
     return CUDNN_STATUS_SUCCESS;
 }
 
+int begin_convolution(const char* function, Direction direction, const cudnnContext* handle, const cudnnTensorStruct* x,
+                      const cudnnFilterStruct* w, const cudnnConvolutionStruct* convolution, const cudnnTensorStruct* y,
+                      ConvolutionGeometry* geometry)
+{
+    if (int status = require_handle(function, handle)) return status;
+    return convolution_geometry(function, direction, x, w, convolution, y, geometry);
+}
+
 int require_convolution_operands(const char* function, Direction direction, const ConvolutionGeometry& geometry,
                                  const void* a, const void* b, const void* out)
 {
@@ -381,49 +389,27 @@ void run_algorithm(Direction direction, int algorithm, const ConvolutionGeometry
 
 using namespace cudnn_mock;
 
-CUDNN_MOCK_API cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const float* alpha, cudnnTensorDescriptor_t xDesc,
-                                                     const void* x, cudnnFilterDescriptor_t wDesc, const void* w,
-                                                     cudnnConvolutionDescriptor_t convDesc, int algo, void* workSpace,
-                                                     size_t workSpaceSizeInBytes, const float* beta,
-                                                     cudnnTensorDescriptor_t yDesc, void* y)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnConvolutionForward";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::forward, xDesc, wDesc, convDesc, yDesc, &g)) return status;
-    return launch(function, Direction::forward, handle, g, alpha, x, w, algo, workSpace, workSpaceSizeInBytes, beta, y);
-}
+// The three directions' calls share one C signature with the descriptors in the API's argument order (first, second
+// in, result out; see algorithms.cpp), so one definition makes each; X, W and Y say which arguments are x, w and y.
+#define MOCK_CONVOLUTION_CALL(Word, direction, FirstDesc, SecondDesc, ResultDesc, X, W, Y)                               \
+    CUDNN_MOCK_API cudnnStatus_t cudnnConvolution##Word(                                                                \
+        cudnnHandle_t handle, const float* alpha, FirstDesc firstDesc, const void* first, SecondDesc secondDesc,        \
+        const void* second, cudnnConvolutionDescriptor_t convDesc, int algo, void* workSpace,                           \
+        size_t workSpaceSizeInBytes, const float* beta, ResultDesc resultDesc, void* result)                            \
+    {                                                                                                                   \
+        MOCKGPU_TRACE_CALL();                                                                                           \
+        ConvolutionGeometry g{};                                                                                        \
+        if (int status = begin_convolution(__func__, Direction::direction, handle, X, W, convDesc, Y, &g)) return status; \
+        return launch(__func__, Direction::direction, handle, g, alpha, first, second, algo, workSpace,                 \
+                      workSpaceSizeInBytes, beta, result);                                                              \
+    }
 
-CUDNN_MOCK_API cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const float* alpha,
-                                                          cudnnFilterDescriptor_t wDesc, const void* w,
-                                                          cudnnTensorDescriptor_t dyDesc, const void* dy,
-                                                          cudnnConvolutionDescriptor_t convDesc, int algo,
-                                                          void* workSpace, size_t workSpaceSizeInBytes,
-                                                          const float* beta, cudnnTensorDescriptor_t dxDesc, void* dx)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnConvolutionBackwardData";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_data, dxDesc, wDesc, convDesc, dyDesc, &g)) return status;
-    return launch(function, Direction::backward_data, handle, g, alpha, w, dy, algo, workSpace, workSpaceSizeInBytes, beta, dx);
-}
-
-CUDNN_MOCK_API cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const float* alpha,
-                                                            cudnnTensorDescriptor_t xDesc, const void* x,
-                                                            cudnnTensorDescriptor_t dyDesc, const void* dy,
-                                                            cudnnConvolutionDescriptor_t convDesc, int algo,
-                                                            void* workSpace, size_t workSpaceSizeInBytes,
-                                                            const float* beta, cudnnFilterDescriptor_t dwDesc, void* dw)
-{
-    MOCKGPU_TRACE_CALL();
-    const char* function = "cudnnConvolutionBackwardFilter";
-    if (int status = require_handle(function, handle)) return status;
-    ConvolutionGeometry g{};
-    if (int status = convolution_geometry(function, Direction::backward_filter, xDesc, dwDesc, convDesc, dyDesc, &g)) return status;
-    return launch(function, Direction::backward_filter, handle, g, alpha, x, dy, algo, workSpace, workSpaceSizeInBytes, beta, dw);
-}
+MOCK_CONVOLUTION_CALL(Forward, forward, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
+                      firstDesc, secondDesc, resultDesc)
+MOCK_CONVOLUTION_CALL(BackwardData, backward_data, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t,
+                      resultDesc, firstDesc, secondDesc)
+MOCK_CONVOLUTION_CALL(BackwardFilter, backward_filter, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t,
+                      firstDesc, resultDesc, secondDesc)
 
 // db = alpha·Σ over N, H, W of dy + beta·db, db described as (1, C, 1, 1): BAD_PARAM when db's n, h, w are not 1
 // or its channels differ from dy's (API reference, cudnnConvolutionBackwardBias).

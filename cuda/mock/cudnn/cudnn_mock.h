@@ -218,6 +218,10 @@ struct ConvolutionGeometry
 int convolution_geometry(const char* function, Direction direction, const cudnnTensorStruct* x,
                          const cudnnFilterStruct* w, const cudnnConvolutionStruct* convolution,
                          const cudnnTensorStruct* y, ConvolutionGeometry* geometry);
+// What every convolution entry point checks first: the handle, then convolution_geometry.
+int begin_convolution(const char* function, Direction direction, const cudnnContext* handle, const cudnnTensorStruct* x,
+                      const cudnnFilterStruct* w, const cudnnConvolutionStruct* convolution, const cudnnTensorStruct* y,
+                      ConvolutionGeometry* geometry);
 // The call-time checks of a direction's two inputs and its output (in the API's argument order: forward x, w → y;
 // backward data w, dy → dx; backward filter x, dy → dw): non-null, and inside live allocations.
 int require_convolution_operands(const char* function, Direction direction, const ConvolutionGeometry& geometry,

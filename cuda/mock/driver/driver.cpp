@@ -1,4 +1,4 @@
-// driver.cpp: the mock driver's entry points other than streams and modules: cuInit, versions and error names,
+// driver.cpp: the mock driver's entry points other than streams, modules and error names (errors.cpp): cuInit,
 // the one device and its attributes, the primary context, memory and copies, and fault injection.
 //
 // The device is named "DafL mock GPU (sm_90)" so that nothing can take a result made here for real hardware;
@@ -133,65 +133,6 @@ CUDA_API CUresult cuDriverGetVersion(int* version)
     if (version == nullptr) return CUDA_ERROR_INVALID_VALUE;
     *version = 11080;
     return CUDA_SUCCESS;
-}
-
-namespace
-{
-struct ErrorText
-{
-    int code;
-    const char* name;
-    const char* text;
-};
-
-// Names and descriptions as cuda.h documents each CUresult.
-const ErrorText error_texts[] = {
-    {CUDA_SUCCESS, "CUDA_SUCCESS", "no error"},
-    {CUDA_ERROR_INVALID_VALUE, "CUDA_ERROR_INVALID_VALUE", "invalid argument"},
-    {CUDA_ERROR_OUT_OF_MEMORY, "CUDA_ERROR_OUT_OF_MEMORY", "out of memory"},
-    {CUDA_ERROR_NOT_INITIALIZED, "CUDA_ERROR_NOT_INITIALIZED", "initialization error"},
-    {CUDA_ERROR_NO_DEVICE, "CUDA_ERROR_NO_DEVICE", "no CUDA-capable device is detected"},
-    {CUDA_ERROR_INVALID_DEVICE, "CUDA_ERROR_INVALID_DEVICE", "invalid device ordinal"},
-    {CUDA_ERROR_INVALID_IMAGE, "CUDA_ERROR_INVALID_IMAGE", "device kernel image is invalid"},
-    {CUDA_ERROR_INVALID_CONTEXT, "CUDA_ERROR_INVALID_CONTEXT", "invalid device context"},
-    {CUDA_ERROR_NO_BINARY_FOR_GPU, "CUDA_ERROR_NO_BINARY_FOR_GPU", "no kernel image is available for execution on the device"},
-    {CUDA_ERROR_INVALID_HANDLE, "CUDA_ERROR_INVALID_HANDLE", "invalid resource handle"},
-    {CUDA_ERROR_ILLEGAL_STATE, "CUDA_ERROR_ILLEGAL_STATE", "the operation is not permitted in the current state"},
-    {CUDA_ERROR_NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"},
-    {CUDA_ERROR_NOT_READY, "CUDA_ERROR_NOT_READY", "device not ready"},
-    {CUDA_ERROR_ILLEGAL_ADDRESS, "CUDA_ERROR_ILLEGAL_ADDRESS", "an illegal memory access was encountered"},
-    {CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", "too many resources requested for launch"},
-    {CUDA_ERROR_LAUNCH_FAILED, "CUDA_ERROR_LAUNCH_FAILED", "unspecified launch failure"},
-    {CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED", "operation not permitted when stream is capturing"},
-    {CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", "operation failed due to a previous error during capture"},
-    {CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD, "CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD", "attempt to terminate a thread-local capture sequence from another thread"},
-};
-
-const ErrorText* find_error(int code)
-{
-    for (const auto& e : error_texts)
-        if (e.code == code) return &e;
-    return nullptr;
-}
-} // namespace
-
-// "CUDA_ERROR_INVALID_VALUE ... if error is not a valid CUresult", with *pStr set to NULL.
-CUDA_API CUresult cuGetErrorName(int error, const char** text)
-{
-    MOCKGPU_TRACE_CALL();
-    if (text == nullptr) return CUDA_ERROR_INVALID_VALUE;
-    const ErrorText* e = find_error(error);
-    *text = e ? e->name : nullptr;
-    return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
-}
-
-CUDA_API CUresult cuGetErrorString(int error, const char** text)
-{
-    MOCKGPU_TRACE_CALL();
-    if (text == nullptr) return CUDA_ERROR_INVALID_VALUE;
-    const ErrorText* e = find_error(error);
-    *text = e ? e->text : nullptr;
-    return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 // --------------------------------------------------------------------------- the device

@@ -5,6 +5,14 @@ namespace DafL.Backends.Cuda.Convolution;
 /// <summary>Picks an algorithm from cuDNN's ranking (heuristic or measured, best first).</summary>
 internal static class AlgorithmChoice
 {
+    /// <summary>The direction as the messages name it: forward, backward-data, backward-filter.</summary>
+    public static string Name(ConvolutionDirection direction) => direction switch
+    {
+        ConvolutionDirection.Forward => "forward",
+        ConvolutionDirection.BackwardData => "backward-data",
+        _ => "backward-filter",
+    };
+
     /// <summary>
     /// The first algorithm that can run the problem, fits in <paramref name="maxWorkspaceBytes"/>, is deterministic
     /// when <paramref name="deterministic"/> asks for it (the contract's backward-weight rule, and reproducible runs),

@@ -21,8 +21,9 @@ internal readonly record struct ConvolutionShape(int N, int C, int H, int W, int
 internal readonly record struct ChosenAlgorithm(int Algorithm, long WorkspaceBytes);
 
 /// <summary>
-/// cuDNN's descriptors for one <see cref="ConvolutionShape"/> and the algorithm chosen for each direction, each
-/// chosen the first time that direction runs for the shape and kept for the backend's lifetime.
+/// cuDNN's descriptors for one <see cref="ConvolutionShape"/>, set up once for all three directions (each direction's
+/// <see cref="ConvolutionProblem"/> names them in its own order), and the algorithm chosen for each direction, chosen
+/// the first time that direction runs for the shape and kept for the backend's lifetime.
 /// </summary>
 internal sealed class ConvolutionPlan : IDisposable
 {
@@ -31,9 +32,14 @@ internal sealed class ConvolutionPlan : IDisposable
     public CudnnTensorDescriptor Output { get; }
     public CudnnFilterDescriptor Filter { get; }
     public CudnnConvolutionDescriptor Convolution { get; }
-    public ChosenAlgorithm? Forward { get; set; }
-    public ChosenAlgorithm? BackwardData { get; set; }
-    public ChosenAlgorithm? BackwardFilter { get; set; }
+    readonly ConvolutionProblem[] _problems;
+    readonly ChosenAlgorithm?[] _chosen = new ChosenAlgorithm?[3];
+
+    /// <summary>The descriptors of one direction, in cuDNN's order.</summary>
+    public ConvolutionProblem Problem(ConvolutionDirection direction) => _problems[(int)direction];
+
+    /// <summary>The algorithm chosen for <paramref name="direction"/>, null until it first runs.</summary>
+    public ref ChosenAlgorithm? Chosen(ConvolutionDirection direction) => ref _chosen[(int)direction];
 
     public ConvolutionPlan(ConvolutionShape shape, CudnnMathType mathType)
     {
@@ -51,6 +57,12 @@ internal sealed class ConvolutionPlan : IDisposable
             foreach (var d in created) d.Dispose();
             throw;
         }
+        _problems =
+        [
+            ConvolutionProblem.Forward(Input, Filter, Convolution, Output),
+            ConvolutionProblem.BackwardData(Filter, Output, Convolution, Input),
+            ConvolutionProblem.BackwardFilter(Input, Output, Convolution, Filter),
+        ];
     }
 
     static T Track<T>(List<IDisposable> created, T descriptor) where T : IDisposable

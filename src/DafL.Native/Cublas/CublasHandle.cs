@@ -5,17 +5,9 @@ namespace DafL.Native;
 /// it current first). Column-major calls mirror the C API; the row-major helpers swap operands
 /// (<see cref="ColumnMajorGemm"/>) so that callers holding row-major tensors never think about it.
 /// </summary>
-public sealed unsafe class CublasHandle : IDisposable
+public sealed unsafe class CublasHandle : LibraryHandle
 {
-    readonly CudaContext _context;
-    readonly nint _handle;
-    bool _disposed;
-
-    CublasHandle(CudaContext context, nint handle)
-    {
-        _context = context;
-        _handle = handle;
-    }
+    CublasHandle(CudaContext context, nint handle) : base(context, handle) { }
 
     /// <summary>Creates a handle in <paramref name="context"/> (this allocates a little device memory).</summary>
     public static CublasHandle Create(CudaContext context)
@@ -34,7 +26,7 @@ public sealed unsafe class CublasHandle : IDisposable
         {
             Enter();
             int version;
-            CublasStatus.Check(Cublas.Api.cublasGetVersion_v2(_handle, &version));
+            CublasStatus.Check(Cublas.Api.cublasGetVersion_v2(Handle, &version));
             return version;
         }
     }
@@ -43,14 +35,14 @@ public sealed unsafe class CublasHandle : IDisposable
     public void SetStream(CudaStream stream)
     {
         Enter();
-        CublasStatus.Check(Cublas.Api.cublasSetStream_v2(_handle, stream.Handle));
+        CublasStatus.Check(Cublas.Api.cublasSetStream_v2(Handle, stream.Handle));
     }
 
     /// <summary>Chooses FP32 or TF32 tensor-core arithmetic for Sgemm.</summary>
     public void SetMathMode(CublasMathMode mode)
     {
         Enter();
-        CublasStatus.Check(Cublas.Api.cublasSetMathMode(_handle, (int)mode));
+        CublasStatus.Check(Cublas.Api.cublasSetMathMode(Handle, (int)mode));
     }
 
     /// <summary>
@@ -61,7 +53,7 @@ public sealed unsafe class CublasHandle : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         Enter();
-        CublasStatus.Check(Cublas.Api.cublasSetWorkspace_v2(_handle, workspace.Native, (nuint)bytes));
+        CublasStatus.Check(Cublas.Api.cublasSetWorkspace_v2(Handle, workspace.Native, (nuint)bytes));
     }
 
     /// <summary>Column-major C (m×n) = α·op(A)·op(B) + β·C, exactly the C API's <c>cublasSgemm_v2</c>.</summary>
@@ -69,7 +61,7 @@ public sealed unsafe class CublasHandle : IDisposable
         float alpha, DevicePointer a, int lda, DevicePointer b, int ldb, float beta, DevicePointer c, int ldc)
     {
         Enter();
-        CublasStatus.Check(Cublas.Api.cublasSgemm_v2(_handle, (int)transA, (int)transB, m, n, k,
+        CublasStatus.Check(Cublas.Api.cublasSgemm_v2(Handle, (int)transA, (int)transB, m, n, k,
             &alpha, a.Native, lda, b.Native, ldb, &beta, c.Native, ldc));
     }
 
@@ -79,7 +71,7 @@ public sealed unsafe class CublasHandle : IDisposable
         float beta, DevicePointer c, int ldc, long strideC, int batchCount)
     {
         Enter();
-        CublasStatus.Check(Cublas.Api.cublasSgemmStridedBatched(_handle, (int)transA, (int)transB, m, n, k,
+        CublasStatus.Check(Cublas.Api.cublasSgemmStridedBatched(Handle, (int)transA, (int)transB, m, n, k,
             &alpha, a.Native, lda, strideA, b.Native, ldb, strideB, &beta, c.Native, ldc, strideC, batchCount));
     }
 
@@ -106,17 +98,5 @@ public sealed unsafe class CublasHandle : IDisposable
             beta, c, g.Ldc, strideC, batchCount);
     }
 
-    void Enter()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _context.MakeCurrent();
-    }
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _context.MakeCurrent();
-        CublasStatus.Check(Cublas.Api.cublasDestroy_v2(_handle));
-    }
+    private protected override void Destroy() => CublasStatus.Check(Cublas.Api.cublasDestroy_v2(Handle));
 }

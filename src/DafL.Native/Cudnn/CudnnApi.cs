@@ -57,32 +57,8 @@ sealed unsafe class CudnnApi
     public readonly delegate* unmanaged<nint, int, int> cudnnSetConvolutionGroupCount;
     public readonly delegate* unmanaged<nint, int> cudnnDestroyConvolutionDescriptor;
 
-    /// <summary>(handle, xDesc, wDesc, convDesc, yDesc, requested, returned*, perf*).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, int> cudnnGetConvolutionForwardAlgorithm_v7;
-    /// <summary>(handle, xDesc, x, wDesc, w, convDesc, yDesc, y, requested, returned*, perf*, workspace, workspaceBytes).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, nint, nuint, int> cudnnFindConvolutionForwardAlgorithmEx;
-    /// <summary>(handle, xDesc, wDesc, convDesc, yDesc, algo, bytes*).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, int, nuint*, int> cudnnGetConvolutionForwardWorkspaceSize;
-    /// <summary>(handle, alpha, xDesc, x, wDesc, w, convDesc, algo, workspace, workspaceBytes, beta, yDesc, y).</summary>
-    public readonly delegate* unmanaged<nint, float*, nint, nint, nint, nint, nint, int, nint, nuint, float*, nint, nint, int> cudnnConvolutionForward;
-
-    /// <summary>(handle, wDesc, dyDesc, convDesc, dxDesc, requested, returned*, perf*).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, int> cudnnGetConvolutionBackwardDataAlgorithm_v7;
-    /// <summary>(handle, wDesc, w, dyDesc, dy, convDesc, dxDesc, dx, requested, returned*, perf*, workspace, workspaceBytes).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, nint, nuint, int> cudnnFindConvolutionBackwardDataAlgorithmEx;
-    /// <summary>(handle, wDesc, dyDesc, convDesc, dxDesc, algo, bytes*).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, int, nuint*, int> cudnnGetConvolutionBackwardDataWorkspaceSize;
-    /// <summary>(handle, alpha, wDesc, w, dyDesc, dy, convDesc, algo, workspace, workspaceBytes, beta, dxDesc, dx).</summary>
-    public readonly delegate* unmanaged<nint, float*, nint, nint, nint, nint, nint, int, nint, nuint, float*, nint, nint, int> cudnnConvolutionBackwardData;
-
-    /// <summary>(handle, xDesc, dyDesc, convDesc, dwDesc, requested, returned*, perf*).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, int> cudnnGetConvolutionBackwardFilterAlgorithm_v7;
-    /// <summary>(handle, xDesc, x, dyDesc, dy, convDesc, dwDesc, dw, requested, returned*, perf*, workspace, workspaceBytes).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, nint, nuint, int> cudnnFindConvolutionBackwardFilterAlgorithmEx;
-    /// <summary>(handle, xDesc, dyDesc, convDesc, dwDesc, algo, bytes*).</summary>
-    public readonly delegate* unmanaged<nint, nint, nint, nint, nint, int, nuint*, int> cudnnGetConvolutionBackwardFilterWorkspaceSize;
-    /// <summary>(handle, alpha, xDesc, x, dyDesc, dy, convDesc, algo, workspace, workspaceBytes, beta, dwDesc, dw).</summary>
-    public readonly delegate* unmanaged<nint, float*, nint, nint, nint, nint, nint, int, nint, nuint, float*, nint, nint, int> cudnnConvolutionBackwardFilter;
+    /// <summary>Forward y from (x, w), backward data dx from (w, dy), backward filter dw from (x, dy).</summary>
+    public readonly ConvolutionEntryPoints ConvolutionForward, ConvolutionBackwardData, ConvolutionBackwardFilter;
     /// <summary>(handle, alpha, dyDesc, dy, beta, dbDesc, db).</summary>
     public readonly delegate* unmanaged<nint, float*, nint, nint, float*, nint, nint, int> cudnnConvolutionBackwardBias;
 
@@ -118,20 +94,9 @@ sealed unsafe class CudnnApi
         cudnnSetConvolutionGroupCount = (delegate* unmanaged<nint, int, int>)e.Get("cudnnSetConvolutionGroupCount");
         cudnnDestroyConvolutionDescriptor = (delegate* unmanaged<nint, int>)e.Get("cudnnDestroyConvolutionDescriptor");
 
-        cudnnGetConvolutionForwardAlgorithm_v7 = (delegate* unmanaged<nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, int>)e.Get("cudnnGetConvolutionForwardAlgorithm_v7");
-        cudnnFindConvolutionForwardAlgorithmEx = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, nint, nuint, int>)e.Get("cudnnFindConvolutionForwardAlgorithmEx");
-        cudnnGetConvolutionForwardWorkspaceSize = (delegate* unmanaged<nint, nint, nint, nint, nint, int, nuint*, int>)e.Get("cudnnGetConvolutionForwardWorkspaceSize");
-        cudnnConvolutionForward = (delegate* unmanaged<nint, float*, nint, nint, nint, nint, nint, int, nint, nuint, float*, nint, nint, int>)e.Get("cudnnConvolutionForward");
-
-        cudnnGetConvolutionBackwardDataAlgorithm_v7 = (delegate* unmanaged<nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, int>)e.Get("cudnnGetConvolutionBackwardDataAlgorithm_v7");
-        cudnnFindConvolutionBackwardDataAlgorithmEx = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, nint, nuint, int>)e.Get("cudnnFindConvolutionBackwardDataAlgorithmEx");
-        cudnnGetConvolutionBackwardDataWorkspaceSize = (delegate* unmanaged<nint, nint, nint, nint, nint, int, nuint*, int>)e.Get("cudnnGetConvolutionBackwardDataWorkspaceSize");
-        cudnnConvolutionBackwardData = (delegate* unmanaged<nint, float*, nint, nint, nint, nint, nint, int, nint, nuint, float*, nint, nint, int>)e.Get("cudnnConvolutionBackwardData");
-
-        cudnnGetConvolutionBackwardFilterAlgorithm_v7 = (delegate* unmanaged<nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, int>)e.Get("cudnnGetConvolutionBackwardFilterAlgorithm_v7");
-        cudnnFindConvolutionBackwardFilterAlgorithmEx = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, int, int*, ConvolutionAlgorithmPerformance*, nint, nuint, int>)e.Get("cudnnFindConvolutionBackwardFilterAlgorithmEx");
-        cudnnGetConvolutionBackwardFilterWorkspaceSize = (delegate* unmanaged<nint, nint, nint, nint, nint, int, nuint*, int>)e.Get("cudnnGetConvolutionBackwardFilterWorkspaceSize");
-        cudnnConvolutionBackwardFilter = (delegate* unmanaged<nint, float*, nint, nint, nint, nint, nint, int, nint, nuint, float*, nint, nint, int>)e.Get("cudnnConvolutionBackwardFilter");
+        ConvolutionForward = new ConvolutionEntryPoints(e, "Forward", 8);               // CUDNN_CONVOLUTION_FWD_ALGO_COUNT
+        ConvolutionBackwardData = new ConvolutionEntryPoints(e, "BackwardData", 6);     // CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT
+        ConvolutionBackwardFilter = new ConvolutionEntryPoints(e, "BackwardFilter", 7); // CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT
         cudnnConvolutionBackwardBias = (delegate* unmanaged<nint, float*, nint, nint, float*, nint, nint, int>)e.Get("cudnnConvolutionBackwardBias");
     }
 }

@@ -16,20 +16,11 @@ public sealed unsafe class CudnnConvolutionDescriptor : CudnnDescriptor
         if (padH < 0 || padW < 0 || strideH <= 0 || strideW <= 0 || dilationH <= 0 || dilationW <= 0)
             throw new ArgumentException($"cuDNN convolution descriptor: padding ({padH}, {padW}) must be ≥ 0, stride ({strideH}, {strideW}) and dilation ({dilationH}, {dilationW}) > 0.");
         var api = Cudnn.Api;
-        nint handle;
-        CudnnStatus.Check(api.cudnnCreateConvolutionDescriptor(&handle));
-        var descriptor = new CudnnConvolutionDescriptor(handle);
-        try
+        return Create(api.cudnnCreateConvolutionDescriptor, created => new CudnnConvolutionDescriptor(created), handle =>
         {
             CudnnStatus.Check(api.cudnnSetConvolution2dDescriptor(handle, padH, padW, strideH, strideW, dilationH, dilationW, (int)mode, (int)computeType));
             CudnnStatus.Check(api.cudnnSetConvolutionMathType(handle, (int)mathType));
-        }
-        catch
-        {
-            descriptor.Dispose();
-            throw;
-        }
-        return descriptor;
+        });
     }
 
     /// <summary>Sets the math type (e.g. <see cref="CudnnMathType.TensorOp"/> to allow TF32).</summary>

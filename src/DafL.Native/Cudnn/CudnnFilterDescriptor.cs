@@ -12,20 +12,11 @@ public sealed unsafe class CudnnFilterDescriptor : CudnnDescriptor
         if (k <= 0 || c <= 0 || h <= 0 || w <= 0)
             throw new ArgumentException($"cuDNN filter descriptor: shape ({k}, {c}, {h}, {w}) must be positive.");
         var api = Cudnn.Api;
-        nint handle;
-        CudnnStatus.Check(api.cudnnCreateFilterDescriptor(&handle));
-        var descriptor = new CudnnFilterDescriptor(handle);
-        try
+        return Create(api.cudnnCreateFilterDescriptor, created => new CudnnFilterDescriptor(created), handle =>
         {
             // Data type before format here, the other way round from cudnnSetTensor4dDescriptor.
             CudnnStatus.Check(api.cudnnSetFilter4dDescriptor(handle, (int)dataType, (int)format, k, c, h, w));
-        }
-        catch
-        {
-            descriptor.Dispose();
-            throw;
-        }
-        return descriptor;
+        });
     }
 
     private protected override void Destroy() => CudnnStatus.Check(Cudnn.Api.cudnnDestroyFilterDescriptor(Handle));

@@ -19,7 +19,7 @@ public sealed unsafe partial class CudnnHandle
         DevicePointer runningMean, DevicePointer runningVariance, double epsilon, DevicePointer saveMean, DevicePointer saveInvVariance)
     {
         Enter();
-        CudnnStatus.Check(Cudnn.Api.cudnnBatchNormalizationForwardTraining(_handle, (int)mode, &alpha, &beta, x.Handle, xData.Native, y.Handle, yData.Native,
+        CudnnStatus.Check(Cudnn.Api.cudnnBatchNormalizationForwardTraining(Handle, (int)mode, &alpha, &beta, x.Handle, xData.Native, y.Handle, yData.Native,
             scaleBiasMeanVar.Handle, scale.Native, bias.Native, exponentialAverageFactor, runningMean.Native, runningVariance.Native,
             epsilon, saveMean.Native, saveInvVariance.Native));
     }
@@ -31,7 +31,7 @@ public sealed unsafe partial class CudnnHandle
         DevicePointer estimatedMean, DevicePointer estimatedVariance, double epsilon)
     {
         Enter();
-        CudnnStatus.Check(Cudnn.Api.cudnnBatchNormalizationForwardInference(_handle, (int)mode, &alpha, &beta, x.Handle, xData.Native, y.Handle, yData.Native,
+        CudnnStatus.Check(Cudnn.Api.cudnnBatchNormalizationForwardInference(Handle, (int)mode, &alpha, &beta, x.Handle, xData.Native, y.Handle, yData.Native,
             scaleBiasMeanVar.Handle, scale.Native, bias.Native, estimatedMean.Native, estimatedVariance.Native, epsilon));
     }
 
@@ -46,7 +46,7 @@ public sealed unsafe partial class CudnnHandle
         DevicePointer savedMean, DevicePointer savedInvVariance)
     {
         Enter();
-        CudnnStatus.Check(Cudnn.Api.cudnnBatchNormalizationBackward(_handle, (int)mode, &alphaData, &betaData, &alphaParameters, &betaParameters,
+        CudnnStatus.Check(Cudnn.Api.cudnnBatchNormalizationBackward(Handle, (int)mode, &alphaData, &betaData, &alphaParameters, &betaParameters,
             x.Handle, xData.Native, dy.Handle, dyData.Native, dx.Handle, dxData.Native,
             scaleBiasDiff.Handle, scale.Native, dScale.Native, dBias.Native, epsilon, savedMean.Native, savedInvVariance.Native));
     }

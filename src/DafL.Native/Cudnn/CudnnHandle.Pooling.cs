@@ -8,7 +8,7 @@ public sealed unsafe partial class CudnnHandle
         float beta, CudnnTensorDescriptor y, DevicePointer yData)
     {
         Enter();
-        CudnnStatus.Check(Cudnn.Api.cudnnPoolingForward(_handle, pooling.Handle, &alpha, x.Handle, xData.Native, &beta, y.Handle, yData.Native));
+        CudnnStatus.Check(Cudnn.Api.cudnnPoolingForward(Handle, pooling.Handle, &alpha, x.Handle, xData.Native, &beta, y.Handle, yData.Native));
     }
 
     /// <summary>dx = α·∂pool/∂x applied to dy + β·dx; needs the forward's input x and output y (max pooling finds the argmax from them).</summary>
@@ -17,7 +17,7 @@ public sealed unsafe partial class CudnnHandle
         float beta, CudnnTensorDescriptor dx, DevicePointer dxData)
     {
         Enter();
-        CudnnStatus.Check(Cudnn.Api.cudnnPoolingBackward(_handle, pooling.Handle, &alpha, y.Handle, yData.Native, dy.Handle, dyData.Native,
+        CudnnStatus.Check(Cudnn.Api.cudnnPoolingBackward(Handle, pooling.Handle, &alpha, y.Handle, yData.Native, dy.Handle, dyData.Native,
             x.Handle, xData.Native, &beta, dx.Handle, dxData.Native));
     }
 }

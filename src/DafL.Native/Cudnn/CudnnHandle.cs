@@ -5,17 +5,9 @@ namespace DafL.Native;
 /// host floats blending the result into the output: y = α·op(…) + β·y (β = 0 overwrites, 1 accumulates).
 /// Device memory arguments are <see cref="DevicePointer"/>s whose layout the descriptors give.
 /// </summary>
-public sealed unsafe partial class CudnnHandle : IDisposable
+public sealed unsafe partial class CudnnHandle : LibraryHandle
 {
-    readonly CudaContext _context;
-    readonly nint _handle;
-    bool _disposed;
-
-    CudnnHandle(CudaContext context, nint handle)
-    {
-        _context = context;
-        _handle = handle;
-    }
+    CudnnHandle(CudaContext context, nint handle) : base(context, handle) { }
 
     /// <summary>Creates a handle in <paramref name="context"/>.</summary>
     public static CudnnHandle Create(CudaContext context)
@@ -31,20 +23,8 @@ public sealed unsafe partial class CudnnHandle : IDisposable
     public void SetStream(CudaStream stream)
     {
         Enter();
-        CudnnStatus.Check(Cudnn.Api.cudnnSetStream(_handle, stream.Handle));
+        CudnnStatus.Check(Cudnn.Api.cudnnSetStream(Handle, stream.Handle));
     }
 
-    void Enter()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _context.MakeCurrent();
-    }
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _context.MakeCurrent();
-        CudnnStatus.Check(Cudnn.Api.cudnnDestroy(_handle));
-    }
+    private protected override void Destroy() => CudnnStatus.Check(Cudnn.Api.cudnnDestroy(Handle));
 }

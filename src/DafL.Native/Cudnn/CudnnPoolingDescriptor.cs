@@ -12,19 +12,8 @@ public sealed unsafe class CudnnPoolingDescriptor : CudnnDescriptor
         if (windowH <= 0 || windowW <= 0 || padH < 0 || padW < 0 || strideH <= 0 || strideW <= 0)
             throw new ArgumentException($"cuDNN pooling descriptor: window ({windowH}, {windowW}) and stride ({strideH}, {strideW}) must be > 0, padding ({padH}, {padW}) ≥ 0.");
         var api = Cudnn.Api;
-        nint handle;
-        CudnnStatus.Check(api.cudnnCreatePoolingDescriptor(&handle));
-        var descriptor = new CudnnPoolingDescriptor(handle);
-        try
-        {
-            CudnnStatus.Check(api.cudnnSetPooling2dDescriptor(handle, (int)mode, (int)nan, windowH, windowW, padH, padW, strideH, strideW));
-        }
-        catch
-        {
-            descriptor.Dispose();
-            throw;
-        }
-        return descriptor;
+        return Create(api.cudnnCreatePoolingDescriptor, created => new CudnnPoolingDescriptor(created), handle =>
+            CudnnStatus.Check(api.cudnnSetPooling2dDescriptor(handle, (int)mode, (int)nan, windowH, windowW, padH, padW, strideH, strideW)));
     }
 
     private protected override void Destroy() => CudnnStatus.Check(Cudnn.Api.cudnnDestroyPoolingDescriptor(Handle));

@@ -12,19 +12,8 @@ public sealed unsafe class CudnnTensorDescriptor : CudnnDescriptor
         if (n <= 0 || c <= 0 || h <= 0 || w <= 0)
             throw new ArgumentException($"cuDNN tensor descriptor: shape ({n}, {c}, {h}, {w}) must be positive.");
         var api = Cudnn.Api;
-        nint handle;
-        CudnnStatus.Check(api.cudnnCreateTensorDescriptor(&handle));
-        var descriptor = new CudnnTensorDescriptor(handle);
-        try
-        {
-            CudnnStatus.Check(api.cudnnSetTensor4dDescriptor(handle, (int)format, (int)dataType, n, c, h, w));
-        }
-        catch
-        {
-            descriptor.Dispose();
-            throw;
-        }
-        return descriptor;
+        return Create(api.cudnnCreateTensorDescriptor, created => new CudnnTensorDescriptor(created), handle =>
+            CudnnStatus.Check(api.cudnnSetTensor4dDescriptor(handle, (int)format, (int)dataType, n, c, h, w)));
     }
 
     /// <summary>
@@ -34,19 +23,8 @@ public sealed unsafe class CudnnTensorDescriptor : CudnnDescriptor
     public static CudnnTensorDescriptor DeriveBatchNorm(CudnnTensorDescriptor x, CudnnBatchNormMode mode)
     {
         var api = Cudnn.Api;
-        nint handle;
-        CudnnStatus.Check(api.cudnnCreateTensorDescriptor(&handle));
-        var descriptor = new CudnnTensorDescriptor(handle);
-        try
-        {
-            CudnnStatus.Check(api.cudnnDeriveBNTensorDescriptor(handle, x.Handle, (int)mode));
-        }
-        catch
-        {
-            descriptor.Dispose();
-            throw;
-        }
-        return descriptor;
+        return Create(api.cudnnCreateTensorDescriptor, created => new CudnnTensorDescriptor(created), handle =>
+            CudnnStatus.Check(api.cudnnDeriveBNTensorDescriptor(handle, x.Handle, (int)mode)));
     }
 
     private protected override void Destroy() => CudnnStatus.Check(Cudnn.Api.cudnnDestroyTensorDescriptor(Handle));

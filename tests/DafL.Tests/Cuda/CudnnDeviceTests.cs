@@ -48,31 +48,34 @@ public class CudnnDeviceTests : DeviceTestBase
         const long workspaceBytes = 64 << 20;
         DevicePointer workspace = Allocate((int)(workspaceBytes / sizeof(float)));
 
-        var forward = handle.GetForwardAlgorithms(xDesc, wDesc, conv, yDesc);
+        var forwardProblem = ConvolutionProblem.Forward(xDesc, wDesc, conv, yDesc);
+        var dataProblem = ConvolutionProblem.BackwardData(wDesc, yDesc, conv, xDesc);
+        var filterProblem = ConvolutionProblem.BackwardFilter(xDesc, yDesc, conv, wDesc);
+        var forward = handle.GetAlgorithms(forwardProblem);
         Assert.That(forward, Is.Not.Empty);
-        var fwd = (ConvolutionForwardAlgorithm)forward.First(p => p.Usable).Algorithm;
-        Assert.That(handle.GetForwardWorkspaceSize(xDesc, wDesc, conv, yDesc, fwd), Is.LessThanOrEqualTo(workspaceBytes));
-        handle.ConvolutionForward(1f, xDesc, xd, wDesc, wd, conv, fwd, workspace, workspaceBytes, 0f, yDesc, yd);
+        var fwd = forward.First(p => p.Usable).Algorithm;
+        Assert.That(handle.GetWorkspaceSize(forwardProblem, fwd), Is.LessThanOrEqualTo(workspaceBytes));
+        handle.Convolve(forwardProblem, 1f, new ConvolutionBuffers(xd, wd, yd), fwd, workspace, workspaceBytes, 0f);
         var y = Download(yd, n * k * ho * wo);
         var yNoBias = Conv2d(xt.Detach(), wtt.Detach(), null, stride, pad).ToArray();
         AssertClose(y, yNoBias, 1e-5f, "y");
 
-        var data = (ConvolutionBackwardDataAlgorithm)handle.GetBackwardDataAlgorithms(wDesc, yDesc, conv, xDesc).First(p => p.Usable).Algorithm;
-        handle.ConvolutionBackwardData(1f, wDesc, wd, yDesc, dyd, conv, data, workspace, workspaceBytes, 0f, xDesc, dxd);
+        var data = handle.GetAlgorithms(dataProblem).First(p => p.Usable).Algorithm;
+        handle.Convolve(dataProblem, 1f, new ConvolutionBuffers(wd, dyd, dxd), data, workspace, workspaceBytes, 0f);
         AssertClose(Download(dxd, x.Length), xt.Grad!.ToArray(), 1e-5f, "dx");
 
-        var filter = (ConvolutionBackwardFilterAlgorithm)handle.GetBackwardFilterAlgorithms(xDesc, yDesc, conv, wDesc).First(p => p.Usable).Algorithm;
-        handle.ConvolutionBackwardFilter(1f, xDesc, xd, yDesc, dyd, conv, filter, workspace, workspaceBytes, 0f, wDesc, dwd);
+        var filter = handle.GetAlgorithms(filterProblem).First(p => p.Usable).Algorithm;
+        handle.Convolve(filterProblem, 1f, new ConvolutionBuffers(xd, dyd, dwd), filter, workspace, workspaceBytes, 0f);
         AssertClose(Download(dwd, wt.Length), wtt.Grad!.ToArray(), 1e-5f, "dw");
 
         handle.ConvolutionBackwardBias(1f, yDesc, dyd, 0f, bDesc, dbd);
         AssertClose(Download(dbd, k), bt.Grad!.ToArray(), 1e-5f, "db");
 
-        var measured = handle.FindForwardAlgorithms(xDesc, xd, wDesc, wd, conv, yDesc, yd, workspace, workspaceBytes);
+        var measured = handle.FindAlgorithms(forwardProblem, new ConvolutionBuffers(xd, wd, yd), workspace, workspaceBytes);
         TestContext.Out.WriteLine(string.Join("\n", measured));
         Assert.That(measured.Any(p => p.Usable && p.Time >= 0), Is.True);
-        Assert.That(handle.FindBackwardDataAlgorithms(wDesc, wd, yDesc, dyd, conv, xDesc, dxd, workspace, workspaceBytes).Any(p => p.Usable), Is.True);
-        Assert.That(handle.FindBackwardFilterAlgorithms(xDesc, xd, yDesc, dyd, conv, wDesc, dwd, workspace, workspaceBytes).Any(p => p.Usable), Is.True);
+        Assert.That(handle.FindAlgorithms(dataProblem, new ConvolutionBuffers(wd, dyd, dxd), workspace, workspaceBytes).Any(p => p.Usable), Is.True);
+        Assert.That(handle.FindAlgorithms(filterProblem, new ConvolutionBuffers(xd, dyd, dwd), workspace, workspaceBytes).Any(p => p.Usable), Is.True);
     }
 
     [Test]
@@ -83,12 +86,15 @@ public class CudnnDeviceTests : DeviceTestBase
         using var yDesc = CudnnTensorDescriptor.Create4d(2, 4, 9, 8);
         using var wDesc = CudnnFilterDescriptor.Create4d(4, 3, 3, 3);
         using var conv = CudnnConvolutionDescriptor.Create2d(1, 1, 1, 1);
-        foreach (var p in handle.GetForwardAlgorithms(xDesc, wDesc, conv, yDesc).Where(p => p.Usable))
-            Assert.That(handle.GetForwardWorkspaceSize(xDesc, wDesc, conv, yDesc, (ConvolutionForwardAlgorithm)p.Algorithm), Is.EqualTo((long)p.Memory), $"forward {p}");
-        foreach (var p in handle.GetBackwardDataAlgorithms(wDesc, yDesc, conv, xDesc).Where(p => p.Usable))
-            Assert.That(handle.GetBackwardDataWorkspaceSize(wDesc, yDesc, conv, xDesc, (ConvolutionBackwardDataAlgorithm)p.Algorithm), Is.EqualTo((long)p.Memory), $"backward data {p}");
-        foreach (var p in handle.GetBackwardFilterAlgorithms(xDesc, yDesc, conv, wDesc).Where(p => p.Usable))
-            Assert.That(handle.GetBackwardFilterWorkspaceSize(xDesc, yDesc, conv, wDesc, (ConvolutionBackwardFilterAlgorithm)p.Algorithm), Is.EqualTo((long)p.Memory), $"backward filter {p}");
+        (string Name, ConvolutionProblem Problem)[] directions =
+        [
+            ("forward", ConvolutionProblem.Forward(xDesc, wDesc, conv, yDesc)),
+            ("backward data", ConvolutionProblem.BackwardData(wDesc, yDesc, conv, xDesc)),
+            ("backward filter", ConvolutionProblem.BackwardFilter(xDesc, yDesc, conv, wDesc)),
+        ];
+        foreach (var (name, problem) in directions)
+            foreach (var p in handle.GetAlgorithms(problem).Where(p => p.Usable))
+                Assert.That(handle.GetWorkspaceSize(problem, p.Algorithm), Is.EqualTo((long)p.Memory), $"{name} {p}");
     }
 
     [Test]
@@ -103,8 +109,9 @@ public class CudnnDeviceTests : DeviceTestBase
         using var conv = CudnnConvolutionDescriptor.Create2d(1, 1, 1, 1);
         conv.SetGroupCount(groups);
         DevicePointer xd = Upload(x), wd = Upload(wt), yd = Allocate(n * k * h * w);
-        var algorithm = (ConvolutionForwardAlgorithm)handle.GetForwardAlgorithms(xDesc, wDesc, conv, yDesc).First(p => p.Usable && p.Memory == 0).Algorithm;
-        handle.ConvolutionForward(1f, xDesc, xd, wDesc, wd, conv, algorithm, DevicePointer.Null, 0, 0f, yDesc, yd);
+        var problem = ConvolutionProblem.Forward(xDesc, wDesc, conv, yDesc);
+        var algorithm = handle.GetAlgorithms(problem).First(p => p.Usable && p.Memory == 0).Algorithm;
+        handle.Convolve(problem, 1f, new ConvolutionBuffers(xd, wd, yd), algorithm, DevicePointer.Null, 0, 0f);
 
         // Group g: output channels [g·k/G, (g+1)·k/G) from input channels [g·c/G, (g+1)·c/G), on the CPU.
         using var scope = TensorScope.Begin();
@@ -197,8 +204,8 @@ public class CudnnDeviceTests : DeviceTestBase
         using var conv = CudnnConvolutionDescriptor.Create2d(1, 1, 1, 1);
         DevicePointer x = Allocate(3 * 64), wt = Allocate(4 * 27), y = Allocate(4 * 25);
 
-        var e = Assert.Throws<CudaException>(() => handle.ConvolutionForward(1f, xDesc, x, wDesc, wt, conv,
-            ConvolutionForwardAlgorithm.ImplicitGemm, DevicePointer.Null, 0, 0f, wrongY, y))!;
+        var e = Assert.Throws<CudaException>(() => handle.Convolve(ConvolutionProblem.Forward(xDesc, wDesc, conv, wrongY), 1f,
+            new ConvolutionBuffers(x, wt, y), (int)ConvolutionForwardAlgorithm.ImplicitGemm, DevicePointer.Null, 0, 0f))!;
         TestContext.Out.WriteLine(e.Message);
         Assert.That(e.StatusName, Does.StartWith("CUDNN_STATUS_BAD_PARAM"));
         Assert.That(e.Message, Does.Contain("cudnnConvolutionForward"));

@@ -134,9 +134,9 @@ public class CudnnFallbackTests(ConvolutionSearch search) : CudnnRefusalTest("fw
         using var plan = new ConvolutionPlan(Shape, CudnnMathType.Fma);
         static int StatusOf(ConvolutionAlgorithmPerformance[] ranked, int algorithm) => ranked.Single(p => p.Algorithm == algorithm).Status;
         const int NotSupported = 3000;
-        Assert.That(StatusOf(cudnn.GetForwardAlgorithms(plan.Input, plan.Filter, plan.Convolution, plan.Output), 1), Is.EqualTo(NotSupported));
-        Assert.That(StatusOf(cudnn.GetBackwardDataAlgorithms(plan.Filter, plan.Output, plan.Convolution, plan.Input), 1), Is.EqualTo(NotSupported));
-        Assert.That(StatusOf(cudnn.GetBackwardFilterAlgorithms(plan.Input, plan.Output, plan.Convolution, plan.Filter), 1), Is.EqualTo(NotSupported));
+        Assert.That(StatusOf(cudnn.GetAlgorithms(ConvolutionProblem.Forward(plan.Input, plan.Filter, plan.Convolution, plan.Output)), 1), Is.EqualTo(NotSupported));
+        Assert.That(StatusOf(cudnn.GetAlgorithms(ConvolutionProblem.BackwardData(plan.Filter, plan.Output, plan.Convolution, plan.Input)), 1), Is.EqualTo(NotSupported));
+        Assert.That(StatusOf(cudnn.GetAlgorithms(ConvolutionProblem.BackwardFilter(plan.Input, plan.Output, plan.Convolution, plan.Filter)), 1), Is.EqualTo(NotSupported));
     }
 
     [Test]

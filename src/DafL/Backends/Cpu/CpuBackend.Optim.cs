@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static DafL.Backends.Cpu.VectorOps;
 
 namespace DafL.Backends.Cpu;
 
@@ -18,8 +19,8 @@ public sealed unsafe partial class CpuBackend
         {
             long i = from;
             if (Simd.Has512)
-                for (; i + 16 <= to; i += 16) Sgd512(p + i, g + i, b == null ? null : b + i, s, firstStep);
-            for (; i + 8 <= to; i += 8) Sgd256(p + i, g + i, b == null ? null : b + i, s, firstStep);
+                for (; i + 16 <= to; i += 16) Sgd<Vector512<float>>(p + i, g + i, b == null ? null : b + i, s, firstStep);
+            for (; i + 8 <= to; i += 8) Sgd<Vector256<float>>(p + i, g + i, b == null ? null : b + i, s, firstStep);
             for (; i < to; i++) SgdScalar(p + i, g + i, b == null ? null : b + i, s, firstStep);
         });
     }
@@ -31,42 +32,28 @@ public sealed unsafe partial class CpuBackend
         {
             long i = from;
             if (Simd.Has512)
-                for (; i + 16 <= to; i += 16) Adam512(p + i, g + i, m + i, v + i, s);
-            for (; i + 8 <= to; i += 8) Adam256(p + i, g + i, m + i, v + i, s);
+                for (; i + 16 <= to; i += 16) Adam<Vector512<float>>(p + i, g + i, m + i, v + i, s);
+            for (; i + 8 <= to; i += 8) Adam<Vector256<float>>(p + i, g + i, m + i, v + i, s);
             for (; i < to; i++) AdamScalar(p + i, g + i, m + i, v + i, s);
         });
     }
 
-    // ---------------------------------------------------------------- SGD, 16 / 8 / 1 elements at p, g, b
+    // ---------------------------------------------------------------- SGD, one vector / 1 element at p, g, b
 
+    /// <summary>One vector of SGD at either width (<see cref="VectorOps"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Sgd512(float* p, float* g, float* b, in SgdScalars s, bool first)
+    static void Sgd<TVector>(float* p, float* g, float* b, in SgdScalars s, bool first) where TVector : struct
     {
-        var pv = Vector512.Load(p);
-        var d = Vector512.Load(g);
-        if (s.WeightDecay != 0) d = Vector512.FusedMultiplyAdd(pv, Vector512.Create(s.WeightDecay), d);
+        var pv = Load<TVector>(p);
+        var d = Load<TVector>(g);
+        if (s.WeightDecay != 0) d = FusedMultiplyAdd(pv, Create<TVector>(s.WeightDecay), d);
         if (b != null)
         {
-            var buf = first ? d : Vector512.FusedMultiplyAdd(d, Vector512.Create(s.DampeningComplement), Vector512.Load(b) * Vector512.Create(s.Momentum));
-            Vector512.Store(buf, b);
-            d = s.Nesterov ? Vector512.FusedMultiplyAdd(buf, Vector512.Create(s.Momentum), d) : buf;
+            var buf = first ? d : FusedMultiplyAdd(d, Create<TVector>(s.DampeningComplement), Multiply(Load<TVector>(b), Create<TVector>(s.Momentum)));
+            Store(buf, b);
+            d = s.Nesterov ? FusedMultiplyAdd(buf, Create<TVector>(s.Momentum), d) : buf;
         }
-        Vector512.Store(Vector512.FusedMultiplyAdd(d, Vector512.Create(s.NegLr), pv), p);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Sgd256(float* p, float* g, float* b, in SgdScalars s, bool first)
-    {
-        var pv = Vector256.Load(p);
-        var d = Vector256.Load(g);
-        if (s.WeightDecay != 0) d = Vector256.FusedMultiplyAdd(pv, Vector256.Create(s.WeightDecay), d);
-        if (b != null)
-        {
-            var buf = first ? d : Vector256.FusedMultiplyAdd(d, Vector256.Create(s.DampeningComplement), Vector256.Load(b) * Vector256.Create(s.Momentum));
-            Vector256.Store(buf, b);
-            d = s.Nesterov ? Vector256.FusedMultiplyAdd(buf, Vector256.Create(s.Momentum), d) : buf;
-        }
-        Vector256.Store(Vector256.FusedMultiplyAdd(d, Vector256.Create(s.NegLr), pv), p);
+        Store(FusedMultiplyAdd(d, Create<TVector>(s.NegLr), pv), p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -83,34 +70,21 @@ public sealed unsafe partial class CpuBackend
         *p = MathF.FusedMultiplyAdd(d, s.NegLr, pv);
     }
 
-    // ---------------------------------------------------------------- Adam, 16 / 8 / 1 elements at p, g, m, v
+    // ---------------------------------------------------------------- Adam, one vector / 1 element at p, g, m, v
 
+    /// <summary>One vector of Adam at either width (<see cref="VectorOps"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Adam512(float* p, float* g, float* m, float* v, in AdamScalars s)
+    static void Adam<TVector>(float* p, float* g, float* m, float* v, in AdamScalars s) where TVector : struct
     {
-        var pv = Vector512.Load(p);
-        var gv = Vector512.Load(g);
-        if (s.WeightDecay != 0) gv = Vector512.FusedMultiplyAdd(pv, Vector512.Create(s.WeightDecay), gv);
-        var mv = Vector512.FusedMultiplyAdd(gv, Vector512.Create(s.OneMinusBeta1), Vector512.Load(m) * Vector512.Create(s.Beta1));
-        var vv = Vector512.FusedMultiplyAdd(gv * Vector512.Create(s.OneMinusBeta2), gv, Vector512.Load(v) * Vector512.Create(s.Beta2));
-        Vector512.Store(mv, m);
-        Vector512.Store(vv, v);
-        var denom = Vector512.Sqrt(vv) / Vector512.Create(s.BiasCorrection2Sqrt) + Vector512.Create(s.Eps);
-        Vector512.Store(pv + Vector512.Create(s.NegStepSize) * mv / denom, p);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Adam256(float* p, float* g, float* m, float* v, in AdamScalars s)
-    {
-        var pv = Vector256.Load(p);
-        var gv = Vector256.Load(g);
-        if (s.WeightDecay != 0) gv = Vector256.FusedMultiplyAdd(pv, Vector256.Create(s.WeightDecay), gv);
-        var mv = Vector256.FusedMultiplyAdd(gv, Vector256.Create(s.OneMinusBeta1), Vector256.Load(m) * Vector256.Create(s.Beta1));
-        var vv = Vector256.FusedMultiplyAdd(gv * Vector256.Create(s.OneMinusBeta2), gv, Vector256.Load(v) * Vector256.Create(s.Beta2));
-        Vector256.Store(mv, m);
-        Vector256.Store(vv, v);
-        var denom = Vector256.Sqrt(vv) / Vector256.Create(s.BiasCorrection2Sqrt) + Vector256.Create(s.Eps);
-        Vector256.Store(pv + Vector256.Create(s.NegStepSize) * mv / denom, p);
+        var pv = Load<TVector>(p);
+        var gv = Load<TVector>(g);
+        if (s.WeightDecay != 0) gv = FusedMultiplyAdd(pv, Create<TVector>(s.WeightDecay), gv);
+        var mv = FusedMultiplyAdd(gv, Create<TVector>(s.OneMinusBeta1), Multiply(Load<TVector>(m), Create<TVector>(s.Beta1)));
+        var vv = FusedMultiplyAdd(Multiply(gv, Create<TVector>(s.OneMinusBeta2)), gv, Multiply(Load<TVector>(v), Create<TVector>(s.Beta2)));
+        Store(mv, m);
+        Store(vv, v);
+        var denom = VectorOps.Add(Divide(Sqrt(vv), Create<TVector>(s.BiasCorrection2Sqrt)), Create<TVector>(s.Eps));
+        Store(VectorOps.Add(pv, Divide(Multiply(Create<TVector>(s.NegStepSize), mv), denom)), p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

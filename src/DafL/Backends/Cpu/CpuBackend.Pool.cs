@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static DafL.Backends.Cpu.VectorOps;
 
 namespace DafL.Backends.Cpu;
 
@@ -7,6 +9,7 @@ public sealed unsafe partial class CpuBackend
 {
     // Every pooling kernel works on independent (H, W) planes, one per (n, c): tasks take groups of planes,
     // and scatters in the backward passes stay inside one plane, so overlapping windows never race.
+    // Nearest upsampling, which works on planes the same way, is in CpuBackend.Upsample.cs.
 
     public void MaxPool2d(Tensor x, int kernel, int stride, Tensor y, Tensor indices)
     {
@@ -110,62 +113,6 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    public void UpsampleNearest(Tensor x, int scale, Tensor y)
-    {
-        int h = x.Shape[2], w = x.Shape[3], ow = w * scale;
-        long inPlane = (long)h * w, outPlane = inPlane * scale * scale;
-        float* px = x.Ptr, py = y.Ptr;
-        Parallelism.ForRanges(PlaneCount(x), PlaneGrain(outPlane), (from, to) =>
-        {
-            for (long p = from; p < to; p++)
-                for (int iy = 0; iy < h; iy++)
-                {
-                    float* src = px + p * inPlane + (long)iy * w;
-                    float* first = py + p * outPlane + (long)iy * scale * ow;
-                    if (scale == 2) DuplicatePairs(src, first, w);
-                    else
-                        for (int ix = 0; ix < w; ix++)
-                            new Span<float>(first + ix * scale, scale).Fill(src[ix]);
-                    var row = new ReadOnlySpan<float>(first, ow);
-                    for (int r = 1; r < scale; r++) row.CopyTo(new Span<float>(first + (long)r * ow, ow));
-                }
-        });
-    }
-
-    public void UpsampleNearestBackward(Tensor gy, int scale, Tensor gx)
-    {
-        int h = gx.Shape[2], w = gx.Shape[3], ow = w * scale;
-        long inPlane = (long)h * w, outPlane = inPlane * scale * scale;
-        float* pg = gy.Ptr, pgx = gx.Ptr;
-        Parallelism.ForRanges(PlaneCount(gx), PlaneGrain(outPlane), (from, to) =>
-        {
-            for (long p = from; p < to; p++)
-                for (int iy = 0; iy < h; iy++)
-                {
-                    float* dst = pgx + p * inPlane + (long)iy * w;
-                    float* block = pg + p * outPlane + (long)iy * scale * ow; // the scale rows that copied row iy
-                    if (scale == 2)
-                    {
-                        SumPairsOfTwoRows(block, block + ow, dst, w);
-                        continue;
-                    }
-                    for (int ix = 0; ix < w; ix++)
-                    {
-                        // The contract's order (and the CUDA kernel's): each column of the window down its rows,
-                        // then the column sums left to right, which is also what SumPairsOfTwoRows vectorises.
-                        float sum = 0;
-                        for (int k = 0; k < scale; k++)
-                        {
-                            float column = 0;
-                            for (int r = 0; r < scale; r++) column += block[(long)r * ow + ix * scale + k];
-                            sum += column;
-                        }
-                        dst[ix] = sum;
-                    }
-                }
-        });
-    }
-
     static long PlaneCount(Tensor t) => (long)t.Shape[0] * t.Shape[1];
 
     /// <summary>Planes per task, so that each task covers at least about 32K elements.</summary>
@@ -207,32 +154,8 @@ public sealed unsafe partial class CpuBackend
         {
             int top = 2 * oy * w, ox = 0;
             float* r0 = src + top, r1 = r0 + w, o = dst + oy * ow, io = idx + oy * ow;
-            if (Avx512F.IsSupported)
-                for (; ox + 16 <= ow; ox += 16)
-                {
-                    var (a, b) = Deinterleave512(r0 + 2 * ox);
-                    var (c, d) = Deinterleave512(r1 + 2 * ox);
-                    var first = Vector512.Create((float)(top + 2 * ox)) + Vector512.ConvertToSingle(Evens512);
-                    var (max, at) = (a, first);
-                    TakeLarger(b, first + Vector512<float>.One, ref max, ref at);
-                    TakeLarger(c, first + Vector512.Create((float)w), ref max, ref at);
-                    TakeLarger(d, first + Vector512.Create(w + 1f), ref max, ref at);
-                    Vector512.Store(max, o + ox);
-                    Vector512.Store(at, io + ox);
-                }
-            if (Avx2.IsSupported)
-                for (; ox + 8 <= ow; ox += 8)
-                {
-                    var (a, b) = Deinterleave256(r0 + 2 * ox);
-                    var (c, d) = Deinterleave256(r1 + 2 * ox);
-                    var first = Vector256.Create((float)(top + 2 * ox)) + Vector256.ConvertToSingle(Evens256);
-                    var (max, at) = (a, first);
-                    TakeLarger(b, first + Vector256<float>.One, ref max, ref at);
-                    TakeLarger(c, first + Vector256.Create((float)w), ref max, ref at);
-                    TakeLarger(d, first + Vector256.Create(w + 1f), ref max, ref at);
-                    Vector256.Store(max, o + ox);
-                    Vector256.Store(at, io + ox);
-                }
+            if (Avx512F.IsSupported) ox = MaxPool2x2Vectors<Vector512<float>>(r0, r1, top, w, ox, ow, o, io);
+            if (Avx2.IsSupported) ox = MaxPool2x2Vectors<Vector256<float>>(r0, r1, top, w, ox, ow, o, io);
             for (; ox < ow; ox++)
             {
                 int first = top + 2 * ox, best = first;
@@ -246,6 +169,29 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    /// <summary>
+    /// Output columns ox, ox + 1, … of one row of <see cref="MaxPool2x2Plane"/>, a vector of them at a time while a
+    /// whole vector fits before <paramref name="ow"/>; returns the first column left. The four window positions of
+    /// each lane are compared in the scalar rule's order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int MaxPool2x2Vectors<TVector>(float* r0, float* r1, int top, int w, int ox, int ow, float* o, float* io) where TVector : struct
+    {
+        for (int n = Count<TVector>(); ox + n <= ow; ox += n)
+        {
+            var (a, b) = Deinterleave<TVector>(r0 + 2 * ox);
+            var (c, d) = Deinterleave<TVector>(r1 + 2 * ox);
+            var first = VectorOps.Add(Create<TVector>(top + 2 * ox), EvenColumns<TVector>());
+            var (max, at) = (a, first);
+            TakeLarger(b, VectorOps.Add(first, One<TVector>()), ref max, ref at);
+            TakeLarger(c, VectorOps.Add(first, Create<TVector>(w)), ref max, ref at);
+            TakeLarger(d, VectorOps.Add(first, Create<TVector>(w + 1f)), ref max, ref at);
+            Store(max, o + ox);
+            Store(at, io + ox);
+        }
+        return ox;
+    }
+
     static void Consider(float* src, int at, ref float max, ref int best)
     {
         float v = src[at];
@@ -257,19 +203,31 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Where v &gt; max or v is NaN (the scalar rule), max = v and at = pos.</summary>
-    static void TakeLarger(Vector512<float> v, Vector512<float> pos, ref Vector512<float> max, ref Vector512<float> at)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void TakeLarger<TVector>(TVector v, TVector pos, ref TVector max, ref TVector at) where TVector : struct
     {
-        var take = Vector512.GreaterThan(v, max) | ~Vector512.Equals(v, v);
-        max = Vector512.ConditionalSelect(take, v, max);
-        at = Vector512.ConditionalSelect(take, pos, at);
+        var take = GreaterThanOrNaN(v, max);
+        max = ConditionalSelect(take, v, max);
+        at = ConditionalSelect(take, pos, at);
     }
 
-    static void TakeLarger(Vector256<float> v, Vector256<float> pos, ref Vector256<float> max, ref Vector256<float> at)
+    /// <summary>2·Count floats from p split into (even columns, odd columns), at either width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (TVector Even, TVector Odd) Deinterleave<TVector>(float* p) where TVector : struct
     {
-        var take = Vector256.GreaterThan(v, max) | ~Vector256.Equals(v, v);
-        max = Vector256.ConditionalSelect(take, v, max);
-        at = Vector256.ConditionalSelect(take, pos, at);
+        if (typeof(TVector) == typeof(Vector512<float>))
+        {
+            var (even, odd) = Deinterleave512(p);
+            return ((TVector)(object)even, (TVector)(object)odd);
+        }
+        var (even256, odd256) = Deinterleave256(p);
+        return ((TVector)(object)even256, (TVector)(object)odd256);
     }
+
+    /// <summary>The column offsets 0, 2, 4, … of a vector's even columns, as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TVector EvenColumns<TVector>() where TVector : struct =>
+        typeof(TVector) == typeof(Vector512<float>) ? (TVector)(object)Vector512.ConvertToSingle(Evens512) : (TVector)(object)Vector256.ConvertToSingle(Evens256);
 
     /// <summary>32 floats from p split into (even columns, odd columns).</summary>
     static (Vector512<float> Even, Vector512<float> Odd) Deinterleave512(float* p)
@@ -288,45 +246,7 @@ public sealed unsafe partial class CpuBackend
         return (even, odd);
     }
 
-    static readonly Vector512<int> PairIndices512 = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    static readonly Vector256<int> PairIndices256 = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
     static readonly Vector512<int> Evens512 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     static readonly Vector256<int> Evens256 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
     static readonly Vector512<int> Odds512 = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-
-    /// <summary>dst[2i] = dst[2i + 1] = src[i] for i &lt; n: one output row of a ×2 nearest upsample.</summary>
-    static void DuplicatePairs(float* src, float* dst, int n)
-    {
-        int i = 0;
-        if (Avx512F.IsSupported)
-            for (; i + 8 <= n; i += 8)
-                Vector512.Store(Avx512F.PermuteVar16x32(Vector256.Load(src + i).ToVector512Unsafe(), PairIndices512), dst + 2 * i);
-        if (Avx2.IsSupported)
-            for (; i + 4 <= n; i += 4)
-                Vector256.Store(Avx2.PermuteVar8x32(Vector128.Load(src + i).ToVector256Unsafe(), PairIndices256), dst + 2 * i);
-        for (; i < n; i++) dst[2 * i] = dst[2 * i + 1] = src[i];
-    }
-
-    /// <summary>dst[i] = a[2i] + a[2i + 1] + b[2i] + b[2i + 1] for i &lt; n: the ×2 upsample gradient of one row.</summary>
-    static void SumPairsOfTwoRows(float* a, float* b, float* dst, int n)
-    {
-        int i = 0;
-        if (Avx512F.IsSupported)
-            for (; i + 16 <= n; i += 16)
-            {
-                var lo = Vector512.Load(a + 2 * i) + Vector512.Load(b + 2 * i);           // columns 2i .. 2i+15
-                var hi = Vector512.Load(a + 2 * i + 16) + Vector512.Load(b + 2 * i + 16); // columns 2i+16 .. 2i+31
-                Vector512.Store(Avx512F.PermuteVar16x32x2(lo, Evens512, hi) + Avx512F.PermuteVar16x32x2(lo, Odds512, hi), dst + i);
-            }
-        if (Avx2.IsSupported)
-            for (; i + 8 <= n; i += 8)
-            {
-                var lo = Vector256.Load(a + 2 * i) + Vector256.Load(b + 2 * i);
-                var hi = Vector256.Load(a + 2 * i + 8) + Vector256.Load(b + 2 * i + 8);
-                // hadd pairs within 128-bit lanes: [lo01 lo23 hi01 hi23 | lo45 lo67 hi45 hi67]; reorder the 64-bit halves.
-                var sums = Avx.HorizontalAdd(lo, hi).AsDouble();
-                Vector256.Store(Avx2.Permute4x64(sums, 0b11_01_10_00).AsSingle(), dst + i);
-            }
-        for (; i < n; i++) dst[i] = (a[2 * i] + b[2 * i]) + (a[2 * i + 1] + b[2 * i + 1]); // as the vector paths: columns first
-    }
 }

@@ -13,7 +13,17 @@ namespace DafL.Backends.Cpu;
 internal static unsafe class DirectConv
 {
     /// <summary>y (O, Ho, Wo) += x (C, H, W) ⋆ w (O, C, kH, kW).</summary>
-    public static void Forward(float* x, float* w, in ConvGeometry g, float* y)
+    public static void Forward(float* x, float* w, in ConvGeometry g, float* y) => EachTapRow<ForwardRow>(x, w, g, y);
+
+    /// <summary>gx (C, H, W) += the input gradient of gy (O, Ho, Wo) through w (O, C, kH, kW).</summary>
+    public static void BackwardData(float* gy, float* w, in ConvGeometry g, float* gx) => EachTapRow<DataGradientRow>(gx, w, g, gy);
+
+    /// <summary>
+    /// The walk that forward and the data gradient share: for each tap w[o, c, ki, kj] and each output row oh it
+    /// touches, the input-side row of plane c (x or gx; its column ow·s lies under output column ow) and the output-side
+    /// row oh of plane o (y or gy), handed to <typeparamref name="TRow"/>, which moves values one way or the other.
+    /// </summary>
+    static void EachTapRow<TRow>(float* input, float* w, in ConvGeometry g, float* output) where TRow : struct, ITapRow
     {
         int s = g.Stride, p = g.Padding, wo = g.Wo;
         int* rows = stackalloc int[2 * g.KH], cols = stackalloc int[2 * g.KW];
@@ -28,44 +38,41 @@ internal static unsafe class DirectConv
                     for (int o = 0; o < g.O; o++)
                     {
                         float wv = w[(((long)o * g.C + c) * g.KH + ki) * g.KW + kj];
-                        float* xr = x + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p; // xr[ow·s] lies under output column ow
-                        float* yr = y + ((long)o * g.Ho + ohLo) * wo;
-                        for (int oh = ohLo; oh < ohHi; oh++, xr += s * g.W, yr += wo)
-                        {
-                            if (s == 1) Axpy(wv, xr + lo, yr + lo, hi - lo);
-                            else for (int ow = lo; ow < hi; ow++) yr[ow] += wv * xr[ow * s];
-                        }
+                        float* inRow = input + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p;
+                        float* outRow = output + ((long)o * g.Ho + ohLo) * wo;
+                        for (int oh = ohLo; oh < ohHi; oh++, inRow += s * g.W, outRow += wo)
+                            TRow.Accumulate(wv, inRow, outRow, lo, hi, s);
                     }
                 }
             }
     }
 
-    /// <summary>gx (C, H, W) += the input gradient of gy (O, Ho, Wo) through w (O, C, kH, kW).</summary>
-    public static void BackwardData(float* gy, float* w, in ConvGeometry g, float* gx)
+    /// <summary>What one tap does to one pair of rows, over output columns [lo, hi).</summary>
+    interface ITapRow
     {
-        int s = g.Stride, p = g.Padding, wo = g.Wo;
-        int* rows = stackalloc int[2 * g.KH], cols = stackalloc int[2 * g.KW];
-        g.ValidTaps(0, g.Ho, rows, cols);
-        for (int c = 0; c < g.C; c++)
-            for (int ki = 0; ki < g.KH; ki++)
-            {
-                int ohLo = rows[2 * ki], ohHi = rows[2 * ki + 1];
-                for (int kj = 0; kj < g.KW; kj++)
-                {
-                    int lo = cols[2 * kj], hi = cols[2 * kj + 1];
-                    for (int o = 0; o < g.O; o++)
-                    {
-                        float wv = w[(((long)o * g.C + c) * g.KH + ki) * g.KW + kj];
-                        float* gxr = gx + ((long)c * g.H + ohLo * s - p + ki) * g.W + kj - p;
-                        float* gyr = gy + ((long)o * g.Ho + ohLo) * wo;
-                        for (int oh = ohLo; oh < ohHi; oh++, gxr += s * g.W, gyr += wo)
-                        {
-                            if (s == 1) Axpy(wv, gyr + lo, gxr + lo, hi - lo);
-                            else for (int ow = lo; ow < hi; ow++) gxr[ow * s] += wv * gyr[ow];
-                        }
-                    }
-                }
-            }
+        static abstract void Accumulate(float wv, float* inRow, float* outRow, int lo, int hi, int stride);
+    }
+
+    /// <summary>y row += w · shifted x row.</summary>
+    readonly struct ForwardRow : ITapRow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate(float wv, float* xr, float* yr, int lo, int hi, int s)
+        {
+            if (s == 1) Axpy(wv, xr + lo, yr + lo, hi - lo);
+            else for (int ow = lo; ow < hi; ow++) yr[ow] += wv * xr[ow * s];
+        }
+    }
+
+    /// <summary>gx row (shifted) += w · gy row.</summary>
+    readonly struct DataGradientRow : ITapRow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate(float wv, float* gxr, float* gyr, int lo, int hi, int s)
+        {
+            if (s == 1) Axpy(wv, gyr + lo, gxr + lo, hi - lo);
+            else for (int ow = lo; ow < hi; ow++) gxr[ow * s] += wv * gyr[ow];
+        }
     }
 
     /// <summary>gw (O, C, kH, kW) += the weight gradient of one image: x (C, H, W) and gy (O, Ho, Wo).</summary>

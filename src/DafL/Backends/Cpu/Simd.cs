@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static DafL.Backends.Cpu.VectorOps;
 
 namespace DafL.Backends.Cpu;
 
@@ -112,47 +113,27 @@ internal static unsafe class Simd
     /// .NET's Vector512.Exp is 1–2 ulp off for most inputs (e^0 = 1.0000001), at about the same speed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        var isNaN = ~Vector512.Equals(x, x);
-        var c = Vector512.Min(Vector512.Max(x, Vector512.Create(ExpMin)), Vector512.Create(ExpMax));
-        var n = Vector512.Round(c * Log2E);
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), c);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-        var p = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
-        var y = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        // 2^n as two powers of two, each a normal float even when 2^n itself is subnormal or overflows.
-        var ni = Vector512.ConvertToInt32(n);
-        var half = ni >> 1;
-        var scale1 = ((half + Vector512.Create(127)) << 23).AsSingle();
-        var scale2 = ((ni - half + Vector512.Create(127)) << 23).AsSingle();
-        return Vector512.ConditionalSelect(isNaN, x, y * scale1 * scale2);
-    }
+    public static Vector512<float> Exp(Vector512<float> x) => Exp<Vector512<float>>(x);
 
     /// <summary>e^x for 8 floats, the same algorithm as the Vector512 overload.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
+    public static Vector256<float> Exp(Vector256<float> x) => Exp<Vector256<float>>(x);
+
+    /// <summary>e^x at either width (<see cref="VectorOps"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TVector Exp<TVector>(TVector x) where TVector : struct
     {
-        var isNaN = ~Vector256.Equals(x, x);
-        var c = Vector256.Min(Vector256.Max(x, Vector256.Create(ExpMin)), Vector256.Create(ExpMax));
-        var n = Vector256.Round(c * Log2E);
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), c);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
-        var y = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
-        var ni = Vector256.ConvertToInt32(n);
-        var half = ni >> 1;
-        var scale1 = ((half + Vector256.Create(127)) << 23).AsSingle();
-        var scale2 = ((ni - half + Vector256.Create(127)) << 23).AsSingle();
-        return Vector256.ConditionalSelect(isNaN, x, y * scale1 * scale2);
+        var c = Clamp(x, ExpMin, ExpMax);
+        var n = Round(Multiply(c, Create<TVector>(Log2E)));
+        var r = FusedMultiplyAdd(n, Create<TVector>(-Ln2Hi), c);
+        r = FusedMultiplyAdd(n, Create<TVector>(-Ln2Lo), r);
+        var p = FusedMultiplyAdd(Create<TVector>(P0), r, Create<TVector>(P1));
+        p = FusedMultiplyAdd(p, r, Create<TVector>(P2));
+        p = FusedMultiplyAdd(p, r, Create<TVector>(P3));
+        p = FusedMultiplyAdd(p, r, Create<TVector>(P4));
+        p = FusedMultiplyAdd(p, r, Create<TVector>(P5));
+        var y = VectorOps.Add(FusedMultiplyAdd(p, Multiply(r, r), r), One<TVector>());
+        return ConditionalSelect(IsNaN(x), x, ScaleByPowerOfTwo(y, n));
     }
 
     // Cephes tanhf: for |x| < 0.625, tanh x = x + x·z·Q(z) with z = x²; above, 1 − 2/(e^{2|x|} + 1), which has no
@@ -166,31 +147,24 @@ internal static unsafe class Simd
     /// NaN → NaN, ±∞ → ±1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x)
-    {
-        var a = Vector512.Abs(x);
-        var z = a * a;
-        var q = Vector512.FusedMultiplyAdd(Vector512.Create(Q0), z, Vector512.Create(Q1));
-        q = Vector512.FusedMultiplyAdd(q, z, Vector512.Create(Q2));
-        q = Vector512.FusedMultiplyAdd(q, z, Vector512.Create(Q3));
-        q = Vector512.FusedMultiplyAdd(q, z, Vector512.Create(Q4));
-        var small = Vector512.FusedMultiplyAdd(q * z, a, a);
-        var large = Vector512<float>.One - Vector512.Create(2f) / (Exp(a + a) + Vector512<float>.One);
-        return Vector512.CopySign(Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(TanhSmall)), small, large), x);
-    }
+    public static Vector512<float> Tanh(Vector512<float> x) => Tanh<Vector512<float>>(x);
 
     /// <summary>tanh x for 8 floats, the same algorithm as the Vector512 overload.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x)
+    public static Vector256<float> Tanh(Vector256<float> x) => Tanh<Vector256<float>>(x);
+
+    /// <summary>tanh x at either width (<see cref="VectorOps"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TVector Tanh<TVector>(TVector x) where TVector : struct
     {
-        var a = Vector256.Abs(x);
-        var z = a * a;
-        var q = Vector256.FusedMultiplyAdd(Vector256.Create(Q0), z, Vector256.Create(Q1));
-        q = Vector256.FusedMultiplyAdd(q, z, Vector256.Create(Q2));
-        q = Vector256.FusedMultiplyAdd(q, z, Vector256.Create(Q3));
-        q = Vector256.FusedMultiplyAdd(q, z, Vector256.Create(Q4));
-        var small = Vector256.FusedMultiplyAdd(q * z, a, a);
-        var large = Vector256<float>.One - Vector256.Create(2f) / (Exp(a + a) + Vector256<float>.One);
-        return Vector256.CopySign(Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(TanhSmall)), small, large), x);
+        var a = Abs(x);
+        var z = Multiply(a, a);
+        var q = FusedMultiplyAdd(Create<TVector>(Q0), z, Create<TVector>(Q1));
+        q = FusedMultiplyAdd(q, z, Create<TVector>(Q2));
+        q = FusedMultiplyAdd(q, z, Create<TVector>(Q3));
+        q = FusedMultiplyAdd(q, z, Create<TVector>(Q4));
+        var small = FusedMultiplyAdd(Multiply(q, z), a, a);
+        var large = Subtract(One<TVector>(), Divide(Create<TVector>(2f), VectorOps.Add(Exp(VectorOps.Add(a, a)), One<TVector>())));
+        return CopySign(ConditionalSelect(LessThan(a, Create<TVector>(TanhSmall)), small, large), x);
     }
 }

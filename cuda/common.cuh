@@ -1,11 +1,23 @@
-// block_reduce.cuh: the warp and block reductions that reduce.cu, softmax.cu and dafl.cu share, in one place.
-// Included by name (`#include "block_reduce.cuh"`): the backend hands NVRTC the embedded headers in memory
+// common.cuh: the device code that the kernel files share, in one place: the grid-stride index helpers, the rank
+// limit of the strided layouts, and the warp and block reductions. Every .cu file includes it.
+// Included by name (`#include "common.cuh"`): the backend hands NVRTC the embedded headers in memory
 // (KernelCompiler, KernelSources.Headers); tools/check-kernels.sh passes cuda/ as the include path; the emulator's
 // builds (cuda/emulator/kernel_tests.cpp, cuda/mock) include it once, at global scope, before the kernel files.
-//
+#pragma once
+
+// ---------------------------------------------------------------- indices
+// Grid-stride loops, `for (long long i = thread_index(); i < n; i += grid_stride())`, visit every i < n once
+// whatever the 1-D grid and block, so a launch may use fewer threads than elements. 64-bit, as n may pass 2³¹.
+__device__ __forceinline__ long long thread_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
+__device__ __forceinline__ long long grid_stride() { return (long long)gridDim.x * blockDim.x; }
+
+// The most dimensions a broadcast, strided-copy or reduction layout carries (the C# side merges adjacent
+// dimensions first, so the tensors' rank may be larger).
+#define MAX_DIMS 8
+
+// ---------------------------------------------------------------- reductions
 // Determinism: every reduction combines values in a fixed pattern (butterfly shuffles, then warps in warp order),
 // so a result depends only on the inputs and the block size. Blocks must be 1-D with a multiple of 32 threads.
-#pragma once
 
 #define FULL_MASK 0xffffffffu
 
