@@ -1,4 +1,6 @@
 // elementwise.cu: one-input and two-input maps, NumPy broadcasting, strided copies.
+// Over 300 lines on purpose: one file for the elementwise family, whose same-shape, broadcast and strided maps share
+// the op functors and the launch contract below (a third of the file), and which the tests compile as one module.
 //
 // Mirrors src/DafL/Backends/Cpu/CpuBackend.Core.cs (Fill, CopyStrided, AddInPlace),
 // CpuBackend.Activation.cs (LeakyRelu, Tanh), CpuBackend.Elementwise.cs (Binary, Unary, UnaryBackward, Affine)

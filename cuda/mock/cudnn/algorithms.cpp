@@ -1,4 +1,6 @@
 // algorithms.cpp: the algorithms the mock offers per direction, the workspace each needs, and the queries
+// Over 300 lines on purpose: the algorithm table, the ranking and the measured search are one model of what cuDNN
+// offers, read together; the three directions' queries are one macro at the end.
 // cudnnGet…Algorithm_v7 (a heuristic ranking, no device work), cudnnFind…AlgorithmEx (runs and times each
 // algorithm on the caller's buffers) and cudnnGet…WorkspaceSize.
 //
@@ -329,9 +331,8 @@ size_t workspace_bytes(Direction direction, int number, const ConvolutionGeometr
 
 using namespace cudnn_mock;
 
-// The three directions' queries share one C signature (cudnn_cnn.h) with the descriptors in the API's argument order,
-// first and second in, result out: forward x, w → y, backward data w, dy → dx, backward filter x, dy → dw. So one
-// definition makes each direction's three; X, W and Y say which arguments are x, w and y for the geometry.
+// The three directions' queries share one C signature (cudnn_cnn.h), so one definition makes each direction's three
+// (MOCK_CONVOLUTION_DIRECTIONS, cudnn_mock.h, gives the directions and their descriptors).
 #define MOCK_CONVOLUTION_QUERIES(Word, direction, FirstDesc, SecondDesc, ResultDesc, X, W, Y)                            \
     CUDNN_MOCK_API cudnnStatus_t cudnnGetConvolution##Word##Algorithm_v7(                                               \
         cudnnHandle_t handle, FirstDesc firstDesc, SecondDesc secondDesc, cudnnConvolutionDescriptor_t convDesc,        \
@@ -365,9 +366,4 @@ using namespace cudnn_mock;
         return workspace_query(__func__, Direction::direction, handle, g, algo, sizeInBytes);                          \
     }
 
-MOCK_CONVOLUTION_QUERIES(Forward, forward, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,
-                         firstDesc, secondDesc, resultDesc)
-MOCK_CONVOLUTION_QUERIES(BackwardData, backward_data, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t,
-                         resultDesc, firstDesc, secondDesc)
-MOCK_CONVOLUTION_QUERIES(BackwardFilter, backward_filter, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t,
-                         firstDesc, resultDesc, secondDesc)
+MOCK_CONVOLUTION_DIRECTIONS(MOCK_CONVOLUTION_QUERIES)

@@ -1,4 +1,6 @@
 // batch_norm.cpp: cudnnDeriveBNTensorDescriptor and batch normalisation in spatial mode (BatchNorm2d: one mean and
+// Over 300 lines on purpose: the three batch-norm calls check one shared argument contract (the helpers at the top)
+// and compute one statistic; apart, the contract would be repeated or exposed.
 // variance per channel over N·H·W), forward training, forward inference and backward.
 //
 // What the API reference (cudnn_ops library, cudnnBatchNormalizationForwardTraining / …Backward) and cudnn_ops.h

@@ -218,6 +218,18 @@ struct ConvolutionGeometry
 int convolution_geometry(const char* function, Direction direction, const cudnnTensorStruct* x,
                          const cudnnFilterStruct* w, const cudnnConvolutionStruct* convolution,
                          const cudnnTensorStruct* y, ConvolutionGeometry* geometry);
+// The three convolution directions as their entry points take them: the word in their names, the Direction, and the
+// descriptor types in the API's argument order, first and second in, result out (forward x, w → y, backward data
+// w, dy → dx, backward filter x, dy → dw); then which of the arguments firstDesc, secondDesc, resultDesc are x, w
+// and y for convolution_geometry. DEFINE(...) is called once per direction.
+#define MOCK_CONVOLUTION_DIRECTIONS(DEFINE)                                                                              \
+    DEFINE(Forward, forward, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t,                \
+           firstDesc, secondDesc, resultDesc)                                                                          \
+    DEFINE(BackwardData, backward_data, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t,     \
+           resultDesc, firstDesc, secondDesc)                                                                          \
+    DEFINE(BackwardFilter, backward_filter, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t, \
+           firstDesc, resultDesc, secondDesc)
+
 // What every convolution entry point checks first: the handle, then convolution_geometry.
 int begin_convolution(const char* function, Direction direction, const cudnnContext* handle, const cudnnTensorStruct* x,
                       const cudnnFilterStruct* w, const cudnnConvolutionStruct* convolution, const cudnnTensorStruct* y,
@@ -226,6 +238,9 @@ int begin_convolution(const char* function, Direction direction, const cudnnCont
 // backward data w, dy → dx; backward filter x, dy → dw): non-null, and inside live allocations.
 int require_convolution_operands(const char* function, Direction direction, const ConvolutionGeometry& geometry,
                                  const void* a, const void* b, const void* out);
+// out = alpha·(the direction's result from a and b) + beta·out, in double, in a fixed order (convolution_arithmetic.cpp).
+void convolve(Direction direction, const ConvolutionGeometry& geometry, const float* a, const float* b, float* out,
+              double alpha, double beta);
 // Runs `algorithm` on the stream's worker: it overwrites the workspace it needs, as a real algorithm uses it, then
 // computes out = alpha·result + beta·out from the inputs a and b (argument order as above).
 void run_algorithm(Direction direction, int algorithm, const ConvolutionGeometry& geometry, const float* a,

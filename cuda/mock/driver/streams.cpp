@@ -1,4 +1,6 @@
 // streams.cpp: streams, events, stream capture and graphs, modelled as the CUDA Programming Guide and the driver
+// Over 300 lines on purpose: the stream model is one state machine (queues, workers, legacy-stream ordering, events,
+// capture) over one registry and one lock; split, every part would reach into the same private state.
 // API reference describe them, so that a missing synchronisation gives a wrong answer here as on a GPU.
 //
 // - Every stream, the legacy default stream included, is a queue that a worker thread of its own runs in order.
