@@ -1,7 +1,7 @@
 namespace DafL.Backends.Conformance;
 
 /// <summary>
-/// Runs every <see cref="Backends.IBackend"/> method on a reference backend (the CPU) and a candidate (CUDA) with
+/// Runs every <see cref="Backends.IBackend"/> method on a reference backend (the CPU) and a candidate (any registered backend) with
 /// the same random inputs, and reports how far the candidate's outputs are from the reference's
 /// (<see cref="ParityCases"/> lists the calls). A case whose candidate throws fails with the exception's message;
 /// nothing throws out of <see cref="Run"/>.

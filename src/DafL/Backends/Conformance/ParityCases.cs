@@ -5,7 +5,8 @@ namespace DafL.Backends.Conformance;
 /// the shapes DAFL uses (the MNIST generator and LeNet-5, ResNet's strided blocks) and at the edge cases of the
 /// backends' code paths (views at offsets, broadcasting patterns, empty tensors, ties and NaN, optional tensors),
 /// forward and backward side by side, each within one row of the tolerance table <see cref="ParityTolerance"/>.
-/// <c>dafl doctor</c> runs it on a GPU; NUnit (CudaConformanceTests) runs it on the mock GPU. One file per op
+/// <c>dafl doctor</c> runs it on every registered backend; NUnit runs it on the mock GPU (CudaConformanceTests) and on
+/// a backend the tests register by name (RegisteredBackendConformanceTests). One file per op
 /// family, like IBackend.*.cs; BackendParityTests fails when a method has no case.
 /// </summary>
 public static partial class ParityCases

@@ -4,8 +4,8 @@ namespace DafL.Backends.Conformance;
 
 /// <summary>
 /// One side of a parity check: the backend whose kernels run and the device its tensors live on. Tensors are
-/// allocated through <see cref="Tensor.Empty"/> on <see cref="Device"/>, i.e. by <see cref="Backend.For"/>; for the
-/// CUDA backend that is the same instance <see cref="Backend.TryGet"/> hands out.
+/// allocated through <see cref="Tensor.Empty"/> on <see cref="Device"/>, i.e. by <see cref="Backend.For"/>; for a
+/// registered backend that is the same instance <see cref="Backend.TryGet"/> hands out.
 /// </summary>
 public sealed record ParitySide(IBackend Backend, Device Device)
 {
