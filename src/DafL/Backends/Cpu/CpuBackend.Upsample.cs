@@ -10,57 +10,61 @@ public sealed unsafe partial class CpuBackend
 
     public void UpsampleNearest(Tensor x, int scale, Tensor y)
     {
-        int h = x.Shape[2], w = x.Shape[3], ow = w * scale;
-        long inPlane = (long)h * w, outPlane = inPlane * scale * scale;
-        float* px = x.Ptr, py = y.Ptr;
-        Parallelism.ForRanges(PlaneCount(x), PlaneGrain(outPlane), (from, to) =>
+        int w = x.Shape[3], ow = w * scale;
+        ForEachInputRow(x, x.Ptr, y.Ptr, scale, (src, first) =>
         {
-            for (long p = from; p < to; p++)
-                for (int iy = 0; iy < h; iy++)
-                {
-                    float* src = px + p * inPlane + (long)iy * w;
-                    float* first = py + p * outPlane + (long)iy * scale * ow;
-                    if (scale == 2) DuplicatePairs(src, first, w);
-                    else
-                        for (int ix = 0; ix < w; ix++)
-                            new Span<float>(first + ix * scale, scale).Fill(src[ix]);
-                    var row = new ReadOnlySpan<float>(first, ow);
-                    for (int r = 1; r < scale; r++) row.CopyTo(new Span<float>(first + (long)r * ow, ow));
-                }
+            if (scale == 2) DuplicatePairs(src, first, w);
+            else
+                for (int ix = 0; ix < w; ix++)
+                    new Span<float>(first + ix * scale, scale).Fill(src[ix]);
+            var row = new ReadOnlySpan<float>(first, ow);
+            for (int r = 1; r < scale; r++) row.CopyTo(new Span<float>(first + (long)r * ow, ow));
         });
     }
 
     public void UpsampleNearestBackward(Tensor gy, int scale, Tensor gx)
     {
-        int h = gx.Shape[2], w = gx.Shape[3], ow = w * scale;
+        int w = gx.Shape[3], ow = w * scale;
+        ForEachInputRow(gx, gx.Ptr, gy.Ptr, scale, (dst, block) => // block: the scale rows that copied row dst
+        {
+            if (scale == 2)
+            {
+                SumPairsOfTwoRows(block, block + ow, dst, w);
+                return;
+            }
+            for (int ix = 0; ix < w; ix++)
+            {
+                // The contract's order (and the CUDA kernel's): each column of the window down its rows,
+                // then the column sums left to right, which is also what SumPairsOfTwoRows vectorises.
+                float sum = 0;
+                for (int k = 0; k < scale; k++)
+                {
+                    float column = 0;
+                    for (int r = 0; r < scale; r++) column += block[(long)r * ow + ix * scale + k];
+                    sum += column;
+                }
+                dst[ix] = sum;
+            }
+        });
+    }
+
+    /// <summary>One row of the small image and the <c>scale</c> rows of the large one that it is repeated into.</summary>
+    delegate void RowAndItsCopies(float* small, float* large);
+
+    /// <summary>
+    /// Calls <paramref name="row"/> for every row of every (H, W) plane of <paramref name="small"/> (data at
+    /// <paramref name="pSmall"/>) with its block of rows in the ×<paramref name="scale"/> image at
+    /// <paramref name="pLarge"/>; planes in parallel, and each call writes only its own row or block.
+    /// </summary>
+    static void ForEachInputRow(Tensor small, float* pSmall, float* pLarge, int scale, RowAndItsCopies row)
+    {
+        int h = small.Shape[2], w = small.Shape[3], ow = w * scale;
         long inPlane = (long)h * w, outPlane = inPlane * scale * scale;
-        float* pg = gy.Ptr, pgx = gx.Ptr;
-        Parallelism.ForRanges(PlaneCount(gx), PlaneGrain(outPlane), (from, to) =>
+        Parallelism.ForRanges(PlaneCount(small), PlaneGrain(outPlane), (from, to) =>
         {
             for (long p = from; p < to; p++)
                 for (int iy = 0; iy < h; iy++)
-                {
-                    float* dst = pgx + p * inPlane + (long)iy * w;
-                    float* block = pg + p * outPlane + (long)iy * scale * ow; // the scale rows that copied row iy
-                    if (scale == 2)
-                    {
-                        SumPairsOfTwoRows(block, block + ow, dst, w);
-                        continue;
-                    }
-                    for (int ix = 0; ix < w; ix++)
-                    {
-                        // The contract's order (and the CUDA kernel's): each column of the window down its rows,
-                        // then the column sums left to right, which is also what SumPairsOfTwoRows vectorises.
-                        float sum = 0;
-                        for (int k = 0; k < scale; k++)
-                        {
-                            float column = 0;
-                            for (int r = 0; r < scale; r++) column += block[(long)r * ow + ix * scale + k];
-                            sum += column;
-                        }
-                        dst[ix] = sum;
-                    }
-                }
+                    row(pSmall + p * inPlane + (long)iy * w, pLarge + p * outPlane + (long)iy * scale * ow);
         });
     }
 
