@@ -1,3 +1,4 @@
+using DafL.Cli.Commands;
 using DafL.Cli.Options;
 using DafL.Errors;
 using DafL.Training;
@@ -20,6 +21,8 @@ public static class ErrorReport
     {
         // Training names a setting by its key; the user set it with an option, and reads that option's name.
         if (error is SettingException settings) error = SettingOptions.Named(settings);
+        // Training says how to resume in its own words; the user resumes with an option.
+        if (error is ResumableRunException resumable) error = resumable.ResumedWith($"resume with {DistillCommand.ResumeOption}");
         var (code, line) = Classify(error);
         errors.WriteLine($"{(code == ExitCodes.Internal ? "internal error" : "error")}: {line}");
         if (verbose) errors.WriteLine(error.ToString());

@@ -179,10 +179,10 @@ public sealed partial class DaflDistiller : IDisposable
     /// <summary>The failure of step <paramref name="step"/> of the epoch under way, saying what was kept.</summary>
     RunFailedException Diverged(int step, ArithmeticException e)
     {
-        string kept = _runDir == null ? "nothing was saved (no run folder); start again"
-            : Epoch == 0 ? $"no epoch had finished, so {_runDir} holds no checkpoint; start again"
-            : $"the last good checkpoint is epoch {Epoch} in {_runDir}; resume with --resume";
-        return new RunFailedException($"epoch {Epoch + 1}, step {step}: {e.Message.TrimEnd('.')}; {kept}, perhaps with a lower learning rate.", e);
+        string failure = $"epoch {Epoch + 1}, step {step}: {e.Message.TrimEnd('.')}";
+        if (_runDir != null && Epoch > 0) return new ResumableRunException(failure, Epoch, _runDir, e);
+        string kept = _runDir == null ? "nothing was saved (no run folder)" : $"no epoch had finished, so {_runDir} holds no checkpoint";
+        return new RunFailedException($"{failure}; {kept}; start again, perhaps with a lower learning rate.", e);
     }
 
     public void Dispose()

@@ -9,6 +9,9 @@ namespace DafL.Cli.Commands;
 /// <summary><c>dafl distill</c>: DAFL data-free distillation from a teacher checkpoint, every setting overridable.</summary>
 public static class DistillCommand
 {
+    /// <summary>The option that continues a run from its last checkpoint; failures that can be resumed name it.</summary>
+    public const string ResumeOption = "--resume";
+
     sealed class Overrides
     {
         public readonly Option<string> Preset = CheckedOptions.Choice("--preset", DistillPresets.Names, $"Starting settings: {string.Join(" | ", DistillPresets.Names)}", "mnist");
@@ -61,7 +64,7 @@ public static class DistillCommand
         var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint (safetensors with PyTorch keys)", Required = true };
         var data = CommonOptions.Data();
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints, config.json, metrics.jsonl", DefaultValueFactory = _ => "runs/distill" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (--epochs, --device and lr milestones still ahead may change)" };
+        var resume = new Option<bool>(ResumeOption) { Description = "Continue the run in --out from its last checkpoint (--epochs, --device and lr milestones still ahead may change)" };
         var noEval = new Option<bool>("--no-eval") { Description = "Skip the per-epoch test-set accuracy (needs no dataset)" };
         var device = CommonOptions.Device();
         var command = new Command("distill", "Distil a student from a teacher without training data (DAFL).") { teacher, data, output, resume, noEval, device };

@@ -1,3 +1,5 @@
+using DafL.Cli;
+using DafL.Cli.Commands;
 using DafL.Data;
 using DafL.Errors;
 using DafL.Models;
@@ -43,9 +45,15 @@ public class DivergenceTests : TempFolderTest
         using (var log = new MetricsLog(Path.Combine(run, DaflDistiller.MetricsFile)))
         {
             var observer = new PoisonAfter(d, afterEpoch: 1, run);
-            var e = Assert.Throws<RunFailedException>(() => d.Run(observer, log))!;
+            var e = Assert.Throws<ResumableRunException>(() => d.Run(observer, log))!;
             Assert.That(e.Message, Does.StartWith("epoch 2, step 1: ").And.Contain("NaN")
-                .And.EndWith($"the last good checkpoint is epoch 1 in {run}; resume with --resume, perhaps with a lower learning rate."));
+                .And.EndWith($"the last good checkpoint is epoch 1 in {run}; resume the run from it, perhaps with a lower learning rate."));
+            Assert.That((e.LastGoodEpoch, e.RunDirectory), Is.EqualTo((1, run)));
+            var cli = new StringWriter();
+            Assert.That(ErrorReport.Write(e, verbose: false, cli), Is.EqualTo(ExitCodes.RunFailed));
+            Assert.That(cli.ToString(), Does.StartWith("error: epoch 2, step 1: ")
+                .And.EndWith($"the last good checkpoint is epoch 1 in {run}; resume with --resume, perhaps with a lower learning rate.{Environment.NewLine}"),
+                "the CLI names its option");
             Assert.That(e.Message, Does.Not.Contain("\n"));
             Assert.That(e.InnerException, Is.TypeOf<ArithmeticException>());
             Assert.That(observer.Files, Is.Not.Empty);
