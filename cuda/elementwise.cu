@@ -3,7 +3,7 @@
 // the op functors and the launch contract below (a third of the file), and which the tests compile as one module.
 //
 // Mirrors src/DafL/Backends/Cpu/CpuBackend.Core.cs (Fill, CopyStrided, AddInPlace),
-// CpuBackend.Activation.cs (LeakyRelu, Tanh), CpuBackend.Elementwise.cs (Binary, Unary, UnaryBackward, Affine)
+// CpuBackend.Activation.cs (LeakyRelu, Tanh, Sigmoid), CpuBackend.Elementwise.cs (Binary, Unary, UnaryBackward, Affine)
 // and CpuBackend.Reduce.cs (Expand); contracts in IBackend.Core/Activation/Elementwise/Reduce.cs.
 //
 // Kernels (all float32, n = element count):
@@ -12,6 +12,8 @@
 //   leaky_relu_backward_f32 (x, gy, gx, n, slope)               gx = x > 0 ? gy : gy·slope
 //   tanh_forward_f32        (x, y, n)                           y = tanh x
 //   tanh_backward_f32       (y, gy, gx, n)                      gx = gy·fma(−y, y, 1)   from the forward output y
+//   sigmoid_forward_f32     (x, y, n)                           y = 1/(1 + e^−x)        e^−|x| based: no overflow
+//   sigmoid_backward_f32    (y, gy, gx, n)                      gx = gy·(y·(1 − y))     from the forward output y
 //   abs_forward_f32 / exp_forward_f32 / log_forward_f32 / log10_forward_f32   (x, y, n)
 //   abs_backward_f32        (x, gy, gx, n)                      gx = gy·sign x   (0 at ±0 and NaN)
 //   exp_backward_f32        (y, gy, gx, n)                      gx = gy·y        from the forward output y = eˣ
@@ -162,6 +164,19 @@ struct TanhOp { __device__ float operator()(float x) const { return tanhf(x); } 
 // (y, gy) -> gy·(1 − y²), with 1 − y² as one fused multiply-add like the CPU.
 struct TanhGradOp { __device__ float operator()(float y, float gy) const { return gy * fmaf(-y, y, 1.0f); } };
 
+// e = e^−|x| never overflows; σ(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) below, as the CPU computes it.
+struct SigmoidOp
+{
+    __device__ float operator()(float x) const
+    {
+        float e = expf(-fabsf(x)), r = 1.0f / (1.0f + e);
+        return x >= 0.0f ? r : e * r;
+    }
+};
+
+// (y, gy) -> gy·(y·(1 − y)), in the CPU's order.
+struct SigmoidGradOp { __device__ float operator()(float y, float gy) const { return gy * (y * (1.0f - y)); } };
+
 struct AbsOp { __device__ float operator()(float x) const { return fabsf(x); } };
 struct ExpOp { __device__ float operator()(float x) const { return expf(x); } };
 struct LogOp { __device__ float operator()(float x) const { return logf(x); } };
@@ -229,6 +244,15 @@ extern "C" __global__ void tanh_forward_f32(const float* x, float* y, long long 
 extern "C" __global__ void tanh_backward_f32(const float* y, const float* gy, float* gx, long long n)
 {
     map_binary(y, gy, gx, n, TanhGradOp{});
+}
+
+// shapes: x, y (n)
+extern "C" __global__ void sigmoid_forward_f32(const float* x, float* y, long long n) { map_unary(x, y, n, SigmoidOp{}); }
+
+// shapes: y, gy, gx (n); y is the forward output
+extern "C" __global__ void sigmoid_backward_f32(const float* y, const float* gy, float* gx, long long n)
+{
+    map_binary(y, gy, gx, n, SigmoidGradOp{});
 }
 
 // shapes: x, y (n)

@@ -115,6 +115,8 @@ def activation():
     op_case(fx, "relu", lambda x: F.relu(x), {"x": x})
     op_case(fx, "leaky_relu", lambda x: F.leaky_relu(x, 0.2), {"x": x}, cfg={"slope": 0.2})
     op_case(fx, "tanh", lambda x: torch.tanh(x), {"x": torch.randn(3, 4, 5, 6) * 2})
+    # |x| up to ~20: both tails, where 1 − σ rounds to 0 on one side and σ is a few ulp of a tiny number on the other
+    op_case(fx, "sigmoid", lambda x: torch.sigmoid(x), {"x": torch.randn(3, 4, 5, 6) * 5})
     return fx
 
 

@@ -60,6 +60,13 @@ void elementwise_tests()
             check("tanh_forward_f32", [&](long long i) { return std::tanh(x[i]); });
             launch(grid, threads, tanh_backward_f32, x, g, out, n);
             check("tanh_backward_f32", [&](long long i) { return g[i] * std::fma(-x[i], x[i], 1.0f); });
+            launch(grid, threads, sigmoid_forward_f32, x, out, n);
+            check("sigmoid_forward_f32", [&](long long i) {
+                float e = std::exp(-std::fabs(x[i])), r = 1.0f / (1.0f + e);
+                return x[i] >= 0 ? r : e * r;
+            });
+            launch(grid, threads, sigmoid_backward_f32, x, g, out, n);
+            check("sigmoid_backward_f32", [&](long long i) { return g[i] * (x[i] * (1.0f - x[i])); });
             launch(grid, threads, abs_forward_f32, x, out, n);
             check("abs_forward_f32", [&](long long i) { return std::fabs(x[i]); });
             launch(grid, threads, exp_forward_f32, x, out, n);

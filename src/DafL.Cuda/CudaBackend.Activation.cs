@@ -31,4 +31,18 @@ public sealed partial class CudaBackend
         SameElementCount(op, y, gx);
         _kernels.LaunchGridStride(Kernel.TanhBackward, y.Numel, Address(y, op), Address(gy, op), Address(gx, op), y.Numel);
     }
+
+    public void Sigmoid(Tensor x, Tensor y)
+    {
+        SameElementCount(nameof(Sigmoid), x, y);
+        _kernels.LaunchGridStride(Kernel.SigmoidForward, x.Numel, Address(x, nameof(Sigmoid)), Address(y, nameof(Sigmoid)), x.Numel);
+    }
+
+    public void SigmoidBackward(Tensor y, Tensor gy, Tensor gx)
+    {
+        const string op = nameof(SigmoidBackward);
+        SameElementCount(op, y, gy);
+        SameElementCount(op, y, gx);
+        _kernels.LaunchGridStride(Kernel.SigmoidBackward, y.Numel, Address(y, op), Address(gy, op), Address(gx, op), y.Numel);
+    }
 }

@@ -72,4 +72,42 @@ public class ActivationTests
         using var x = GradCheck.Input([2, 3, 37], 3, scale: 1.5f);
         GradCheck.Check(i => Tanh(i[0]), [x], h: 1e-3);
     }
+
+    [Test]
+    public void SigmoidMatchesItsDefinitionOverBothTailsWithoutOverflow()
+    {
+        // 1027 points over [−100, 100): 1024 through the vector kernels, 3 through the scalar tail. e^x overflows
+        // float32 above 88.7, so computing σ as 1/(1 + e^−x) naively would give 0·∞ trouble below −88.7.
+        using var scope = TensorScope.Begin();
+        var args = Enumerable.Range(0, 1027).Select(i => -100f + i * (200f / 1027) + 1e-3f).ToArray();
+        var y = Sigmoid(Tensor.FromArray(args, args.Length)).ToArray();
+        for (int i = 0; i < args.Length; i++)
+        {
+            float expected = (float)(1 / (1 + Math.Exp(-args[i])));
+            Assert.That(y[i], Is.EqualTo(expected).Within(3.6e-7f * expected + 1e-44f), $"sigmoid({args[i]})");
+        }
+    }
+
+    [Test]
+    public void SigmoidEdgeValues()
+    {
+        // 27 values: 16 through Vector512, 8 through Vector256, 3 through the scalar tail.
+        using var scope = TensorScope.Begin();
+        float[] edge = [-0f, 0f, 1e-6f, -30f, 17f, 89f, float.PositiveInfinity, float.NegativeInfinity, float.NaN];
+        var args = Enumerable.Repeat(edge, 3).SelectMany(v => v).ToArray();
+        var y = Sigmoid(Tensor.FromArray(args, args.Length)).ToArray();
+        for (int i = 0; i < args.Length; i += edge.Length)
+        {
+            Assert.That(y.Skip(i).Take(5).ToArray(), Is.EqualTo(new[] { 0.5f, 0.5f, 0.50000025f, 9.357623e-14f, 0.99999994f }).Within(1).Ulps);
+            Assert.That(y.Skip(i + 5).Take(3).ToArray(), Is.EqualTo(new[] { 1f, 1f, 0f }), "σ saturates at 1 and 0 exactly");
+            Assert.That(y[i + 8], Is.NaN);
+        }
+    }
+
+    [Test]
+    public void SigmoidGradCheck()
+    {
+        using var x = GradCheck.Input([2, 3, 37], 4, scale: 3f);
+        GradCheck.Check(i => Sigmoid(i[0]), [x], h: 1e-3);
+    }
 }

@@ -11,4 +11,9 @@ public partial interface IBackend
     void Tanh(Tensor x, [Output] Tensor y);
     /// <summary>gx = gy·(1 − y²), from the forward output y.</summary>
     void TanhBackward(Tensor y, Tensor gy, [Output] Tensor gx);
+
+    /// <summary>y = 1 / (1 + e^−x), as e^−|x| over (1 + e^−|x|) where x &lt; 0 so that no e^x overflows.</summary>
+    void Sigmoid(Tensor x, [Output] Tensor y);
+    /// <summary>gx = gy·(y·(1 − y)), from the forward output y.</summary>
+    void SigmoidBackward(Tensor y, Tensor gy, [Output] Tensor gx);
 }

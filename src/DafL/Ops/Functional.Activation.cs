@@ -23,6 +23,19 @@ public static partial class Functional
         });
     }
 
+    /// <summary>σ(x) = 1 / (1 + e^−x), for every x without overflow; the gradient is σ(x)(1 − σ(x)), from the output.</summary>
+    public static Tensor Sigmoid(Tensor x)
+    {
+        var y = Tensor.Empty(x.Shape, x.Device);
+        using (var xc = x.ContiguousNoGrad()) x.Backend.Sigmoid(xc, y);
+        return Graph.Record("sigmoid", y, [x], gy =>
+        {
+            var gx = Tensor.Empty(x.Shape, x.Device);
+            x.Backend.SigmoidBackward(y, gy, gx);
+            return [gx];
+        });
+    }
+
     static Tensor LeakyReluOp(string op, Tensor x, float slope)
     {
         using var xc = x.ContiguousNoGrad();

@@ -3,7 +3,7 @@ using static DafL.Ops.Functional;
 
 namespace DafL.Tests.Golden;
 
-/// <summary>relu, leaky_relu and tanh against PyTorch (Fixtures/activation.bin).</summary>
+/// <summary>relu, leaky_relu, tanh and sigmoid against PyTorch (Fixtures/activation.bin).</summary>
 public class ActivationGoldenTests() : GoldenTest("activation")
 {
     [Test]
@@ -20,4 +20,9 @@ public class ActivationGoldenTests() : GoldenTest("activation")
     public void TanhMatchesPyTorch() => CheckOp("tanh", ["x"], i => Tanh(i[0]),
         new(1e-7, 1e-6, "tanh approximations differ by a few ulp (ours Cephes, PyTorch SLEEF/libm)"),
         new(1e-7, 1e-5, "gout·(1 − y²) loses relative accuracy where y² is near 1"));
+
+    [Test]
+    public void SigmoidMatchesPyTorch() => CheckOp("sigmoid", ["x"], i => Sigmoid(i[0]),
+        new(1e-7, 1e-6, "e^−|x| approximations differ by an ulp (ours Cephes, PyTorch SLEEF/libm), then one division"),
+        new(1e-7, 1e-5, "gout·(y·(1 − y)) loses relative accuracy where y is near 1"));
 }

@@ -2,7 +2,7 @@ namespace DafL.Backends.Conformance;
 
 public static partial class ParityCases
 {
-    /// <summary>ReLU / leaky ReLU (the generator's slope 0.2) and tanh (its last layer), with their backward kernels.</summary>
+    /// <summary>ReLU / leaky ReLU (the generator's slope 0.2), tanh (its last layer) and sigmoid, with their backward kernels.</summary>
     static IEnumerable<ParityCase> Activation(ParitySizes z)
     {
         int[] block = [z.Batch, z.Width / 2, z.Image, z.Image]; // (B, W/2, 32, 32): the generator's last conv block
@@ -39,6 +39,21 @@ public static partial class ParityCases
             var gy = r.Normal(image);
             var gx = r.Output(image);
             r.B.TanhBackward(y, gy, gx);
+            r.Read("gx", gx);
+        });
+        yield return new("Sigmoid", "both tails", S(image), ParityTolerance.Elementwise, r =>
+        {
+            var x = r.Uniform(-20, 20, image);
+            var y = r.Output(image);
+            r.B.Sigmoid(x, y);
+            r.Read("y", y);
+        });
+        yield return new("SigmoidBackward", "from y", S(image), ParityTolerance.Elementwise, r =>
+        {
+            var y = r.Uniform(0, 1, image);
+            var gy = r.Normal(image);
+            var gx = r.Output(image);
+            r.B.SigmoidBackward(y, gy, gx);
             r.Read("gx", gx);
         });
     }

@@ -72,4 +72,39 @@ public sealed unsafe partial class CpuBackend
             for (; i < to; i++) po[i] = pg[i] * MathF.FusedMultiplyAdd(-py[i], py[i], 1f);
         });
     }
+
+    public void Sigmoid(Tensor x, Tensor y)
+    {
+        float* px = x.Ptr, py = y.Ptr;
+        Parallelism.ForRanges(x.Numel, 1 << 16, (from, to) =>
+        {
+            long i = from;
+            if (Simd.Has512)
+                for (; i + 16 <= to; i += 16) Vector512.Store(Simd.Sigmoid(Vector512.Load(px + i)), py + i);
+            for (; i + 8 <= to; i += 8) Vector256.Store(Simd.Sigmoid(Vector256.Load(px + i)), py + i);
+            for (; i < to; i++)
+            {
+                float e = MathF.Exp(-MathF.Abs(px[i])), r = 1f / (1f + e);
+                py[i] = px[i] >= 0 ? r : e * r;
+            }
+        });
+    }
+
+    public void SigmoidBackward(Tensor y, Tensor gy, Tensor gx)
+    {
+        float* py = y.Ptr, pg = gy.Ptr, po = gx.Ptr;
+        Parallelism.ForRanges(y.Numel, 1 << 16, (from, to) =>
+        {
+            long i = from;
+            if (Simd.Has512)
+            {
+                for (; i + 16 <= to; i += 16)
+                {
+                    var v = Vector512.Load(py + i);
+                    Vector512.Store(Vector512.Load(pg + i) * (v * (Vector512<float>.One - v)), po + i);
+                }
+            }
+            for (; i < to; i++) po[i] = pg[i] * (py[i] * (1f - py[i]));
+        });
+    }
 }
