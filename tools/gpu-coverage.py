@@ -21,9 +21,17 @@ APIS = [("CUDA driver", "src/DafL.Native/Driver/DriverApi.cs"), ("cuBLAS", "src/
         ("cuDNN", "src/DafL.Native/Cudnn/CudnnApi.cs"), ("NVRTC", "src/DafL.Native/Nvrtc/NvrtcApi.cs")]
 
 
+# The cuDNN convolution directions bind their four functions each from one name pattern ("cudnnConvolution{direction}").
+DIRECTION_PATTERNS = re.findall(r'= \$"(cudnn\w*\{direction\}\w*)"',
+                                (ROOT / "src/DafL.Native/Cudnn/ConvolutionEntryPoints.cs").read_text())
+
+
 def bound(path):
-    """Exported names a function table resolves, in source order (e.Get required, e.Find optional)."""
+    """Exported names a function table resolves, in source order (e.Get required, e.Find optional, and each
+    direction's functions where a table creates ConvolutionEntryPoints)."""
     text = (ROOT / path).read_text()
+    text = re.sub(r'new ConvolutionEntryPoints\(e, "(\w+)"',
+                  lambda m: " ".join(f'e.Get("{p.replace("{direction}", m.group(1))}")' for p in DIRECTION_PATTERNS), text)
     return list(dict.fromkeys(re.findall(r'e\.(?:Get|Find)\("(\w+)"\)', text)))
 
 
