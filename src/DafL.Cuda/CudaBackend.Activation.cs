@@ -18,31 +18,26 @@ public sealed partial class CudaBackend
         _kernels.LaunchGridStride(Kernel.LeakyReluBackward, x.Numel, Address(x, op), Address(gy, op), Address(gx, op), x.Numel, slope);
     }
 
-    public void Tanh(Tensor x, Tensor y)
+    public void Tanh(Tensor x, Tensor y) => Map(nameof(Tanh), Kernel.TanhForward, x, y);
+
+    public void TanhBackward(Tensor y, Tensor gy, Tensor gx) => MapFromOutput(nameof(TanhBackward), Kernel.TanhBackward, y, gy, gx);
+
+    public void Sigmoid(Tensor x, Tensor y) => Map(nameof(Sigmoid), Kernel.SigmoidForward, x, y);
+
+    public void SigmoidBackward(Tensor y, Tensor gy, Tensor gx) => MapFromOutput(nameof(SigmoidBackward), Kernel.SigmoidBackward, y, gy, gx);
+
+    /// <summary>y = f(x) by a (x, y, n) kernel.</summary>
+    void Map(string op, string kernel, Tensor x, Tensor y)
     {
-        SameElementCount(nameof(Tanh), x, y);
-        _kernels.LaunchGridStride(Kernel.TanhForward, x.Numel, Address(x, nameof(Tanh)), Address(y, nameof(Tanh)), x.Numel);
+        SameElementCount(op, x, y);
+        _kernels.LaunchGridStride(kernel, x.Numel, Address(x, op), Address(y, op), x.Numel);
     }
 
-    public void TanhBackward(Tensor y, Tensor gy, Tensor gx)
+    /// <summary>gx from the forward output y and gy by a (y, gy, gx, n) kernel.</summary>
+    void MapFromOutput(string op, string kernel, Tensor y, Tensor gy, Tensor gx)
     {
-        const string op = nameof(TanhBackward);
         SameElementCount(op, y, gy);
         SameElementCount(op, y, gx);
-        _kernels.LaunchGridStride(Kernel.TanhBackward, y.Numel, Address(y, op), Address(gy, op), Address(gx, op), y.Numel);
-    }
-
-    public void Sigmoid(Tensor x, Tensor y)
-    {
-        SameElementCount(nameof(Sigmoid), x, y);
-        _kernels.LaunchGridStride(Kernel.SigmoidForward, x.Numel, Address(x, nameof(Sigmoid)), Address(y, nameof(Sigmoid)), x.Numel);
-    }
-
-    public void SigmoidBackward(Tensor y, Tensor gy, Tensor gx)
-    {
-        const string op = nameof(SigmoidBackward);
-        SameElementCount(op, y, gy);
-        SameElementCount(op, y, gx);
-        _kernels.LaunchGridStride(Kernel.SigmoidBackward, y.Numel, Address(y, op), Address(gy, op), Address(gx, op), y.Numel);
+        _kernels.LaunchGridStride(kernel, y.Numel, Address(y, op), Address(gy, op), Address(gx, op), y.Numel);
     }
 }

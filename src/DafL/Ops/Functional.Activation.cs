@@ -1,4 +1,5 @@
 using DafL.Autograd;
+using DafL.Backends;
 
 namespace DafL.Ops;
 
@@ -11,27 +12,24 @@ public static partial class Functional
     public static Tensor LeakyRelu(Tensor x, float slope = 0.01f) => LeakyReluOp("leaky_relu", x, slope);
 
     /// <summary>tanh x (the DAFL generator's output layer); the gradient is 1 − tanh² x, from the output.</summary>
-    public static Tensor Tanh(Tensor x)
-    {
-        var y = Tensor.Empty(x.Shape, x.Device);
-        using (var xc = x.ContiguousNoGrad()) x.Backend.Tanh(xc, y);
-        return Graph.Record("tanh", y, [x], gy =>
-        {
-            var gx = Tensor.Empty(x.Shape, x.Device);
-            x.Backend.TanhBackward(y, gy, gx);
-            return [gx];
-        });
-    }
+    public static Tensor Tanh(Tensor x) => MapSavingOutput("tanh", x,
+        static (b, x, y) => b.Tanh(x, y),
+        static (b, y, gy, gx) => b.TanhBackward(y, gy, gx));
 
     /// <summary>σ(x) = 1 / (1 + e^−x), for every x without overflow; the gradient is σ(x)(1 − σ(x)), from the output.</summary>
-    public static Tensor Sigmoid(Tensor x)
+    public static Tensor Sigmoid(Tensor x) => MapSavingOutput("sigmoid", x,
+        static (b, x, y) => b.Sigmoid(x, y),
+        static (b, y, gy, gx) => b.SigmoidBackward(y, gy, gx));
+
+    /// <summary>An elementwise op whose gradient needs only its output y (tanh, sigmoid): y is saved, not x.</summary>
+    static Tensor MapSavingOutput(string op, Tensor x, Action<IBackend, Tensor, Tensor> forward, Action<IBackend, Tensor, Tensor, Tensor> backward)
     {
         var y = Tensor.Empty(x.Shape, x.Device);
-        using (var xc = x.ContiguousNoGrad()) x.Backend.Sigmoid(xc, y);
-        return Graph.Record("sigmoid", y, [x], gy =>
+        using (var xc = x.ContiguousNoGrad()) forward(x.Backend, xc, y);
+        return Graph.Record(op, y, [x], gy =>
         {
             var gx = Tensor.Empty(x.Shape, x.Device);
-            x.Backend.SigmoidBackward(y, gy, gx);
+            backward(x.Backend, y, gy, gx);
             return [gx];
         });
     }

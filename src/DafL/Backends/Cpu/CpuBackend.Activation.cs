@@ -42,69 +42,47 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    public void Tanh(Tensor x, Tensor y)
+    // Tanh and sigmoid are the elementwise maps of CpuBackend.Elementwise.cs (Map, Zip) with their own functions.
+    public void Tanh(Tensor x, Tensor y) => Map<TanhOp>(x, y);
+
+    public void TanhBackward(Tensor y, Tensor gy, Tensor gx) => Zip<TanhGradOp>(y, gy, gx);
+
+    public void Sigmoid(Tensor x, Tensor y) => Map<SigmoidOp>(x, y);
+
+    public void SigmoidBackward(Tensor y, Tensor gy, Tensor gx) => Zip<SigmoidGradOp>(y, gy, gx);
+
+    readonly struct TanhOp : IUnaryKernel
     {
-        float* px = x.Ptr, py = y.Ptr;
-        Parallelism.ForRanges(x.Numel, 1 << 16, (from, to) =>
-        {
-            long i = from;
-            if (Simd.Has512)
-                for (; i + 16 <= to; i += 16) Vector512.Store(Simd.Tanh(Vector512.Load(px + i)), py + i);
-            for (; i + 8 <= to; i += 8) Vector256.Store(Simd.Tanh(Vector256.Load(px + i)), py + i);
-            for (; i < to; i++) py[i] = MathF.Tanh(px[i]);
-        });
+        public static Vector512<float> Apply(Vector512<float> x) => Simd.Tanh(x);
+        public static Vector256<float> Apply(Vector256<float> x) => Simd.Tanh(x);
+        public static float Apply(float x) => MathF.Tanh(x);
     }
 
-    public void TanhBackward(Tensor y, Tensor gy, Tensor gx)
+    /// <summary>(y, gy) → gy·(1 − y²), with 1 − y² as one fused multiply-add.</summary>
+    readonly struct TanhGradOp : IBinaryKernel
     {
-        float* py = y.Ptr, pg = gy.Ptr, po = gx.Ptr;
-        Parallelism.ForRanges(y.Numel, 1 << 16, (from, to) =>
-        {
-            long i = from;
-            if (Simd.Has512)
-            {
-                for (; i + 16 <= to; i += 16)
-                {
-                    var v = Vector512.Load(py + i);
-                    Vector512.Store(Vector512.Load(pg + i) * Vector512.FusedMultiplyAdd(-v, v, Vector512<float>.One), po + i);
-                }
-            }
-            for (; i < to; i++) po[i] = pg[i] * MathF.FusedMultiplyAdd(-py[i], py[i], 1f);
-        });
+        public static Vector512<float> Apply(Vector512<float> y, Vector512<float> gy) => gy * Vector512.FusedMultiplyAdd(-y, y, Vector512<float>.One);
+        public static Vector256<float> Apply(Vector256<float> y, Vector256<float> gy) => gy * Vector256.FusedMultiplyAdd(-y, y, Vector256<float>.One);
+        public static float Apply(float y, float gy) => gy * MathF.FusedMultiplyAdd(-y, y, 1f);
     }
 
-    public void Sigmoid(Tensor x, Tensor y)
+    /// <summary>σ from e = e^−|x|, which never overflows: 1/(1 + e) for x ≥ 0, e/(1 + e) below.</summary>
+    readonly struct SigmoidOp : IUnaryKernel
     {
-        float* px = x.Ptr, py = y.Ptr;
-        Parallelism.ForRanges(x.Numel, 1 << 16, (from, to) =>
+        public static Vector512<float> Apply(Vector512<float> x) => Simd.Sigmoid(x);
+        public static Vector256<float> Apply(Vector256<float> x) => Simd.Sigmoid(x);
+        public static float Apply(float x)
         {
-            long i = from;
-            if (Simd.Has512)
-                for (; i + 16 <= to; i += 16) Vector512.Store(Simd.Sigmoid(Vector512.Load(px + i)), py + i);
-            for (; i + 8 <= to; i += 8) Vector256.Store(Simd.Sigmoid(Vector256.Load(px + i)), py + i);
-            for (; i < to; i++)
-            {
-                float e = MathF.Exp(-MathF.Abs(px[i])), r = 1f / (1f + e);
-                py[i] = px[i] >= 0 ? r : e * r;
-            }
-        });
+            float e = MathF.Exp(-MathF.Abs(x)), r = 1f / (1f + e);
+            return x >= 0 ? r : e * r;
+        }
     }
 
-    public void SigmoidBackward(Tensor y, Tensor gy, Tensor gx)
+    /// <summary>(y, gy) → gy·(y·(1 − y)).</summary>
+    readonly struct SigmoidGradOp : IBinaryKernel
     {
-        float* py = y.Ptr, pg = gy.Ptr, po = gx.Ptr;
-        Parallelism.ForRanges(y.Numel, 1 << 16, (from, to) =>
-        {
-            long i = from;
-            if (Simd.Has512)
-            {
-                for (; i + 16 <= to; i += 16)
-                {
-                    var v = Vector512.Load(py + i);
-                    Vector512.Store(Vector512.Load(pg + i) * (v * (Vector512<float>.One - v)), po + i);
-                }
-            }
-            for (; i < to; i++) po[i] = pg[i] * (py[i] * (1f - py[i]));
-        });
+        public static Vector512<float> Apply(Vector512<float> y, Vector512<float> gy) => gy * (y * (Vector512<float>.One - y));
+        public static Vector256<float> Apply(Vector256<float> y, Vector256<float> gy) => gy * (y * (Vector256<float>.One - y));
+        public static float Apply(float y, float gy) => gy * (y * (1f - y));
     }
 }
