@@ -31,6 +31,7 @@ Tensor names are `<case>/<role>`: roles `x`, `a`, `b`, `weight`, `bias`, ... (in
 stateful cases `<state>.after` (a running statistic after the call, an optimizer's parameters after a step).
 Class indices (cross-entropy targets, argmax results, labels) are stored as float32 holding integers.
 """
+import collections
 import os
 import struct
 import sys
@@ -42,6 +43,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MAGIC = b"DAFLFIX1"
+OUT_DIR = None  # set by main: the pytorch family writes its checkpoints beside the .bin files
 FORMAT_VERSION = 1
 
 
@@ -471,13 +473,138 @@ def dafl_steps():
     return fx
 
 
-FAMILIES = [activation, elementwise, reduce, softmax, dafl, linear, conv, norm, pool, lenet5, generator, optim, dafl_steps]
+# ---------------------------------------------------------------------------------------------------- PyTorch checkpoints
+
+def official_lenet_module():
+    """The module `lenet` of the official DAFL code (lenet.py): LeNet5 and LeNet5Half keep every layer as an
+    attribute (conv1, relu1, maxpool1, ..., fc2). A pickled module names its class by module and name, so the
+    classes are made to live in a module called `lenet`, as a `torch.save(net)` of the official scripts records."""
+    import types
+    lenet = types.ModuleType("lenet")
+
+    class LeNet5(nn.Module):
+        def __init__(self, widths=(6, 16, 120, 84)):
+            super().__init__()
+            c1, c2, c3, f1 = widths
+            self.conv1 = nn.Conv2d(1, c1, kernel_size=(5, 5))
+            self.relu1 = nn.ReLU()
+            self.maxpool1 = nn.MaxPool2d(kernel_size=(2, 2), stride=2)
+            self.conv2 = nn.Conv2d(c1, c2, kernel_size=(5, 5))
+            self.relu2 = nn.ReLU()
+            self.maxpool2 = nn.MaxPool2d(kernel_size=(2, 2), stride=2)
+            self.conv3 = nn.Conv2d(c2, c3, kernel_size=(5, 5))
+            self.relu3 = nn.ReLU()
+            self.fc1 = nn.Linear(c3, f1)
+            self.relu4 = nn.ReLU()
+            self.fc2 = nn.Linear(f1, 10)
+            self.features = c3
+
+        def forward(self, img, out_feature=False):
+            output = self.maxpool1(self.relu1(self.conv1(img)))
+            output = self.maxpool2(self.relu2(self.conv2(output)))
+            feature = self.relu3(self.conv3(output)).view(-1, self.features)
+            output = self.fc2(self.relu4(self.fc1(feature)))
+            return (output, feature) if out_feature else output
+
+    class LeNet5Half(LeNet5):
+        def __init__(self):
+            super().__init__((3, 8, 60, 42))
+
+    for cls in (LeNet5, LeNet5Half):
+        cls.__module__, cls.__qualname__ = "lenet", cls.__name__
+        setattr(lenet, cls.__name__, cls)
+    sys.modules["lenet"] = lenet
+    return lenet
+
+
+def trained_a_little(net, steps=40):
+    """A few Adam steps on a fixed random batch, so the weights are not an initialisation's and the logits differ."""
+    x = torch.randn(64, 1, 32, 32)
+    labels = torch.randint(0, 10, (64,))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(steps):
+        opt.zero_grad()
+        F.cross_entropy(net(x), labels).backward()
+        opt.step()
+    return net.eval()
+
+
+def saved_from_gpu(save):
+    """Runs save() with every storage tagged 'cuda:0', as the official scripts' checkpoints are (no GPU needed)."""
+    import torch.serialization as serialization
+    tag = serialization.location_tag
+    serialization.location_tag = lambda storage: "cuda:0"
+    try:
+        save()
+    finally:
+        serialization.location_tag = tag
+
+
+def pytorch():
+    """Checkpoints as PyTorch writes them (`torch.save`, pickle protocol 2), in Fixtures/pytorch/, and what they hold:
+    - `teacher`: `torch.save(net)` of the official LeNet5 (class `lenet.LeNet5`), zip format, no extension;
+    - `student`: the official student as DAFL-train.py saves it, LeNet5Half in `nn.DataParallel` (keys `module.*`),
+      its storages tagged cuda:0 and the wrapper's GPU attributes (device_ids, output_device, src_device_obj) set;
+    - `student_legacy.pt`: the same LeNet5Half module in the legacy (non-zip) format;
+    - `lenet5_half_state_dict.pt`: `torch.save(net.state_dict())` of it;
+    - `layouts.pt`: a state dict of float16, bfloat16 and float64 tensors, a transposed (non-contiguous) view, two
+      tensors on one storage at offsets, an int64 num_batches_tracked and a 0-dim tensor;
+    - `int8.pt`, `complex.pt`: one tensor of a dtype no float checkpoint has;
+    - `wrong_shape.pt`: a LeNet5Half state dict whose fc1.weight is [42, 61] instead of [42, 60].
+    pytorch.bin holds, per model, a fixed batch `x` and PyTorch's logits for it, and each layouts.pt tensor's values
+    as float32 (`layouts/<key>`)."""
+    fx = FixtureFile("pytorch")
+    root = os.path.join(OUT_DIR, "pytorch")
+    os.makedirs(root, exist_ok=True)
+    lenet = official_lenet_module()
+    x = torch.randn(4, 1, 32, 32)
+    fx.add("x", x)
+
+    teacher = trained_a_little(lenet.LeNet5())
+    torch.save(teacher, os.path.join(root, "teacher"))
+    student = trained_a_little(lenet.LeNet5Half())
+    with torch.no_grad():
+        fx.add("teacher/logits", teacher(x))
+        fx.add("student/logits", student(x))
+
+    wrapped = nn.DataParallel(student)  # on a machine without CUDA it keeps only module and device_ids
+    wrapped.device_ids, wrapped.output_device, wrapped.src_device_obj = [0], 0, torch.device("cuda", 0)
+    saved_from_gpu(lambda: torch.save(wrapped, os.path.join(root, "student")))
+    torch.save(student, os.path.join(root, "student_legacy.pt"), _use_new_zipfile_serialization=False)
+    torch.save(student.state_dict(), os.path.join(root, "lenet5_half_state_dict.pt"))
+
+    shared = torch.randn(10)
+    base = torch.randn(3, 4)
+    layouts = collections.OrderedDict([
+        ("half", torch.randn(2, 3).half()),
+        ("bfloat16", torch.randn(5).bfloat16()),
+        ("double", torch.randn(2, 2, dtype=torch.float64) * 1e3),
+        ("transposed", base.t()),
+        ("first_part", shared[1:4]),
+        ("second_part", shared[4:10].view(2, 3)),
+        ("bn.num_batches_tracked", torch.tensor(1234, dtype=torch.int64)),
+        ("scalar", torch.tensor(2.5)),
+    ])
+    torch.save(layouts, os.path.join(root, "layouts.pt"))
+    for key, t in layouts.items():
+        fx.add(f"layouts/{key}", t)
+    torch.save({"w": torch.tensor([1, -2, 3], dtype=torch.int8)}, os.path.join(root, "int8.pt"))
+    torch.save({"w": torch.tensor([1 + 2j], dtype=torch.complex64)}, os.path.join(root, "complex.pt"))
+    wrong = student.state_dict()
+    wrong["fc1.weight"] = torch.randn(42, 61)
+    torch.save(wrong, os.path.join(root, "wrong_shape.pt"))
+    return fx
+
+
+FAMILIES = [activation, elementwise, reduce, softmax, dafl, linear, conv, norm, pool, lenet5, generator, optim, dafl_steps, pytorch]
 
 
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "tests", "DafL.Tests", "Fixtures")
     os.makedirs(out_dir, exist_ok=True)
+    global OUT_DIR
+    OUT_DIR = out_dir
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     total = 0

@@ -7,4 +7,8 @@ namespace DafL.Training;
 /// architecture (one of <see cref="ModelCatalog.Architectures"/>), the class count and the input channels. The
 /// holder owns <see cref="Model"/> and disposes it.
 /// </summary>
-public sealed record LoadedClassifier(Classifier Model, string Arch, int Classes, int Channels);
+public sealed record LoadedClassifier(Classifier Model, string Arch, int Classes, int Channels)
+{
+    /// <summary>What reading the file changed, one line each ("3 float16 tensors converted to float32"), for the user to see once.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}

@@ -1,5 +1,4 @@
 using DafL.Errors;
-using DafL.IO;
 using DafL.Models;
 using DafL.Random;
 
@@ -23,14 +22,15 @@ public static class ModelCatalog
     };
 
     /// <summary>
-    /// Loads a classifier checkpoint (safetensors with PyTorch's keys, from here or from PyTorch): the file is read
-    /// and checked, its architecture recognised, and every tensor loaded strictly. The one way eval, distill, sample
-    /// and profile load a classifier; every error is an <see cref="InputException"/> naming the file. The caller owns
-    /// the model.
+    /// Loads a classifier checkpoint — safetensors with PyTorch's keys (from here or from PyTorch), or a file that
+    /// <c>torch.save</c> wrote, a state dict or a whole module (<see cref="StateDictFile"/>): the file is read and
+    /// checked, its architecture recognised, and every tensor loaded strictly. The one way eval, distill, sample and
+    /// profile load a classifier; every error is an <see cref="InputException"/> naming the file. The caller owns
+    /// the model; the notes say what reading the file changed (dtypes converted).
     /// </summary>
     public static LoadedClassifier Load(string path)
     {
-        using var file = SafeTensors.Load(path);
+        using var file = StateDictFile.Read(path);
         var (arch, classes, channels) = Recognise(file.Tensors, path);
         var model = Create(arch, classes, channels, SeedStreams.For(0, "checkpoint-load")); // every weight is replaced
         try
@@ -42,7 +42,7 @@ public static class ModelCatalog
             model.Dispose();
             throw;
         }
-        return new LoadedClassifier(model, arch, classes, channels);
+        return new LoadedClassifier(model, arch, classes, channels) { Notes = file.Notes };
     }
 
     /// <summary>

@@ -24,7 +24,20 @@ public static class CommonOptions
     public static Device ResolveDevice(string request)
     {
         var choice = DeviceChoice.Resolve(request);
-        if (choice.Note != null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(choice.Note)}");
+        if (choice.Note != null) PrintNotes([choice.Note]);
         return choice.Device;
+    }
+
+    /// <summary>Prints each note as one "note:" line.</summary>
+    public static void PrintNotes(IEnumerable<string> notes)
+    {
+        foreach (var note in notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
+    }
+
+    /// <summary>A loaded classifier, after its notes (dtypes converted, a DataParallel prefix removed) are printed.</summary>
+    public static LoadedClassifier Noted(LoadedClassifier loaded)
+    {
+        PrintNotes(loaded.Notes);
+        return loaded;
     }
 }

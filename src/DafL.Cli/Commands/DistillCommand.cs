@@ -61,7 +61,7 @@ public static class DistillCommand
     public static Command Create()
     {
         var o = new Overrides();
-        var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint (safetensors with PyTorch keys)", Required = true };
+        var teacher = new Option<string>("--teacher") { Description = "Teacher checkpoint: safetensors with PyTorch keys, or a PyTorch .pt (a state dict or a pickled module, as the official code saves)", Required = true };
         var data = CommonOptions.Data();
         var output = new Option<string>("--out") { Description = "Run folder: checkpoints, config.json, metrics.jsonl", DefaultValueFactory = _ => "runs/distill" };
         var resume = new Option<bool>(ResumeOption) { Description = "Continue the run in --out from its last checkpoint (--epochs, --device and lr milestones still ahead may change)" };
@@ -83,7 +83,7 @@ public static class DistillCommand
     {
         config.Validate(); // before anything is loaded
         OutputPath.Folder(runDir, "--out");
-        var loaded = ModelCatalog.LoadTeacher(teacherPath, config);
+        var loaded = CommonOptions.Noted(ModelCatalog.LoadTeacher(teacherPath, config));
         using var teacher = loaded.Model;
         // The teacher is what its file holds: config.json and the console name it, not the preset's expectation.
         config = config with { Teacher = loaded.Arch };

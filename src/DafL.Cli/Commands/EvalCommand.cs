@@ -10,7 +10,7 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint (safetensors with PyTorch keys)", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint: safetensors with PyTorch keys, or a PyTorch .pt (a state dict or a pickled module, as the official code saves)", Required = true };
         var dataset = CommonOptions.Dataset();
         var data = CommonOptions.Data();
         var device = CommonOptions.Device();
@@ -20,7 +20,7 @@ public static class EvalCommand
         {
             string path = p.GetValue(model)!, name = p.GetValue(dataset)!;
             var on = CommonOptions.ResolveDevice(p.GetValue(device)!);
-            var (classifier, arch, classes, _) = ModelCatalog.Load(path);
+            var (classifier, arch, classes, _) = CommonOptions.Noted(ModelCatalog.Load(path));
             using var net = classifier;
             net.To(on);
             var test = DatasetCatalog.Load(name, p.GetValue(data)!, train: false);

@@ -32,7 +32,7 @@ public static class ProfileCommand
             if (p.GetValue(width) is { } w) config = config with { GeneratorWidth = w };
             config.Validate(); // the batch × width product, before a teacher is loaded
             using var net = p.GetValue(teacher) is { } path
-                ? ModelCatalog.LoadTeacher(path, config).Model
+                ? CommonOptions.Noted(ModelCatalog.LoadTeacher(path, config)).Model
                 : ModelCatalog.Create(config.Teacher, config.NumClasses, config.Channels, SeedStreams.For(config.Seed, "profile-teacher"));
             using var distiller = new DaflDistiller(config, net);
             Run(distiller, config, p.GetValue(warmup), p.GetValue(steps), p.GetValue(top));

@@ -42,7 +42,7 @@ public static class SampleCommand
         using var generator = new DaflGenerator(config.LatentDim, config.ImageSize, config.Channels, SeedStreams.For(0, "sample-load"), config.GeneratorWidth);
         Checkpoint.LoadModel(Path.Combine(runDir, "generator.safetensors"), generator);
         generator.To(device);
-        using var teacher = ModelCatalog.LoadTeacher(teacherPath, config).Model;
+        using var teacher = CommonOptions.Noted(ModelCatalog.LoadTeacher(teacherPath, config)).Model;
         teacher.To(device);
         using var scope = TensorScope.Begin();
         using var _ = GradMode.NoGrad();
