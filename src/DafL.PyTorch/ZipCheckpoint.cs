@@ -17,41 +17,44 @@ static class ZipCheckpoint
     public static PickledCheckpoint Read(string path)
     {
         var (stream, _) = InputFile.OpenRead(path, "PyTorch checkpoint");
-        using (stream)
+        try
         {
-            ZipArchive zip;
-            try
-            {
-                zip = new ZipArchive(stream, ZipArchiveMode.Read);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InputException(path, "zip archive", "a complete zip archive (PyTorch's checkpoint format)", $"a damaged or truncated one ({e.Message.TrimEnd('.')})", inner: e);
-            }
-            using (zip)
-            {
-                var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
-                if (pickles.Count != 1)
-                    throw new InputException(path, "records", "one <name>/data.pkl (a PyTorch checkpoint)",
-                        pickles.Count == 0 ? $"{zip.Entries.Count} records: {InputText.List(zip.Entries.Select(e => e.FullName).ToList())}" : $"{pickles.Count}");
-                string folder = pickles[0].FullName[..^"data.pkl".Length];
-                bool bigEndian = ByteOrder(zip, folder, path);
-                var unpickler = new TorchUnpickler(path);
-                var (root, _) = unpickler.Load(ReadRecord(pickles[0], path), 0);
-                var storages = new Dictionary<string, (StorageRef, byte[])>(StringComparer.Ordinal);
-                foreach (var (key, storage) in unpickler.Storages)
-                {
-                    string name = folder + "data/" + key;
-                    var entry = zip.GetEntry(name) ?? throw new InputException(path, $"record '{InputText.Show(name)}'",
-                        $"the storage of {storage.Numel} {storage.Type.Dtype} values that a tensor refers to", "no such record (the archive is incomplete)");
-                    long expected = storage.Numel * storage.Type.ElementSize;
-                    if (entry.Length != expected)
-                        throw new InputException(path, $"record '{InputText.Show(name)}'", $"{expected} bytes ({storage.Numel} {storage.Type.Dtype} values)", $"{entry.Length}");
-                    storages[key] = (storage, ReadRecord(entry, path));
-                }
-                return new PickledCheckpoint(root, storages, bigEndian);
-            }
+            // The central directory is read on first use of the entries, so a damaged one may be found there too.
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            return Read(zip, path);
         }
+        catch (InvalidDataException e)
+        {
+            throw new InputException(path, "zip archive", "a complete zip archive (PyTorch's checkpoint format)", $"a damaged or truncated one ({e.Message.TrimEnd('.')})", inner: e);
+        }
+        finally
+        {
+            stream.Dispose();
+        }
+    }
+
+    static PickledCheckpoint Read(ZipArchive zip, string path)
+    {
+        var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
+        if (pickles.Count != 1)
+            throw new InputException(path, "records", "one <name>/data.pkl (a PyTorch checkpoint)",
+                pickles.Count == 0 ? $"{zip.Entries.Count} records: {InputText.List(zip.Entries.Select(e => e.FullName).ToList())}" : $"{pickles.Count}");
+        string folder = pickles[0].FullName[..^"data.pkl".Length];
+        bool bigEndian = ByteOrder(zip, folder, path);
+        var unpickler = new TorchUnpickler(path);
+        var (root, _) = unpickler.Load(ReadRecord(pickles[0], path), 0);
+        var storages = new Dictionary<string, (StorageRef, byte[])>(StringComparer.Ordinal);
+        foreach (var (key, storage) in unpickler.Storages)
+        {
+            string name = folder + "data/" + key;
+            var entry = zip.GetEntry(name) ?? throw new InputException(path, $"record '{InputText.Show(name)}'",
+                $"the storage of {storage.Numel} {storage.Type.Dtype} values that a tensor refers to", "no such record (the archive is incomplete)");
+            long expected = storage.Numel * storage.Type.ElementSize;
+            if (entry.Length != expected)
+                throw new InputException(path, $"record '{InputText.Show(name)}'", $"{expected} bytes ({storage.Numel} {storage.Type.Dtype} values)", $"{entry.Length}");
+            storages[key] = (storage, ReadRecord(entry, path));
+        }
+        return new PickledCheckpoint(root, storages, bigEndian);
     }
 
     static bool ByteOrder(ZipArchive zip, string folder, string path)

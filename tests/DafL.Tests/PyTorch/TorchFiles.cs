@@ -47,14 +47,10 @@ static class TorchFiles
             return Raw((byte)'X').Raw(BitConverter.GetBytes(utf8.Length)).Raw(utf8);
         }
         public Pickle ShortUnicode(string s) => Raw(0x8c, (byte)Encoding.UTF8.GetByteCount(s)).Text(s);
-        public Pickle Int(byte value) => Raw((byte)'K', value);
         public Pickle Tuple1() => Raw(0x85);
         public Pickle Tuple2() => Raw(0x86);
         public Pickle EmptyTuple() => Raw((byte)')');
         public Pickle EmptyDict() => Raw((byte)'}');
-        public Pickle EmptyList() => Raw((byte)']');
-        public Pickle Mark() => Raw((byte)'(');
-        public Pickle Tuple() => Raw((byte)'t');
         public Pickle Reduce() => Raw((byte)'R');
         public Pickle NewObj() => Raw(0x81);
         public Pickle Build() => Raw((byte)'b');
@@ -62,7 +58,7 @@ static class TorchFiles
         public Pickle Memoize() => Raw(0x94);
         public Pickle BinGet(byte index) => Raw((byte)'h', index);
         public Pickle StackGlobal() => Raw(0x93);
-        public Pickle BinPersId() => Raw((byte)'Q');
+        public Pickle Pop() => Raw((byte)'0');
         public Pickle Raw(params byte[] bytes)
         {
             _bytes.AddRange(bytes);
