@@ -24,6 +24,11 @@ public static class CheckedOptions
         return option;
     }
 
+    /// <summary>The word <paramref name="word"/> (read as null) or a whole number in <paramref name="range"/>; absent: null, as the word.</summary>
+    public static Option<int?> WordOrWhole(string name, string word, WholeRange range, string description) =>
+        Single<int?>(name, $"{word} or {range.Expected}", description,
+            token => token == word ? (true, null) : ReadWhole(range, token) is { } v ? (true, v) : (false, null));
+
     /// <summary>One or more whole numbers, each in <paramref name="range"/> (lists of epochs); absent: null.</summary>
     public static Option<int[]?> Wholes(string name, WholeRange range, string description)
     {
