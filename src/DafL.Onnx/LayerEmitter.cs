@@ -51,8 +51,8 @@ public static class LayerEmitter
 
     public static string Conv(OnnxGraphBuilder g, Conv2d conv, string path, string x)
     {
-        var weight = g.Initializer($"{path}.weight", conv.Weight.ToArray(), conv.Weight.Shape);
-        string[] inputs = conv.Bias is { } bias ? [x, weight, g.Initializer($"{path}.bias", bias.ToArray(), bias.Shape)] : [x, weight];
+        var weight = g.Initializer(Key(path, "weight"), conv.Weight.ToArray(), conv.Weight.Shape);
+        string[] inputs = conv.Bias is { } bias ? [x, weight, g.Initializer(Key(path, "bias"), bias.ToArray(), bias.Shape)] : [x, weight];
         return g.Node("Conv", path, inputs, ConvAttributes(conv));
     }
 
@@ -61,8 +61,8 @@ public static class LayerEmitter
     {
         var (weight, bias) = BatchNormFolding.Fold(conv, bn);
         string doc = $"{convPath} with {bnPath} folded in (eval mode: running statistics)";
-        var w = g.Initializer($"{convPath}.weight", weight, conv.Weight.Shape, doc);
-        var b = g.Initializer($"{convPath}.bias", bias, [conv.OutChannels], doc);
+        var w = g.Initializer(Key(convPath, "weight"), weight, conv.Weight.Shape, doc);
+        var b = g.Initializer(Key(convPath, "bias"), bias, [conv.OutChannels], doc);
         return g.Node("Conv", $"{convPath}+{LastPart(bnPath)}", [x, w, b], ConvAttributes(conv));
     }
 
@@ -70,20 +70,20 @@ public static class LayerEmitter
     public static string BatchNorm(OnnxGraphBuilder g, BatchNorm2d bn, string path, string x)
     {
         int[] dims = [bn.NumFeatures];
-        var scale = bn.Weight is { } w ? g.Initializer($"{path}.weight", w.ToArray(), dims)
-            : g.Initializer($"{path}.unit_weight", Enumerable.Repeat(1f, bn.NumFeatures).ToArray(), dims, "affine = False: γ = 1");
-        var shift = bn.Bias is { } b ? g.Initializer($"{path}.bias", b.ToArray(), dims)
-            : g.Initializer($"{path}.zero_bias", new float[bn.NumFeatures], dims, "affine = False: β = 0");
-        var mean = g.Initializer($"{path}.running_mean", bn.RunningMean.ToArray(), dims);
-        var variance = g.Initializer($"{path}.running_var", bn.RunningVar.ToArray(), dims);
+        var scale = bn.Weight is { } w ? g.Initializer(Key(path, "weight"), w.ToArray(), dims)
+            : g.Initializer(Key(path, "unit_weight"), Enumerable.Repeat(1f, bn.NumFeatures).ToArray(), dims, "affine = False: γ = 1");
+        var shift = bn.Bias is { } b ? g.Initializer(Key(path, "bias"), b.ToArray(), dims)
+            : g.Initializer(Key(path, "zero_bias"), new float[bn.NumFeatures], dims, "affine = False: β = 0");
+        var mean = g.Initializer(Key(path, "running_mean"), bn.RunningMean.ToArray(), dims);
+        var variance = g.Initializer(Key(path, "running_var"), bn.RunningVar.ToArray(), dims);
         return g.Node("BatchNormalization", path, [x, scale, shift, mean, variance], Float("epsilon", bn.Eps));
     }
 
     /// <summary>y = x·Wᵀ + b: Gemm with B transposed, which reads the (out, in) weight as PyTorch stores it.</summary>
     public static string Gemm(OnnxGraphBuilder g, Linear linear, string path, string x)
     {
-        var weight = g.Initializer($"{path}.weight", linear.Weight.ToArray(), linear.Weight.Shape);
-        string[] inputs = linear.Bias is { } bias ? [x, weight, g.Initializer($"{path}.bias", bias.ToArray(), bias.Shape)] : [x, weight];
+        var weight = g.Initializer(Key(path, "weight"), linear.Weight.ToArray(), linear.Weight.Shape);
+        string[] inputs = linear.Bias is { } bias ? [x, weight, g.Initializer(Key(path, "bias"), bias.ToArray(), bias.Shape)] : [x, weight];
         return g.Node("Gemm", path, inputs, Int("transB", 1));
     }
 
@@ -107,7 +107,7 @@ public static class LayerEmitter
     /// </summary>
     public static string Upsample(OnnxGraphBuilder g, int scale, string path, string x)
     {
-        var scales = g.Initializer($"{path}.scales", [1f, 1f, scale, scale], [4]);
+        var scales = g.Initializer(Key(path, "scales"), [1f, 1f, scale, scale], [4]);
         return g.Node("Resize", path, [x, "", scales],
             String("mode", "nearest"), String("coordinate_transformation_mode", "asymmetric"), String("nearest_mode", "floor"));
     }

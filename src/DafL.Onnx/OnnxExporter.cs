@@ -33,6 +33,18 @@ public static class OnnxExporter
         return Model(g.Graph, $"{arch}, eval mode", (ArchKey, arch), (ParametersKey, model.ParameterCount().ToString(CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>
+    /// Any stack of layers (a <see cref="NN.Sequential"/> of those <see cref="LayerEmitter"/> knows) as a model with
+    /// input "input" (batch, <paramref name="inputShape"/>…) and output "output" (batch, <paramref name="outputShape"/>…).
+    /// </summary>
+    public static ModelProto Layer(NN.Layer layer, string name, int[] inputShape, int[] outputShape, int? batch)
+    {
+        var g = new OnnxGraphBuilder(name, batch);
+        var input = g.Input(InputName, inputShape);
+        g.Output(LayerEmitter.Emit(g, layer, "", input), "output", outputShape);
+        return Model(g.Graph, $"{name}, eval mode");
+    }
+
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
     public static void Save(ModelProto model, string path) => AtomicFile.Write(path, model.WriteTo);
 

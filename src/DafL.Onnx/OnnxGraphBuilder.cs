@@ -70,10 +70,10 @@ public sealed class OnnxGraphBuilder
         return tensor.Name;
     }
 
-    /// <summary>Adds a node of the default domain with one output, named <paramref name="name"/> (made unique); returns that output.</summary>
+    /// <summary>Adds a node of the default domain with one output, named <paramref name="name"/> (made unique; empty: the op) and returns that output.</summary>
     public string Node(string opType, string name, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
-        var output = Unique(name);
+        var output = Unique(name.Length == 0 ? opType : name);
         var node = new NodeProto { OpType = opType, Name = output };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
