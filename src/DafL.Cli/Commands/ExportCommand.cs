@@ -21,7 +21,7 @@ public static class ExportCommand
         var command = new Command("export", "Export a classifier checkpoint as an ONNX model (opset 17) for onnxruntime and other runtimes.") { model, onnx, batch };
         command.SetAction(p =>
         {
-            Export(p.GetValue(model)!, p.GetValue(onnx)!, p.GetValue(batch));
+            Export(p.GetValue(model)!, p.GetValue(onnx)!, p.GetValue(batch).Whole);
             return 0;
         });
         return command;
