@@ -45,16 +45,33 @@ public static class Evaluator
     {
         bool wasTraining = model.IsTraining;
         model.Eval();
+        try
+        {
+            return Evaluate(images => model.Forward(images).Logits, data, model.Device, batchSize);
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>
+    /// Scores any classifier given as the logits (N, K) of a batch of images (N, C, H, W) on <paramref name="device"/> —
+    /// a model of ours, or one run elsewhere (an ONNX export in onnxruntime) — so that both are scored by the same loop,
+    /// loss and counts. The logits belong to the batch's scope.
+    /// </summary>
+    public static Evaluation Evaluate(Func<Tensor, Tensor> logitsOf, IImageDataset data, Device device, int batchSize = 1000)
+    {
         var confusion = new long[data.ClassCount, data.ClassCount];
         long correct = 0;
         double lossSum = 0;
         using (GradMode.NoGrad())
         {
-            foreach (var batch in new DataLoader(data, batchSize, device: model.Device).Epoch())
+            foreach (var batch in new DataLoader(data, batchSize, device: device).Epoch())
             {
                 using var scope = TensorScope.Begin();
                 using var _ = batch;
-                var (logits, _) = model.Forward(batch.Images);
+                var logits = logitsOf(batch.Images);
                 var predicted = Argmax(logits, 1).ToArray();
                 var labels = batch.Labels.ToArray();
                 for (int i = 0; i < labels.Length; i++)
@@ -68,7 +85,6 @@ public static class Evaluator
                 lossSum += CrossEntropy(logits, batch.Labels).Item() * labels.Length;
             }
         }
-        model.Train(wasTraining);
         return new Evaluation((double)correct / data.Count, lossSum / data.Count, confusion);
     }
 }

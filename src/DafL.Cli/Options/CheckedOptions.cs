@@ -24,6 +24,18 @@ public static class CheckedOptions
         return option;
     }
 
+    /// <summary>
+    /// The word <paramref name="word"/> or a whole number in <paramref name="range"/>; absent: the word. Wrapped, as
+    /// <see cref="WordOrWhole"/>: System.CommandLine takes a null from a parser for a failed conversion.
+    /// </summary>
+    public static Option<WordOrWhole> WordOrWhole(string name, string word, WholeRange range, string description)
+    {
+        var option = Single(name, $"{word} or {range.Expected}", description,
+            token => token == word ? (true, new WordOrWhole(null)) : ReadWhole(range, token) is { } v ? (true, new WordOrWhole(v)) : (false, default));
+        option.DefaultValueFactory = _ => new WordOrWhole(null);
+        return option;
+    }
+
     /// <summary>One or more whole numbers, each in <paramref name="range"/> (lists of epochs); absent: null.</summary>
     public static Option<int[]?> Wholes(string name, WholeRange range, string description)
     {
@@ -100,3 +112,6 @@ public static class CheckedOptions
 
     static bool ReadSeed(string token, out ulong value) => ulong.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 }
+
+/// <summary>The value of a <see cref="CheckedOptions.WordOrWhole"/> option: the number, or null for the word.</summary>
+public readonly record struct WordOrWhole(int? Whole);

@@ -69,6 +69,12 @@ public class BadArgumentTests
         yield return Case("error: --model: expected a value (required), found none.", "eval");
         yield return Case("error: --dataset: expected one of mnist, fashion-mnist, cifar10, cifar100, found 'svhn'.", "eval", "--model", "m", "--dataset", "svhn");
         yield return Case("error: command line: 'yes': expected an option of `dafl eval` (see dafl eval --help), found an unknown word.", "eval", "--model", "m", "--per-class", "yes");
+        // export
+        yield return Case("error: --model: expected a value (required), found none.", "export", "--onnx", "m.onnx");
+        yield return Case("error: --onnx: expected a value (required), found none.", "export", "--model", "m");
+        yield return Case("error: --batch: expected dynamic or a whole number from 1 to 65536, found 0.", "export", "--model", "m", "--onnx", "m.onnx", "--batch", "0");
+        yield return Case("error: --batch: expected dynamic or a whole number from 1 to 65536, found 65537.", "export", "--model", "m", "--onnx", "m.onnx", "--batch", "65537");
+        yield return Case("error: --batch: expected dynamic or a whole number from 1 to 65536, found 'Dynamic'.", "export", "--model", "m", "--onnx", "m.onnx", "--batch", "Dynamic");
         // sample
         yield return Case("error: --teacher: expected a value (required), found none.", "sample");
         yield return Case("error: --count: expected a whole number from 1 to 4096, found 0.", "sample", "--teacher", "t", "--count", "0");
@@ -88,10 +94,10 @@ public class BadArgumentTests
         yield return Case("error: --steps: expected a whole number from 0 to 1000, found 1001.", "doctor", "--steps", "1001");
         yield return Case("error: --device: expected one of auto, cuda, cpu, found 'tpu'.", "doctor", "--device", "tpu");
         // dafl itself
-        yield return Case("error: command line: expected a command (teacher, distill, eval, sample, demo, profile, doctor; see dafl --help), found none.");
-        yield return Case("error: command line: expected a command (teacher, distill, eval, sample, demo, profile, doctor; see dafl --help), found none.", "--verbose");
-        yield return Case("error: command line: 'foo': expected a command of dafl (teacher, distill, eval, sample, demo, profile, doctor; see dafl --help), found an unknown word.", "foo");
-        yield return Case("error: command line: '-x': expected a command of dafl (teacher, distill, eval, sample, demo, profile, doctor; see dafl --help), found an unknown option.", "-x");
+        yield return Case("error: command line: expected a command (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found none.");
+        yield return Case("error: command line: expected a command (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found none.", "--verbose");
+        yield return Case("error: command line: 'foo': expected a command of dafl (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found an unknown word.", "foo");
+        yield return Case("error: command line: '-x': expected a command of dafl (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found an unknown option.", "-x");
     }
 
     [TestCaseSource(nameof(ParseTimeCases))]
