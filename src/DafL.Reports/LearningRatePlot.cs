@@ -26,7 +26,7 @@ public static class LearningRatePlot
             MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
             LabelFormatter = y => Math.Pow(10, y).ToString("G3", CultureInfo.InvariantCulture),
         };
-        // At least one decade shown, so that a constant rate still has a labelled tick.
+        // Out to the powers of ten around the data, so that a constant rate still has a labelled tick.
         var limits = plot.Axes.GetDataLimits();
         plot.Axes.SetLimitsY(Math.Floor(limits.Bottom) - 0.1, Math.Ceiling(limits.Top) + 0.1);
         Charts.EpochAxis(plot);

@@ -16,7 +16,7 @@ public static class LossPlot
         var plots = new List<Plot>();
         foreach (var (key, title) in terms)
         {
-            var plot = Charts.New(title, "epoch", "mean over the epoch's steps");
+            var plot = Charts.New(title, "epoch", "loss (mean over the epoch)");
             var (x, y) = Charts.Points(run.Epochs, e => e.Losses.TryGetValue(key, out double v) ? v : null);
             var curve = plot.Add.Scatter(x, y, Charts.Series[0]);
             curve.LineWidth = 2;
