@@ -10,7 +10,7 @@ namespace DafL.Cli;
 /// error: the option (or "command line"), what was expected, what was found. It reads the parse's structure (which
 /// option, which tokens, which command), never System.CommandLine's own messages, which name .NET types
 /// ("System.Nullable`1[System.Int32]"). When several things are wrong, the first value error is reported, then an
-/// unknown word, then a missing required option, then a missing command: the most specific first.
+/// unknown word, then a missing required option or argument, then a missing command: the most specific first.
 /// </summary>
 public static class CommandLineErrors
 {
@@ -24,6 +24,8 @@ public static class CommandLineErrors
         var problem = options.Where(o => o.IdentifierTokenCount > 0).Select(ValueProblem).FirstOrDefault(p => p != null)
             ?? parsed.UnmatchedTokens.Select(token => Unknown(parsed.CommandResult.Command, token)).FirstOrDefault()
             ?? options.Where(o => o.IdentifierTokenCount == 0 && o.Option.Required).Select(Missing).FirstOrDefault()
+            ?? parsed.CommandResult.Command.Arguments.Where(a => (parsed.GetResult(a)?.Tokens.Count ?? 0) < a.Arity.MinimumNumberOfValues)
+                .Select(a => new InputProblem(a.Name, "", $"at least {a.Arity.MinimumNumberOfValues} (required; see {Spelled(parsed.CommandResult.Command)} --help)", "none")).FirstOrDefault()
             ?? (parsed.CommandResult.Command.Subcommands.Count > 0 ? NoCommand(parsed.CommandResult.Command) : null)
             ?? Unforeseen(parsed.Errors[0]);
         return new InputException([problem]);

@@ -9,7 +9,8 @@ public static class AccuracyPlot
     /// <summary>The PNG, or null when no epoch of the run was scored on the test set.</summary>
     public static byte[]? Draw(RunRecord run) => Build(run) is { } plot ? Charts.Png(plot) : null;
 
-    internal static Plot? Build(RunRecord run)
+    /// <summary>The plot itself, or null when no epoch was scored (the tests read its plottables).</summary>
+    public static Plot? Build(RunRecord run)
     {
         if (run.Best is not { } best || run.Last is not { } last) return null;
         string who = run.Kind == RunKind.Teacher ? "teacher" : "student";

@@ -10,7 +10,8 @@ public static class ComparisonPlot
         // Each legend row takes about 22 pixels: the plot grows with the runs instead of squeezing the data.
         Charts.Png(Build(runs), Charts.Width, Charts.Height + 22 * runs.Count);
 
-    internal static Plot Build(IReadOnlyList<RunRecord> runs)
+    /// <summary>The plot itself (the tests read its plottables).</summary>
+    public static Plot Build(IReadOnlyList<RunRecord> runs)
     {
         var plot = Charts.New("Test accuracy, runs compared", "epoch", "test accuracy (%)");
         for (int i = 0; i < runs.Count; i++)

@@ -9,8 +9,8 @@ public abstract record Block;
 /// <summary>A PNG, embedded in the page as a data URI.</summary>
 public sealed record Figure(string Caption, byte[] Png) : Block;
 
-/// <summary>A table; a row has one cell per header.</summary>
-public sealed record TableBlock(IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows) : Block;
+/// <summary>A table under its caption; a row has one cell per header.</summary>
+public sealed record TableBlock(string Caption, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows) : Block;
 
 /// <summary>A remark on what the report shows or leaves out.</summary>
 public sealed record Note(string Text) : Block;
@@ -29,6 +29,7 @@ public static class HtmlPage
         figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
         figcaption { font-size: 0.9em; color: #555; }
         table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
+        caption { text-align: left; font-weight: bold; padding-bottom: 0.3em; }
         th, td { border: 1px solid #ccc; padding: 0.25em 0.7em; text-align: left; } td.n { text-align: right; }
         p.note { color: #6a4b00; background: #fff8e0; padding: 0.4em 0.7em; }
         """;
@@ -59,7 +60,7 @@ public static class HtmlPage
                     .Append(Convert.ToBase64String(f.Png)).Append("\"><figcaption>").Append(Escape(f.Caption)).Append("</figcaption></figure>\n");
                 break;
             case TableBlock t:
-                html.Append("<table>\n<tr>");
+                html.Append("<table>\n<caption>").Append(Escape(t.Caption)).Append("</caption>\n<tr>");
                 foreach (var h in t.Headers) html.Append("<th>").Append(Escape(h)).Append("</th>");
                 html.Append("</tr>\n");
                 foreach (var row in t.Rows)

@@ -12,9 +12,11 @@ public static class LearningRatePlot
         var names = run.Epochs.SelectMany(e => e.LearningRates.Keys).Distinct().ToList();
         if (names.Count == 0) return null;
         var plot = Charts.New("Learning rates", "epoch", "learning rate (log scale)");
+        double low = double.MaxValue, high = double.MinValue;
         for (int i = 0; i < names.Count; i++)
         {
             var (x, y) = Charts.Points(run.Epochs, e => e.LearningRates.TryGetValue(names[i], out double v) && v > 0 ? Math.Log10(v) : null);
+            if (y.Length > 0) (low, high) = (Math.Min(low, y.Min()), Math.Max(high, y.Max()));
             var curve = plot.Add.Scatter(x, y, Charts.Series[i]);
             curve.LineWidth = 2;
             curve.LegendText = names[i];
@@ -27,8 +29,7 @@ public static class LearningRatePlot
             LabelFormatter = y => Math.Pow(10, y).ToString("G3", CultureInfo.InvariantCulture),
         };
         // Out to the powers of ten around the data, so that a constant rate still has a labelled tick.
-        var limits = plot.Axes.GetDataLimits();
-        plot.Axes.SetLimitsY(Math.Floor(limits.Bottom) - 0.1, Math.Ceiling(limits.Top) + 0.1);
+        if (low <= high) plot.Axes.SetLimitsY(Math.Floor(low + 1e-9) - 0.1, Math.Ceiling(high - 1e-9) + 0.1);
         Charts.EpochAxis(plot);
         Charts.LegendBelow(plot);
         return Charts.Png(plot);

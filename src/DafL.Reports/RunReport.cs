@@ -49,7 +49,7 @@ public static class RunReport
         Add(StepTimePlot.Draw(run), "The mean wall time of one training step (forward, backward, optimizer steps) in each epoch.", "The log holds no step time.");
         if (run.Kind == RunKind.Distill) blocks.Add(Samples(run, teacher));
         if (run.BestStudent is { } best) blocks.Add(PerClass(best));
-        blocks.Add(new TableBlock(["setting", "value"], [.. run.Config.Select(c => (IReadOnlyList<string>)[c.Key, c.Value])]));
+        blocks.Add(new TableBlock("Config", ["setting", "value"], [.. run.Config.Select(c => (IReadOnlyList<string>)[c.Key, c.Value])]));
         blocks.AddRange(run.Notes.Select(n => new Note(n)));
         string what = run.Kind switch { RunKind.Distill => "Distillation", RunKind.Teacher => "Teacher training", _ => "Distillation (PyTorch reference)" };
         return new Section($"{what}: {run.Label}", blocks);
@@ -67,7 +67,7 @@ public static class RunReport
         if (steps.Count > 0) rows.Add(["mean step time", $"{Text(steps.Average(e => e.StepMilliseconds!.Value), "F1")} ms"]);
         var timed = run.Epochs.Where(e => e.Seconds.HasValue).ToList();
         if (timed.Count > 0) rows.Add(["wall time of the logged epochs", $"{Text(timed.Sum(e => e.Seconds!.Value), "F1")} s"]);
-        return new TableBlock(["measure", "value"], rows);
+        return new TableBlock("Final numbers", ["measure", "value"], rows);
     }
 
     static TableBlock PerClass(ClassScores best)
@@ -79,7 +79,8 @@ public static class RunReport
             return (IReadOnlyList<string>)[Text(c), Text(score.Count(c)), AccuracyPlot.Percent(score.ClassAccuracy(c)),
                 predicted < 0 ? "—" : $"{Text(predicted)} ({Text(count)}×)"];
         });
-        return new TableBlock([$"class (best student, epoch {Text(best.Epoch)}: {AccuracyPlot.Percent(score.Accuracy)})", "test images", "accuracy", "most often mistaken for"], [.. rows]);
+        return new TableBlock($"Per-class test accuracy of the best student (epoch {Text(best.Epoch)}: {AccuracyPlot.Percent(score.Accuracy)} overall)",
+            ["class", "test images", "accuracy", "most often mistaken for"], [.. rows]);
     }
 
     /// <summary>The last generator's samples, labelled by the teacher: the one given, else the one the run recorded.</summary>

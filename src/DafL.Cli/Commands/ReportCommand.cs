@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DafL.Errors;
 using DafL.Reports;
 using Spectre.Console;
 
@@ -24,6 +25,9 @@ public static class ReportCommand
         command.SetAction(p =>
         {
             var paths = p.GetValue(runs)!;
+            // The runs take any word, so a mistyped option would arrive as a run that is not there: say what it is.
+            if (paths.FirstOrDefault(r => r.StartsWith('-') && !Path.Exists(r)) is { } option)
+                throw new InputException("command line", $"'{option}'", "an option of `dafl report` (see dafl report --help)", "an unknown option");
             Write(paths, p.GetValue(output) ?? RunReader.DefaultReportPath(paths[0]), p.GetValue(teacher));
             return ExitCodes.Ok;
         });
