@@ -24,7 +24,8 @@ public static class CommandLineErrors
         var problem = options.Where(o => o.IdentifierTokenCount > 0).Select(ValueProblem).FirstOrDefault(p => p != null)
             ?? parsed.UnmatchedTokens.Select(token => Unknown(parsed.CommandResult.Command, token)).FirstOrDefault()
             ?? options.Where(o => o.IdentifierTokenCount == 0 && o.Option.Required).Select(Missing).FirstOrDefault()
-            ?? parsed.CommandResult.Command.Arguments.Where(a => parsed.GetResult(a) is not { Tokens.Count: > 0 }).Select(MissingArgument).FirstOrDefault()
+            ?? parsed.CommandResult.Command.Arguments.Where(a => (parsed.GetResult(a)?.Tokens.Count ?? 0) < a.Arity.MinimumNumberOfValues)
+                .Select(a => MissingArgument(parsed.CommandResult.Command, a)).FirstOrDefault()
             ?? (parsed.CommandResult.Command.Subcommands.Count > 0 ? NoCommand(parsed.CommandResult.Command) : null)
             ?? Unforeseen(parsed.Errors[0]);
         return new InputException([problem]);
@@ -50,7 +51,8 @@ public static class CommandLineErrors
 
     static InputProblem Missing(OptionResult absent) => new(absent.Option.Name, "", "a value (required)", "none");
 
-    static InputProblem MissingArgument(Argument absent) => new(absent.Name, "", "a value (required, in this place)", "none");
+    static InputProblem MissingArgument(Command command, Argument absent) => new(absent.Name, "",
+        $"{(absent.Arity.MinimumNumberOfValues == 1 ? "a value" : $"at least {absent.Arity.MinimumNumberOfValues} values")} (required, in this place; see {Spelled(command)} --help)", "none");
 
     static InputProblem NoCommand(Command root) => new(CommandLine, "", $"a command ({Names(root)}; see dafl --help)", "none");
 

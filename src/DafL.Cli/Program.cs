@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace DafL.Cli;
 
 /// <summary>
-/// <c>dafl</c>: train teachers, distil students data-free (DAFL), evaluate, convert checkpoints, export to ONNX, sample, and run the demo.
+/// <c>dafl</c>: train teachers, distil students data-free (DAFL), evaluate, convert checkpoints, export to ONNX, sample, report, and run the demo.
 /// Every command prints what it does and where it writes; every error is one readable line and an exit code
 /// (<see cref="ExitCodes"/>, <see cref="ErrorReport"/>), never a stack trace unless --verbose asks for it.
 /// </summary>
@@ -60,6 +60,7 @@ public static class Program
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());

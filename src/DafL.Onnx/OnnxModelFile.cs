@@ -25,7 +25,8 @@ public sealed class OnnxModelFile
     {
         try
         {
-            if (!File.Exists(path) || LooksLikeSafeTensors(path)) return null;
+            // A device or pipe (/dev/zero) has no end to read to: the caller's loader names what it is.
+            if (!File.Exists(path) || DafL.IO.InputFile.SpecialKind(path) != null || LooksLikeSafeTensors(path)) return null;
             var bytes = File.ReadAllBytes(path);
             var model = ModelProto.Parser.ParseFrom(bytes);
             bool complete = model.IrVersion > 0 && model.OpsetImport.Count > 0 && model.Graph is { Node.Count: > 0 };

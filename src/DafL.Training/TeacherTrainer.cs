@@ -43,7 +43,7 @@ public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, II
             var clock = Stopwatch.StartNew();
             schedule.SetEpoch(epoch);
             model.Train();
-            double lossSum = 0;
+            double lossSum = 0, epochStepMs = 0;
             int iteration = 0;
             foreach (var batch in loader.Epoch())
             {
@@ -66,10 +66,11 @@ public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, II
                             "(the teacher is written when training ends); train again, perhaps with a lower learning rate.", e);
                     }
                 }
-                stepMs += step.Elapsed.TotalMilliseconds;
+                epochStepMs += step.Elapsed.TotalMilliseconds;
                 steps++;
                 observer.OnIteration(epoch, ++iteration, loader.BatchCount);
             }
+            stepMs += epochStepMs;
             double? acc = null;
             if (test != null)
             {
@@ -78,7 +79,7 @@ public sealed class TeacherTrainer(TeacherConfig config, IImageDataset train, II
                 if (acc.Value > best) (best, bestEpoch) = (acc.Value, epoch + 1);
             }
             var summary = new EpochSummary(epoch + 1, config.Epochs, new Dictionary<string, double> { ["ce"] = lossSum / iteration }, acc, best, bestEpoch, clock.Elapsed.TotalSeconds);
-            log?.Write(new { kind = "teacher_epoch", epoch = epoch + 1, loss = lossSum / iteration, test_acc = acc, lr = optimizer.LearningRate, seconds = summary.Seconds });
+            log?.Write(new { kind = "teacher_epoch", epoch = epoch + 1, loss = lossSum / iteration, test_acc = acc, lr = optimizer.LearningRate, step_ms = epochStepMs / iteration, seconds = summary.Seconds });
             observer.OnEpoch(summary);
         }
         return new RunResult(best, bestEpoch, last, config.Epochs, total.Elapsed.TotalSeconds, steps == 0 ? 0 : stepMs / steps);

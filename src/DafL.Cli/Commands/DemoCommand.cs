@@ -8,7 +8,8 @@ namespace DafL.Cli.Commands;
 
 /// <summary>
 /// <c>dafl demo</c>: the README's main job. Trains a LeNet-5 teacher on MNIST, then distils a LeNet-5-half without
-/// any training image (preset mnist-quick), prints both accuracies and the wall time, and writes samples.
+/// any training image (preset mnist-quick), prints both accuracies and the wall time, and writes samples and
+/// report.html, which covers the distillation and the teacher's training.
 /// </summary>
 public static class DemoCommand
 {
@@ -34,8 +35,10 @@ public static class DemoCommand
             var student = DistillCommand.Run(config, teacherPath, dataRoot, runDir, resume: false);
             var grid = Path.Combine(dir, "samples.png");
             SampleCommand.Write(runDir, teacherPath, grid, 64, 7, on);
+            var report = Path.Combine(dir, "report.html");
+            ReportCommand.AfterRun([runDir, teacherPath], report);
             AnsiConsole.MarkupLine($"[bold green]Demo done[/] in {clock.Elapsed.TotalSeconds:F0} s on {DeviceChoice.NameOf(on)}: teacher LeNet-5 {teacher.LastAccuracy * 100:F2}%, " +
-                $"data-free LeNet-5-half best {student.BestAccuracy * 100:F2}% (epoch {student.BestEpoch}), last {student.LastAccuracy * 100:F2}% — samples in {Markup.Escape(grid)}");
+                $"data-free LeNet-5-half best {student.BestAccuracy * 100:F2}% (epoch {student.BestEpoch}), last {student.LastAccuracy * 100:F2}% — samples in {Markup.Escape(grid)}, report in {Markup.Escape(report)}");
             return 0;
         });
         return command;

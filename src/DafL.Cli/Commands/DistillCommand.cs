@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DafL.Cli.Options;
 using DafL.Models;
+using DafL.Reports;
 using DafL.Training;
 using Spectre.Console;
 
@@ -103,6 +104,8 @@ public static class DistillCommand
         using var log = new MetricsLog(Path.Combine(runDir, "metrics.jsonl"));
         var result = observer.Run(() => distiller.Run(observer, log));
         Summary.Print("Data-free student", result, runDir);
+        ReportCommand.AfterRun([runDir], RunReader.DefaultReportPath(runDir),
+            test == null ? null : () => EvaluationFile.Write(runDir, Path.GetFullPath(teacherPath), teacher, test, result.BestEpoch));
         return result;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DafL.Cli.Options;
+using DafL.Reports;
 using DafL.Training;
 using Spectre.Console;
 
@@ -45,6 +46,7 @@ public static class TeacherCommand
         var result = observer.Run(() => new TeacherTrainer(config, train, test, output).Train(model, observer, log));
         Checkpoint.SaveModel(output, model, config.ToJson());
         Summary.Print("Teacher", result, output);
+        ReportCommand.AfterRun([output], RunReader.DefaultReportPath(output));
         return result;
     }
 }

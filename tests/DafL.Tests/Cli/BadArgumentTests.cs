@@ -80,6 +80,9 @@ public class BadArgumentTests
         yield return Case("error: --count: expected a whole number from 1 to 4096, found 0.", "sample", "--teacher", "t", "--count", "0");
         yield return Case("error: --count: expected a whole number from 1 to 4096, found 4097.", "sample", "--teacher", "t", "--count", "4097");
         yield return Case("error: --seed: expected a whole number from 0 to 18446744073709551615, found -5.", "sample", "--teacher", "t", "--seed", "-5");
+        // report
+        yield return Case("error: RUN: expected a value (required, in this place; see dafl report --help), found none.", "report");
+        yield return Case("error: command line: '--bogus': expected an option of `dafl report` (see dafl report --help), found an unknown option.", "report", "r", "--bogus");
         // demo
         yield return Case("error: --teacher-epochs: expected a whole number from 0 to 10000, found -1.", "demo", "--teacher-epochs", "-1");
         yield return Case("error: --device: expected one of cpu, cuda, auto, found 'gpu'.", "demo", "--device", "gpu");
@@ -94,10 +97,10 @@ public class BadArgumentTests
         yield return Case("error: --steps: expected a whole number from 0 to 1000, found 1001.", "doctor", "--steps", "1001");
         yield return Case("error: --device: expected one of auto, cuda, cpu, found 'tpu'.", "doctor", "--device", "tpu");
         // dafl itself
-        yield return Case("error: command line: expected a command (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found none.");
-        yield return Case("error: command line: expected a command (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found none.", "--verbose");
-        yield return Case("error: command line: 'foo': expected a command of dafl (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found an unknown word.", "foo");
-        yield return Case("error: command line: '-x': expected a command of dafl (teacher, distill, eval, export, sample, convert, demo, profile, doctor; see dafl --help), found an unknown option.", "-x");
+        yield return Case("error: command line: expected a command (teacher, distill, eval, export, sample, convert, report, demo, profile, doctor; see dafl --help), found none.");
+        yield return Case("error: command line: expected a command (teacher, distill, eval, export, sample, convert, report, demo, profile, doctor; see dafl --help), found none.", "--verbose");
+        yield return Case("error: command line: 'foo': expected a command of dafl (teacher, distill, eval, export, sample, convert, report, demo, profile, doctor; see dafl --help), found an unknown word.", "foo");
+        yield return Case("error: command line: '-x': expected a command of dafl (teacher, distill, eval, export, sample, convert, report, demo, profile, doctor; see dafl --help), found an unknown option.", "-x");
     }
 
     [TestCaseSource(nameof(ParseTimeCases))]

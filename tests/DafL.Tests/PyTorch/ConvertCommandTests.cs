@@ -41,7 +41,7 @@ public class ConvertCommandTests : TempFolderTest
         var itself = InProcessCli.Run("convert", input, input);
         Assert.That(itself.ErrorLines, Is.EqualTo(new[] { $"error: output: expected a file other than the input, found {input}." }));
         var missing = InProcessCli.Run("convert", input);
-        Assert.That((missing.ExitCode, missing.ErrorLines), Is.EqualTo((ExitCodes.BadInput, new[] { "error: output: expected a value (required, in this place), found none." })));
+        Assert.That((missing.ExitCode, missing.ErrorLines), Is.EqualTo((ExitCodes.BadInput, new[] { "error: output: expected a value (required, in this place; see dafl convert --help), found none." })));
     }
 
     [Test]

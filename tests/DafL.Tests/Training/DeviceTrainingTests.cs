@@ -45,13 +45,6 @@ public class DeviceTrainingTests : CudaBackendTest
 
     static LeNet5 Teacher() => LeNet5.Full(new Philox(99));
 
-    /// <summary>Random 32×32 images with cyclic labels: enough to run an epoch and an evaluation.</summary>
-    static NormalizedImageDataset Images(int count, ulong seed)
-    {
-        using var pixels = Tensor.Randn([count, 1, 32, 32], new Philox(seed));
-        return new NormalizedImageDataset("random", 1, 32, 32, 10, pixels.ToArray(), [.. Enumerable.Range(0, count).Select(i => (byte)(i % 10))]);
-    }
-
     static List<float[]> Values(NN.Module m) => m.StateDict().Select(e => e.Tensor.ToArray()).ToList();
 
     /// <summary>
@@ -172,8 +165,8 @@ public class DeviceTrainingTests : CudaBackendTest
     [Test]
     public void ATeacherEpochOnCudaGivesTheCpuNumbers()
     {
-        var train = Images(40, 1);
-        var test = Images(20, 2);
+        var train = RandomImages.Labelled(40, 1);
+        var test = RandomImages.Labelled(20, 2);
         RunResult Train(Device device, out List<(string, float[])> weights)
         {
             using var model = LeNet5.Full(new Philox(8));
@@ -192,7 +185,7 @@ public class DeviceTrainingTests : CudaBackendTest
     [Test]
     public void EvaluationOnCudaGivesTheCpuNumbers()
     {
-        var data = Images(30, 3);
+        var data = RandomImages.Labelled(30, 3);
         using var cpu = LeNet5.Half(new Philox(6));
         using var cuda = LeNet5.Half(new Philox(6));
         cuda.To(Device.Cuda);
@@ -207,7 +200,7 @@ public class DeviceTrainingTests : CudaBackendTest
     [Test]
     public void TheDataLoaderDeliversBatchesOnItsDevice()
     {
-        var data = Images(10, 4);
+        var data = RandomImages.Labelled(10, 4);
         var cpu = new DataLoader(data, 4).Epoch().ToList();
         var cuda = new DataLoader(data, 4, device: Device.Cuda).Epoch().ToList();
         try

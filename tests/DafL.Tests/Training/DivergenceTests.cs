@@ -78,18 +78,12 @@ public class DivergenceTests : TempFolderTest
         Assert.That(File.Exists(Path.Combine(Dir, "run", DaflDistiller.StateFile)), Is.False);
     }
 
-    static NormalizedImageDataset Images(int count)
-    {
-        using var pixels = Tensor.Randn([count, 1, 32, 32], new Philox(6));
-        return new NormalizedImageDataset("random", 1, 32, 32, 10, pixels.ToArray(), [.. Enumerable.Range(0, count).Select(i => (byte)(i % 10))]);
-    }
-
     [Test]
     public void ATeacherThatDivergesStopsNamingItsEpochAndStep()
     {
         using var model = LeNet5.Half(new Philox(4));
         Poison(model);
-        var e = Assert.Throws<RunFailedException>(() => new TeacherTrainer(new TeacherConfig { Epochs = 2, BatchSize = 4 }, Images(8), null).Train(model))!;
+        var e = Assert.Throws<RunFailedException>(() => new TeacherTrainer(new TeacherConfig { Epochs = 2, BatchSize = 4 }, RandomImages.Labelled(8, 6), null).Train(model))!;
         Assert.That(e.Message, Does.StartWith("epoch 1, step 1: ").And.Contain("NaN").And.Contain("nothing was saved"));
     }
 }

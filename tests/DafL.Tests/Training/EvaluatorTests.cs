@@ -8,17 +8,11 @@ namespace DafL.Tests.Training;
 
 public class EvaluatorTests : Support.LeakCheckedTest
 {
-    /// <summary>Random 32×32 images with labels 0, 1, …, 9, 0, 1, …</summary>
-    static NormalizedImageDataset Images(int count, ulong seed)
-    {
-        using var pixels = Tensor.Randn([count, 1, 32, 32], new Philox(seed));
-        return new NormalizedImageDataset("random", 1, 32, 32, 10, pixels.ToArray(), [.. Enumerable.Range(0, count).Select(i => (byte)(i % 10))]);
-    }
 
     [Test]
     public void TheConfusionMatrixCountsEveryImageByLabelAndPrediction()
     {
-        var data = Images(45, 4);
+        var data = Support.RandomImages.Labelled(45, 4);
         using var net = LeNet5.Half(new Philox(8));
         var score = Evaluator.Evaluate(net, data, batchSize: 8);
 

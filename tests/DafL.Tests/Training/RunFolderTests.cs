@@ -67,19 +67,12 @@ public class RunFolderTests : TempFolderTest
         var temps = new[] { Touch($"teacher.safetensors.tmp-{dead}"), Touch($"teacher.json.tmp-{dead}") };
         var logPath = Path.Combine(Dir, "teacher.metrics.jsonl");
         File.WriteAllText(logPath, "{\"kind\":\"teacher_epoch\",\"epoch\":1}\n{\"kind\":\"teacher_epoch\",\"epoch\":2}\n");
-        var data = Images(8);
+        var data = RandomImages.Labelled(8, 6);
         using var model = LeNet5.Half(new Philox(4));
         using (var log = new MetricsLog(logPath))
             new TeacherTrainer(new TeacherConfig { Epochs = 1, BatchSize = 4 }, data, null, output).Train(model, log: log);
         Assert.That(temps.Where(File.Exists), Is.Empty);
         Assert.That(File.ReadAllLines(logPath), Has.Length.EqualTo(1).And.All.Contains("\"epoch\":1"), "one epoch logged, once");
-    }
-
-    /// <summary>Random 32×32 images with labels 0, 1, …</summary>
-    static NormalizedImageDataset Images(int count)
-    {
-        using var pixels = Tensor.Randn([count, 1, 32, 32], new Philox(6));
-        return new NormalizedImageDataset("random", 1, 32, 32, 10, pixels.ToArray(), [.. Enumerable.Range(0, count).Select(i => (byte)(i % 10))]);
     }
 
     [Test]

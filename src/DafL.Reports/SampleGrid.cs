@@ -1,9 +1,9 @@
 using SkiaSharp;
 
-namespace DafL.Cli;
+namespace DafL.Reports;
 
 /// <summary>
-/// Writes generated images as a PNG grid (SkiaSharp), each tile captioned with the teacher's predicted class
+/// Draws generated images as a PNG grid (SkiaSharp), each tile captioned with the teacher's predicted class
 /// in a tiny built-in 3×5 pixel font (no system fonts needed).
 /// </summary>
 public static class SampleGrid
@@ -17,7 +17,8 @@ public static class SampleGrid
 
     /// <param name="images">(N, C, H, W) on the CPU, already mapped to [0, 1].</param>
     /// <param name="labels">Caption per image.</param>
-    public static void Write(string path, Tensor images, int[] labels, int columns = 8, int scale = 3)
+    /// <returns>The PNG file's bytes.</returns>
+    public static byte[] Encode(Tensor images, int[] labels, int columns = 8, int scale = 3)
     {
         int n = images.Shape[0], c = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
         int rows = (n + columns - 1) / columns, captionH = 7, pad = 2;
@@ -38,7 +39,7 @@ public static class SampleGrid
         }
         using var image = SKImage.FromBitmap(bitmap);
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        DafL.IO.AtomicFile.Write(path, s => png.SaveTo(s));
+        return png.ToArray();
     }
 
     static void DrawNumber(SKBitmap bitmap, int value, int x, int y, int scale)
