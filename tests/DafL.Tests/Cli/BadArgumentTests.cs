@@ -15,7 +15,7 @@ namespace DafL.Tests.Cli;
 [NonParallelizable] // the console is process-wide
 public class BadArgumentTests
 {
-    static readonly Regex OneLine = new(@"^error: (--[a-z0-9-]+|command line(: '.*')?): expected .+, found .+\.( \(.+\))?$");
+    static readonly Regex OneLine = new(@"^error: (--[a-z0-9-]+|[A-Z][A-Z0-9_]*|command line(: '.*')?): expected .+, found .+\.( \(.+\))?$");
 
     static TestCaseData Case(string line, params string[] args) => new TestCaseData(args, line).SetArgDisplayNames(string.Join(" ", args.Select(a => a.Length == 0 ? "''" : a)));
 
