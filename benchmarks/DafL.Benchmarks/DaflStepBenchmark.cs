@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using BenchmarkDotNet.Attributes;
+using DafL.Backends.Dispatch;
 using DafL.Models;
 using DafL.Random;
 using DafL.Training;
@@ -8,11 +10,9 @@ namespace DafL.Benchmarks;
 /// <summary>
 /// One whole DAFL iteration (generator forward, frozen teacher, student on the detached images, one backward,
 /// both Adam steps) at the presets' shapes, with a LeNet-5 teacher of random weights (the cost does not depend on
-/// the weights), on the device <c>--device</c> names (<see cref="BenchmarkOptions"/>). Work counts the dense layers
-/// only (convolutions and linears; a multiply-add is 2 FLOPs): the generator forward + data and weight gradients
-/// (3 passes), the teacher forward + data gradient (2), the student forward + weight gradient + data gradient
-/// beyond its first layer (≈ 3). Elementwise ops, BN, pooling and losses are real time but not counted, so GFLOP/s
-/// understates the machine's work. tools/reference/dafl_pytorch.py times the same step in PyTorch.
+/// the weights), on the device <c>--device</c> names (<see cref="BenchmarkOptions"/>). Work is the dense work that
+/// <see cref="KernelFlops"/> counts in one step (convolutions and matrix products; a multiply-add is 2 FLOPs), the
+/// same count <c>dafl profile</c> reports. tools/bench-step.sh times the same step beside PyTorch's.
 /// </summary>
 /// <remarks>
 /// Each iteration is one step (a step changes the weights, and one is long enough to time alone); the counts are
@@ -62,16 +62,19 @@ public class DaflStepBenchmark : IFlopCounted
     [Benchmark]
     public StepLosses Step() => _distiller.Step();
 
-    public (double Flops, int Threads) Work(string method)
+    /// <summary>Dense FLOPs of one step per case, counted once per process.</summary>
+    static readonly ConcurrentDictionary<DaflCase, double> StepFlops = new();
+
+    public (double Flops, int Threads) Work(string method) =>
+        (StepFlops.GetOrAdd(Case, CountStep), Device == "cpu" ? Environment.ProcessorCount : 0);
+
+    /// <summary>Runs one step of the case under <see cref="KernelFlops"/>: the host process that draws the summary has no distiller of its own.</summary>
+    double CountStep(DaflCase c)
     {
-        var c = Case.Config;
-        double n = c.BatchSize, w = c.GeneratorWidth, h = w / 2, s = c.ImageSize, q = s / 4;
-        static double Conv(double n, double cin, double cout, double k, double side) => 2 * n * cin * cout * k * k * side * side;
-        double generator = 2 * n * c.LatentDim * w * q * q
-            + Conv(n, w, w, 3, s / 2) + Conv(n, w, h, 3, s) + Conv(n, h, c.Channels, 3, s);
-        // LeNet-5 (teacher) and LeNet-5-half (student) at 32×32: conv 5×5 to 28, 10 and 1, then fc layers.
-        static double LeNet(double n, double c1, double c2, double c3, double f1) =>
-            Conv(n, 1, c1, 5, 28) + Conv(n, c1, c2, 5, 10) + Conv(n, c2, c3, 5, 1) + 2 * n * (c3 * f1 + f1 * 10);
-        return (3 * generator + 2 * LeNet(n, 6, 16, 120, 84) + 3 * LeNet(n, 3, 8, 60, 42), Device == "cpu" ? Environment.ProcessorCount : 0);
+        using var teacher = LeNet5.Full(new Philox(1));
+        using var distiller = new DaflDistiller(c.Config with { Device = DeviceChoice.Resolve(Device).Device }, teacher);
+        using var flops = KernelFlops.Start();
+        distiller.Step();
+        return flops.Flops;
     }
 }

@@ -578,27 +578,11 @@ def cmd_distill(args, cfg, device):
         sync(device)
         e0 = time.perf_counter()
         for _ in range(cfg["iters_per_epoch"]):
-            student.train()
-            z = draw_z()
-            opt_g.zero_grad()
-            opt_s.zero_grad()
-            gen_imgs = generator(z)
-            outputs_t, features_t = teacher(gen_imgs)
-            pred = outputs_t.detach().max(1)[1]  # argmax pseudo-labels
-            loss_activation = activation_loss(features_t, cfg["activation"])
-            loss_one_hot = F.cross_entropy(outputs_t, pred)
-            softmax_o_t = F.softmax(outputs_t, dim=1).mean(dim=0)
-            loss_information_entropy = entropy_loss(softmax_o_t, cfg["entropy"])
-            loss = cfg["oh"] * loss_one_hot + cfg["ie"] * loss_information_entropy + cfg["a"] * loss_activation
-            loss_kd = kd_loss(student(gen_imgs.detach())[0], outputs_t.detach())
-            loss = loss + loss_kd
-            loss.backward()  # one backward: G gets the oh/ie/a gradients, the student only KD's
-            opt_g.step()
-            opt_s.step()
+            losses = dafl_step(generator, teacher, student, opt_g, opt_s, draw_z(), cfg)
             steps += 1
             if average:
                 average.update(student, steps)
-            sums += torch.stack([loss_one_hot, loss_information_entropy, loss_activation, loss_kd, loss]).detach()
+            sums += losses
         sync(device)
         epoch_train_s = time.perf_counter() - e0
         epoch_times.append(epoch_train_s)
@@ -622,6 +606,55 @@ def cmd_distill(args, cfg, device):
          "mean_step_ms": round(1000 * train_s / steps, 3),
          "min_step_ms": round(1000 * min(epoch_times) / cfg["iters_per_epoch"], 3), "steps": steps,
          "checkpoint": student_path})
+
+
+def dafl_step(generator, teacher, student, opt_g, opt_s, z, cfg):
+    """One DAFL iteration of the official code; returns the detached (oh, ie, a, kd, total) losses."""
+    student.train()
+    opt_g.zero_grad()
+    opt_s.zero_grad()
+    gen_imgs = generator(z)
+    outputs_t, features_t = teacher(gen_imgs)
+    pred = outputs_t.detach().max(1)[1]  # argmax pseudo-labels
+    loss_activation = activation_loss(features_t, cfg["activation"])
+    loss_one_hot = F.cross_entropy(outputs_t, pred)
+    softmax_o_t = F.softmax(outputs_t, dim=1).mean(dim=0)
+    loss_information_entropy = entropy_loss(softmax_o_t, cfg["entropy"])
+    loss = cfg["oh"] * loss_one_hot + cfg["ie"] * loss_information_entropy + cfg["a"] * loss_activation
+    loss_kd = kd_loss(student(gen_imgs.detach())[0], outputs_t.detach())
+    loss = loss + loss_kd
+    loss.backward()  # one backward: G gets the oh/ie/a gradients, the student only KD's
+    opt_g.step()
+    opt_s.step()
+    return torch.stack([loss_one_hot, loss_information_entropy, loss_activation, loss_kd, loss]).detach()
+
+
+def cmd_step(args, cfg, device):
+    """Times the DAFL step alone, as `dafl profile --json` does: a teacher of random weights (the cost does not depend
+    on them), no data, a warm-up, then each timed step on its own clock. Prints one JSON object."""
+    info = DATASETS[cfg["dataset"]]
+    torch.manual_seed(cfg["seed"])
+    teacher = make_model(args.teacher_arch, info["classes"]).to(device).eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    generator = Generator(cfg["latent"], info["channels"], cfg["gen_width"]).to(device)
+    student = make_model(cfg["student"], info["classes"]).to(device)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=cfg["lr_g"])
+    opt_s = torch.optim.Adam(student.parameters(), lr=cfg["lr_s"])
+    noise = torch.Generator(device=device).manual_seed(cfg["seed"])
+    times = []
+    for i in range(args.warmup + args.steps):
+        z = torch.randn(cfg["batch"], cfg["latent"], device=device, generator=noise)
+        sync(device)
+        t0 = time.perf_counter()
+        dafl_step(generator, teacher, student, opt_g, opt_s, z, cfg)
+        sync(device)
+        if i >= args.warmup:
+            times.append(1000 * (time.perf_counter() - t0))
+    print(json.dumps({"preset": args.preset, "batch": cfg["batch"], "generator_width": cfg["gen_width"],
+                      "device": str(device), "threads": torch.get_num_threads(), "warmup": args.warmup,
+                      "steps": args.steps, "step_ms": round(sum(times) / len(times), 3),
+                      "min_step_ms": round(min(times), 3), "torch": torch.__version__}))
 
 
 def cmd_eval(args, cfg, device):
@@ -697,6 +730,14 @@ def parse_args(argv):
                    help="torch: torch.manual_seed init and torch.randn noise; dafl: DafL.Native's initial weights "
                         "and latent noise for the same seed (philox_streams.py)")
 
+    st = sub.add_parser("step", help="time the DAFL step alone (random teacher, no data), as dafl profile --json")
+    common(st)
+    st.add_argument("--batch", type=int)
+    st.add_argument("--gen-width", type=int, help="generator channels (official 128; the second block has half)")
+    st.add_argument("--teacher-arch", choices=["lenet5", "lenet5-half", "resnet18", "resnet34"], default="lenet5")
+    st.add_argument("--warmup", type=int, default=20, help="steps run before timing")
+    st.add_argument("--steps", type=int, default=20, help="steps timed")
+
     e = sub.add_parser("eval", help="test accuracy of a checkpoint")
     common(e)
     e.add_argument("--model", required=True, help="a .safetensors checkpoint")
@@ -709,8 +750,8 @@ def resolve(args):
     preset = PRESETS[args.preset]
     cfg = {"command": args.command, "preset": args.preset, "dataset": args.dataset or preset["dataset"],
            "seed": args.seed}
-    if args.command in ("teacher", "distill"):
-        cfg.update(preset[args.command])
+    if args.command in ("teacher", "distill", "step"):
+        cfg.update(preset["teacher" if args.command == "teacher" else "distill"])
         for key in list(cfg):
             value = getattr(args, key, None)
             if value is not None and key not in ("command", "preset", "dataset", "seed"):
@@ -719,6 +760,9 @@ def resolve(args):
             cfg["augment"] = bool(cfg["augment"])
         if args.command == "distill":
             cfg["entropy"], cfg["activation"], cfg["rng"] = args.entropy, args.activation, args.rng
+        if args.command == "step":  # the official losses: their cost is what is timed
+            cfg["entropy"], cfg["activation"] = "official", "official"
+        if args.command in ("distill", "step"):
             if cfg["gen_width"] % 2:
                 raise SystemExit("--gen-width must be even (the second block has width/2 channels)")
     return cfg
@@ -748,7 +792,7 @@ def main(argv=None):
     cfg["tf32_matmul"], cfg["tf32_cudnn"] = set_tf32(args.tf32)
     device = torch.device(args.device)
     os.makedirs(args.out, exist_ok=True)
-    {"teacher": cmd_teacher, "distill": cmd_distill, "eval": cmd_eval}[args.command](args, cfg, device)
+    {"teacher": cmd_teacher, "distill": cmd_distill, "step": cmd_step, "eval": cmd_eval}[args.command](args, cfg, device)
 
 
 if __name__ == "__main__":
