@@ -1,0 +1,332 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DafL.Backends.Cpu;
+
+/// <summary>
+/// Register-blocked direct convolution for stride 1 (the generator's 3×3 and LeNet-5's 5×5 layers), without im2col.
+/// Each image is first staged into a zero-padded copy (C, Hp, Wp), Hp = H + 2·ph, Wp = W + 2·pw, so that no tap ever
+/// falls outside it. In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
+/// q + ki·Wp + kj, so all output pixels of a plane form one run q ∈ [0, Ho·Wp) that the kernels cut into 16-float
+/// vectors regardless of where the rows end; the Wp − Wo positions per row past the output's right edge are computed
+/// and dropped (forward), or multiply zeros (weight gradient). Worked out per tap, a vector is one unaligned load.
+/// <list type="bullet">
+/// <item>Forward: a tile of <see cref="TileOutputs"/> output channels × <see cref="TileVectors"/> pixel vectors stays
+/// in 24 zmm registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs.</item>
+/// <item>Data gradient: the forward kernel itself, run on gy padded by k − 1 − p with the weight transposed and
+/// flipped (<see cref="PackWeights"/>): gx[c, i, j] = Σ_o,ki,kj gy_pad[o, i + ki, j + kj] · w[o, c, kH−1−ki, kW−1−kj].</item>
+/// <item>Weight gradient: gw[o, c, ki, kj] = Σ_images Σ_q gy[o, q] · x_pad[c, q + ki·Wp + kj], for one (block of
+/// output channels, c, ki) at a time with one accumulator vector per (output channel, kj), over a group of images;
+/// each accumulator is summed to a scalar once per group and added to gw, in group order.</item>
+/// </list>
+/// </summary>
+internal static unsafe class PaddedConv
+{
+    const int Lanes = 16;
+    /// <summary>Output channels of a forward tile.</summary>
+    public const int TileOutputs = 4;
+    /// <summary>Pixel vectors of a forward tile.</summary>
+    const int TileVectors = 6;
+    const int TilePixels = TileVectors * Lanes;
+
+    /// <summary>The staged layout of one image: its padded planes and the pixel run the kernels compute.</summary>
+    public readonly struct Layout
+    {
+        public readonly int Channels, H, W, PadH, PadW, KH, KW;
+
+        public Layout(int channels, int h, int w, int padH, int padW, int kh, int kw)
+        {
+            Channels = channels; H = h; W = w; PadH = padH; PadW = padW; KH = kh; KW = kw;
+        }
+
+        public int Hp => H + 2 * PadH;
+        public int Wp => W + 2 * PadW;
+        public int Ho => Hp - KH + 1;
+        public int Wo => Wp - KW + 1;
+        /// <summary>Floats of one padded plane.</summary>
+        public int Plane => Hp * Wp;
+        /// <summary>The pixel run of one output plane, q ∈ [0, Ho·Wp).</summary>
+        public int Run => Ho * Wp;
+        /// <summary>The run rounded up to whole forward tiles.</summary>
+        public int TiledRun => (Run + TilePixels - 1) / TilePixels * TilePixels;
+        /// <summary>The run rounded up to whole vectors.</summary>
+        public int VectorRun => (Run + Lanes - 1) / Lanes * Lanes;
+        /// <summary>
+        /// Zeros after the last staged plane for reads past the run: the last vector reads up to
+        /// (run rounded up) − Run + kW − 1 floats beyond the plane.
+        /// </summary>
+        public int Slack(int roundedRun) => roundedRun - Run + KW - 1;
+    }
+
+    // ---------------------------------------------------------------- staging
+
+    /// <summary>
+    /// dst[c·channelStride + (i + ph)·Wp + (j + pw)] = src[c, i, j], zero on the border; the planes are dense
+    /// (channelStride = Plane) or interleaved with other images'.
+    /// </summary>
+    public static void StagePadded(float* src, in Layout l, float* dst, long channelStride)
+    {
+        int wp = l.Wp, w = l.W;
+        long rowBytes = (long)w * sizeof(float);
+        for (int c = 0; c < l.Channels; c++)
+        {
+            float* plane = dst + c * channelStride;
+            new Span<float>(plane, l.PadH * wp + l.PadW).Clear();
+            float* s = src + (long)c * l.H * w;
+            for (int i = 0; i < l.H; i++, s += w)
+            {
+                float* row = plane + (long)(i + l.PadH) * wp + l.PadW;
+                Buffer.MemoryCopy(s, row, rowBytes, rowBytes);
+                // The right border of this row and the left border of the next are adjacent.
+                new Span<float>(row + w, i + 1 < l.H ? 2 * l.PadW : l.PadW + l.PadH * wp).Clear();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- forward (and data gradient)
+
+    /// <summary>Floats of <see cref="PackWeights"/>' result: the outputs rounded up to whole tiles, × taps.</summary>
+    public static long PackedWeightFloats(int outputs, int inputs, int kh, int kw) =>
+        (long)(outputs + TileOutputs - 1) / TileOutputs * TileOutputs * inputs * kh * kw;
+
+    /// <summary>
+    /// packed[((b·inputs + c)·kH·kW + t)·4 + j] = weight of output b·4 + j, input c, tap t (0 past the last output):
+    /// each tile reads its weights in tap order. With <paramref name="transposeFlip"/>, w (inputs', outputs', kH, kW)
+    /// is read as the data gradient's kernel w'[c', o', ki, kj] = w[o', c', kH−1−ki, kW−1−kj].
+    /// </summary>
+    public static void PackWeights(float* w, int outputs, int inputs, int kh, int kw, bool transposeFlip, float* packed)
+    {
+        int taps = kh * kw, blocks = (outputs + TileOutputs - 1) / TileOutputs;
+        for (int b = 0; b < blocks; b++)
+            for (int c = 0; c < inputs; c++)
+                for (int t = 0; t < taps; t++)
+                    for (int j = 0; j < TileOutputs; j++)
+                    {
+                        int o = b * TileOutputs + j;
+                        float v = 0f;
+                        if (o < outputs)
+                            v = transposeFlip ? w[((long)c * outputs + o) * taps + taps - 1 - t] : w[((long)o * inputs + c) * taps + t];
+                        packed[(((long)b * inputs + c) * taps + t) * TileOutputs + j] = v;
+                    }
+    }
+
+    /// <summary>Scratch floats of <see cref="Forward"/>: the staged image and one tile row of outputs.</summary>
+    public static long ForwardScratchFloats(in Layout l) =>
+        (long)l.Channels * l.Plane + l.Slack(l.TiledRun) + (long)TileOutputs * l.TiledRun;
+
+    /// <summary>
+    /// y (outputs, Ho, Wo) = x (Channels, H, W) ⋆ the packed kernel (+ bias[o] when bias is not null), one image.
+    /// </summary>
+    public static void Forward(float* x, in Layout l, float* packed, int outputs, float* bias, float* y, float* scratch)
+    {
+        float* staged = scratch, tileRow = scratch + (long)l.Channels * l.Plane + l.Slack(l.TiledRun);
+        StagePadded(x, l, staged, l.Plane);
+        new Span<float>(staged + (long)l.Channels * l.Plane, l.Slack(l.TiledRun)).Clear();
+        int taps = l.KH * l.KW, wp = l.Wp, wo = l.Wo, ho = l.Ho, run = l.TiledRun;
+        int* offsets = stackalloc int[taps];
+        for (int ki = 0, t = 0; ki < l.KH; ki++)
+            for (int kj = 0; kj < l.KW; kj++) offsets[t++] = ki * wp + kj;
+        long weightsPerBlock = (long)l.Channels * taps * TileOutputs;
+        for (int o0 = 0; o0 < outputs; o0 += TileOutputs)
+        {
+            float* wb = packed + o0 / TileOutputs * weightsPerBlock;
+            for (int q = 0; q < run; q += TilePixels)
+                Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+            // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
+            for (int j = 0; j < Math.Min(TileOutputs, outputs - o0); j++)
+            {
+                float* src = tileRow + (long)j * run, dst = y + (long)(o0 + j) * ho * wo;
+                for (int oh = 0; oh < ho; oh++, src += wp, dst += wo)
+                {
+                    if (bias != null) Simd.Affine(src, 1f, bias[o0 + j], dst, wo);
+                    else Buffer.MemoryCopy(src, dst, (long)wo * sizeof(float), (long)wo * sizeof(float));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// out[j·ldOut + 0..96) = Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..96) for j &lt; 4: the 4 × 6 vectors stay
+    /// in registers over every tap (explicit locals, so the JIT keeps them there).
+    /// </summary>
+    static void Tile4x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default,
+            a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default,
+            a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
+        for (int c = 0; c < channels; c++, x += plane)
+            for (int t = 0; t < taps; t++, w += TileOutputs)
+            {
+                float* p = x + offsets[t];
+                var x0 = Vector512.Load(p);
+                var x1 = Vector512.Load(p + 16);
+                var x2 = Vector512.Load(p + 32);
+                var x3 = Vector512.Load(p + 48);
+                var x4 = Vector512.Load(p + 64);
+                var x5 = Vector512.Load(p + 80);
+                var b = Vector512.Create(w[0]);
+                a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
+                a02 = Vector512.FusedMultiplyAdd(b, x2, a02); a03 = Vector512.FusedMultiplyAdd(b, x3, a03);
+                a04 = Vector512.FusedMultiplyAdd(b, x4, a04); a05 = Vector512.FusedMultiplyAdd(b, x5, a05);
+                b = Vector512.Create(w[1]);
+                a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
+                a12 = Vector512.FusedMultiplyAdd(b, x2, a12); a13 = Vector512.FusedMultiplyAdd(b, x3, a13);
+                a14 = Vector512.FusedMultiplyAdd(b, x4, a14); a15 = Vector512.FusedMultiplyAdd(b, x5, a15);
+                b = Vector512.Create(w[2]);
+                a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
+                a22 = Vector512.FusedMultiplyAdd(b, x2, a22); a23 = Vector512.FusedMultiplyAdd(b, x3, a23);
+                a24 = Vector512.FusedMultiplyAdd(b, x4, a24); a25 = Vector512.FusedMultiplyAdd(b, x5, a25);
+                b = Vector512.Create(w[3]);
+                a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
+                a32 = Vector512.FusedMultiplyAdd(b, x2, a32); a33 = Vector512.FusedMultiplyAdd(b, x3, a33);
+                a34 = Vector512.FusedMultiplyAdd(b, x4, a34); a35 = Vector512.FusedMultiplyAdd(b, x5, a35);
+            }
+        StoreRow(output, a00, a01, a02, a03, a04, a05); output += ldOut;
+        StoreRow(output, a10, a11, a12, a13, a14, a15); output += ldOut;
+        StoreRow(output, a20, a21, a22, a23, a24, a25); output += ldOut;
+        StoreRow(output, a30, a31, a32, a33, a34, a35);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreRow(float* p, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4, Vector512<float> v5)
+    {
+        v0.Store(p); v1.Store(p + 16); v2.Store(p + 32); v3.Store(p + 48); v4.Store(p + 64); v5.Store(p + 80);
+    }
+
+    // ---------------------------------------------------------------- weight gradient
+
+    /// <summary>Output channels of one weight-gradient block: 8 × 3 or 4 × 5 accumulators.</summary>
+    public static int GradientOutputs(int kw) => kw == 3 ? 8 : 4;
+
+    /// <summary>Scratch floats of <see cref="BackwardWeight"/> for <paramref name="images"/> images of outputs channels.</summary>
+    public static long WeightScratchFloats(in Layout l, int outputs, int images)
+    {
+        int ob = GradientOutputs(l.KW), paddedOutputs = (outputs + ob - 1) / ob * ob;
+        return (long)l.Channels * images * l.Plane + l.Slack(l.VectorRun) + (long)paddedOutputs * images * l.VectorRun;
+    }
+
+    /// <summary>
+    /// gw (outputs, Channels, kH, kW) += the weight gradient of <paramref name="images"/> images of x (Channels, H, W)
+    /// and gy (outputs, Ho, Wo). x is staged channel by channel with the images side by side, gy with the images side
+    /// by side in runs of <see cref="Layout.VectorRun"/> (zero past each row's Wo and past the run), padded with zero
+    /// channels to whole blocks; per (block of outputs, c, ki) the accumulators run over all images before one sum each.
+    /// </summary>
+    public static void BackwardWeight(float* x, float* gy, int images, in Layout l, int outputs, float* gw, float* scratch)
+    {
+        int ob = GradientOutputs(l.KW), paddedOutputs = (outputs + ob - 1) / ob * ob;
+        int plane = l.Plane, vrun = l.VectorRun, wp = l.Wp, wo = l.Wo, ho = l.Ho, c = l.Channels;
+        long xChannel = (long)images * plane, gChannel = (long)images * vrun;
+        float* xs = scratch, gs = scratch + c * xChannel + l.Slack(vrun);
+        for (int n = 0; n < images; n++) StagePadded(x + (long)n * c * l.H * l.W, l, xs + (long)n * plane, xChannel);
+        new Span<float>(xs + c * xChannel, l.Slack(vrun)).Clear();
+        new Span<float>(gs, checked((int)(paddedOutputs * gChannel))).Clear();
+        long rowBytes = (long)wo * sizeof(float);
+        for (int n = 0; n < images; n++)
+            for (int o = 0; o < outputs; o++)
+            {
+                float* src = gy + ((long)n * outputs + o) * ho * wo, dst = gs + o * gChannel + (long)n * vrun;
+                for (int oh = 0; oh < ho; oh++, src += wo, dst += wp) Buffer.MemoryCopy(src, dst, rowBytes, rowBytes);
+            }
+        float* sums = stackalloc float[ob * l.KW];
+        int taps = l.KH * l.KW;
+        for (int o0 = 0; o0 < outputs; o0 += ob)
+            for (int ci = 0; ci < c; ci++)
+                for (int ki = 0; ki < l.KH; ki++)
+                {
+                    float* xr = xs + ci * xChannel + ki * wp, gr = gs + o0 * gChannel;
+                    if (l.KW == 3) Row8x3(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else Row4x5(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    for (int j = 0; j < Math.Min(ob, outputs - o0); j++)
+                    {
+                        float* target = gw + ((long)(o0 + j) * c + ci) * taps + ki * l.KW;
+                        for (int kj = 0; kj < l.KW; kj++) target[kj] += sums[j * l.KW + kj];
+                    }
+                }
+    }
+
+    /// <summary>
+    /// sums[j·3 + kj] = Σ_images Σ_q g[j·gStride + n·vrun + q] · x[n·plane + q + kj] for 8 outputs j and 3 taps kj.
+    /// </summary>
+    static void Row8x3(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
+            a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default,
+            a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default,
+            a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
+        nint g2 = 2 * gStride, g3 = 3 * gStride, g4 = 4 * gStride, g5 = 5 * gStride, g6 = 6 * gStride, g7 = 7 * gStride;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += Lanes)
+            {
+                float* p = x + q, r = g + q;
+                var x0 = Vector512.Load(p);
+                var x1 = Vector512.Load(p + 1);
+                var x2 = Vector512.Load(p + 2);
+                var v = Vector512.Load(r);
+                a00 = Vector512.FusedMultiplyAdd(v, x0, a00); a01 = Vector512.FusedMultiplyAdd(v, x1, a01); a02 = Vector512.FusedMultiplyAdd(v, x2, a02);
+                v = Vector512.Load(r + gStride);
+                a10 = Vector512.FusedMultiplyAdd(v, x0, a10); a11 = Vector512.FusedMultiplyAdd(v, x1, a11); a12 = Vector512.FusedMultiplyAdd(v, x2, a12);
+                v = Vector512.Load(r + g2);
+                a20 = Vector512.FusedMultiplyAdd(v, x0, a20); a21 = Vector512.FusedMultiplyAdd(v, x1, a21); a22 = Vector512.FusedMultiplyAdd(v, x2, a22);
+                v = Vector512.Load(r + g3);
+                a30 = Vector512.FusedMultiplyAdd(v, x0, a30); a31 = Vector512.FusedMultiplyAdd(v, x1, a31); a32 = Vector512.FusedMultiplyAdd(v, x2, a32);
+                v = Vector512.Load(r + g4);
+                a40 = Vector512.FusedMultiplyAdd(v, x0, a40); a41 = Vector512.FusedMultiplyAdd(v, x1, a41); a42 = Vector512.FusedMultiplyAdd(v, x2, a42);
+                v = Vector512.Load(r + g5);
+                a50 = Vector512.FusedMultiplyAdd(v, x0, a50); a51 = Vector512.FusedMultiplyAdd(v, x1, a51); a52 = Vector512.FusedMultiplyAdd(v, x2, a52);
+                v = Vector512.Load(r + g6);
+                a60 = Vector512.FusedMultiplyAdd(v, x0, a60); a61 = Vector512.FusedMultiplyAdd(v, x1, a61); a62 = Vector512.FusedMultiplyAdd(v, x2, a62);
+                v = Vector512.Load(r + g7);
+                a70 = Vector512.FusedMultiplyAdd(v, x0, a70); a71 = Vector512.FusedMultiplyAdd(v, x1, a71); a72 = Vector512.FusedMultiplyAdd(v, x2, a72);
+            }
+        SumTo(sums, a00, a01, a02); SumTo(sums + 3, a10, a11, a12); SumTo(sums + 6, a20, a21, a22); SumTo(sums + 9, a30, a31, a32);
+        SumTo(sums + 12, a40, a41, a42); SumTo(sums + 15, a50, a51, a52); SumTo(sums + 18, a60, a61, a62); SumTo(sums + 21, a70, a71, a72);
+    }
+
+    /// <summary>sums[j·5 + kj] as in <see cref="Row8x3"/>, for 4 outputs and 5 taps.</summary>
+    static void Row4x5(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default,
+            a20 = default, a21 = default, a22 = default, a23 = default, a24 = default,
+            a30 = default, a31 = default, a32 = default, a33 = default, a34 = default;
+        nint g2 = 2 * gStride, g3 = 3 * gStride;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += Lanes)
+            {
+                float* p = x + q, r = g + q;
+                var x0 = Vector512.Load(p);
+                var x1 = Vector512.Load(p + 1);
+                var x2 = Vector512.Load(p + 2);
+                var x3 = Vector512.Load(p + 3);
+                var x4 = Vector512.Load(p + 4);
+                var v = Vector512.Load(r);
+                a00 = Vector512.FusedMultiplyAdd(v, x0, a00); a01 = Vector512.FusedMultiplyAdd(v, x1, a01); a02 = Vector512.FusedMultiplyAdd(v, x2, a02);
+                a03 = Vector512.FusedMultiplyAdd(v, x3, a03); a04 = Vector512.FusedMultiplyAdd(v, x4, a04);
+                v = Vector512.Load(r + gStride);
+                a10 = Vector512.FusedMultiplyAdd(v, x0, a10); a11 = Vector512.FusedMultiplyAdd(v, x1, a11); a12 = Vector512.FusedMultiplyAdd(v, x2, a12);
+                a13 = Vector512.FusedMultiplyAdd(v, x3, a13); a14 = Vector512.FusedMultiplyAdd(v, x4, a14);
+                v = Vector512.Load(r + g2);
+                a20 = Vector512.FusedMultiplyAdd(v, x0, a20); a21 = Vector512.FusedMultiplyAdd(v, x1, a21); a22 = Vector512.FusedMultiplyAdd(v, x2, a22);
+                a23 = Vector512.FusedMultiplyAdd(v, x3, a23); a24 = Vector512.FusedMultiplyAdd(v, x4, a24);
+                v = Vector512.Load(r + g3);
+                a30 = Vector512.FusedMultiplyAdd(v, x0, a30); a31 = Vector512.FusedMultiplyAdd(v, x1, a31); a32 = Vector512.FusedMultiplyAdd(v, x2, a32);
+                a33 = Vector512.FusedMultiplyAdd(v, x3, a33); a34 = Vector512.FusedMultiplyAdd(v, x4, a34);
+            }
+        SumTo(sums, a00, a01, a02, a03, a04); SumTo(sums + 5, a10, a11, a12, a13, a14);
+        SumTo(sums + 10, a20, a21, a22, a23, a24); SumTo(sums + 15, a30, a31, a32, a33, a34);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SumTo(float* s, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2)
+    {
+        s[0] = Vector512.Sum(v0); s[1] = Vector512.Sum(v1); s[2] = Vector512.Sum(v2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SumTo(float* s, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4)
+    {
+        SumTo(s, v0, v1, v2);
+        s[3] = Vector512.Sum(v3); s[4] = Vector512.Sum(v4);
+    }
+}
