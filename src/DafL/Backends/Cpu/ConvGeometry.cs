@@ -106,9 +106,9 @@ internal readonly unsafe struct ConvGeometry
     public bool IsDirect => !IsFullyConnected && O <= DirectMaxOutputs;
     /// <summary>
     /// Stride 1, a 3- or 5-wide kernel, padding below the kernel size (so that the data gradient is a convolution
-    /// of gy padded by k − 1 − p), on a machine with 512-bit vectors: <see cref="PaddedConv"/>.
+    /// of gy padded by k − 1 − p): <see cref="PaddedConv"/>.
     /// </summary>
-    public bool IsPadded => Simd.Has512 && !IsFullyConnected && !IsDirect && Stride == 1 && KW is (3 or 5) && Padding < KH && Padding < KW;
+    public bool IsPadded => !IsFullyConnected && !IsDirect && Stride == 1 && KW is (3 or 5) && Padding < KH && Padding < KW;
     /// <summary>The staged image of x (forward and weight gradient) for <see cref="PaddedConv"/>.</summary>
     public PaddedConv.Layout PaddedLayout => new(C, H, W, Padding, Padding, KH, KW);
     /// <summary>The staged image of gy for the data gradient: padded by k − 1 − p, so that its convolution is gx's size.</summary>

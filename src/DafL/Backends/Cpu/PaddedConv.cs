@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static DafL.Backends.Cpu.VectorOps;
 
 namespace DafL.Backends.Cpu;
 
@@ -7,12 +8,12 @@ namespace DafL.Backends.Cpu;
 /// Register-blocked direct convolution for stride 1 (the generator's 3×3 and LeNet-5's 5×5 layers), without im2col.
 /// Each image is first staged into a zero-padded copy (C, Hp, Wp), Hp = H + 2·ph, Wp = W + 2·pw, so that no tap ever
 /// falls outside it. In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
-/// q + ki·Wp + kj, so all output pixels of a plane form one run q ∈ [0, Ho·Wp) that the kernels cut into 16-float
-/// vectors regardless of where the rows end; the Wp − Wo positions per row past the output's right edge are computed
+/// q + ki·Wp + kj, so all output pixels of a plane form one run q ∈ [0, Ho·Wp) that the kernels cut into vectors
+/// (16 floats, or 8 without AVX-512: the kernels are written once over the width with VectorOps) regardless of where the rows end; the Wp − Wo positions per row past the output's right edge are computed
 /// and dropped (forward), or multiply zeros (weight gradient). Worked out per tap, a vector is one unaligned load.
 /// <list type="bullet">
 /// <item>Forward: a tile of <see cref="TileOutputs"/> output channels × <see cref="TileVectors"/> pixel vectors stays
-/// in 24 zmm registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs.</item>
+/// in 24 registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs.</item>
 /// <item>Data gradient: the forward kernel itself, run on gy padded by k − 1 − p with the weight transposed and
 /// flipped (<see cref="PackWeights"/>): gx[c, i, j] = Σ_o,ki,kj gy_pad[o, i + ki, j + kj] · w[o, c, kH−1−ki, kW−1−kj].</item>
 /// <item>Weight gradient: gw[o, c, ki, kj] = Σ_images Σ_q gy[o, q] · x_pad[c, q + ki·Wp + kj], for one (block of
@@ -22,12 +23,13 @@ namespace DafL.Backends.Cpu;
 /// </summary>
 internal static unsafe class PaddedConv
 {
-    const int Lanes = 16;
+    /// <summary>Floats per vector of this machine's kernels.</summary>
+    static int Lanes => Simd.Has512 ? Vector512<float>.Count : Vector256<float>.Count;
     /// <summary>Output channels of a forward tile.</summary>
     public const int TileOutputs = 4;
     /// <summary>Pixel vectors of a forward tile.</summary>
     const int TileVectors = 6;
-    const int TilePixels = TileVectors * Lanes;
+    static int TilePixels => TileVectors * Lanes;
 
     /// <summary>The staged layout of one image: its padded planes and the pixel run the kernels compute.</summary>
     public readonly struct Layout
@@ -131,7 +133,10 @@ internal static unsafe class PaddedConv
         {
             float* wb = packed + o0 / TileOutputs * weightsPerBlock;
             for (int q = 0; q < run; q += TilePixels)
-                Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+            {
+                if (Simd.Has512) Tile4x6<Vector512<float>>(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+                else Tile4x6<Vector256<float>>(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+            }
             // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
             for (int j = 0; j < Math.Min(TileOutputs, outputs - o0); j++)
             {
@@ -146,12 +151,14 @@ internal static unsafe class PaddedConv
     }
 
     /// <summary>
-    /// out[j·ldOut + 0..96) = Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..96) for j &lt; 4: the 4 × 6 vectors stay
+    /// out[j·ldOut + 0..6L) = Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..6L) for j &lt; 4, L floats per vector: the 4 × 6 vectors stay
     /// in registers over every tap (explicit locals, so the JIT keeps them there).
     /// </summary>
-    static void Tile4x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+    static void Tile4x6<TVector>(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+        where TVector : struct
     {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
             a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default,
             a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default,
             a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
@@ -159,28 +166,28 @@ internal static unsafe class PaddedConv
             for (int t = 0; t < taps; t++, w += TileOutputs)
             {
                 float* p = x + offsets[t];
-                var x0 = Vector512.Load(p);
-                var x1 = Vector512.Load(p + 16);
-                var x2 = Vector512.Load(p + 32);
-                var x3 = Vector512.Load(p + 48);
-                var x4 = Vector512.Load(p + 64);
-                var x5 = Vector512.Load(p + 80);
-                var b = Vector512.Create(w[0]);
-                a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
-                a02 = Vector512.FusedMultiplyAdd(b, x2, a02); a03 = Vector512.FusedMultiplyAdd(b, x3, a03);
-                a04 = Vector512.FusedMultiplyAdd(b, x4, a04); a05 = Vector512.FusedMultiplyAdd(b, x5, a05);
-                b = Vector512.Create(w[1]);
-                a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
-                a12 = Vector512.FusedMultiplyAdd(b, x2, a12); a13 = Vector512.FusedMultiplyAdd(b, x3, a13);
-                a14 = Vector512.FusedMultiplyAdd(b, x4, a14); a15 = Vector512.FusedMultiplyAdd(b, x5, a15);
-                b = Vector512.Create(w[2]);
-                a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
-                a22 = Vector512.FusedMultiplyAdd(b, x2, a22); a23 = Vector512.FusedMultiplyAdd(b, x3, a23);
-                a24 = Vector512.FusedMultiplyAdd(b, x4, a24); a25 = Vector512.FusedMultiplyAdd(b, x5, a25);
-                b = Vector512.Create(w[3]);
-                a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
-                a32 = Vector512.FusedMultiplyAdd(b, x2, a32); a33 = Vector512.FusedMultiplyAdd(b, x3, a33);
-                a34 = Vector512.FusedMultiplyAdd(b, x4, a34); a35 = Vector512.FusedMultiplyAdd(b, x5, a35);
+                var x0 = Load<TVector>(p);
+                var x1 = Load<TVector>(p + l);
+                var x2 = Load<TVector>(p + 2 * l);
+                var x3 = Load<TVector>(p + 3 * l);
+                var x4 = Load<TVector>(p + 4 * l);
+                var x5 = Load<TVector>(p + 5 * l);
+                var b = Create<TVector>(w[0]);
+                a00 = FusedMultiplyAdd(b, x0, a00); a01 = FusedMultiplyAdd(b, x1, a01);
+                a02 = FusedMultiplyAdd(b, x2, a02); a03 = FusedMultiplyAdd(b, x3, a03);
+                a04 = FusedMultiplyAdd(b, x4, a04); a05 = FusedMultiplyAdd(b, x5, a05);
+                b = Create<TVector>(w[1]);
+                a10 = FusedMultiplyAdd(b, x0, a10); a11 = FusedMultiplyAdd(b, x1, a11);
+                a12 = FusedMultiplyAdd(b, x2, a12); a13 = FusedMultiplyAdd(b, x3, a13);
+                a14 = FusedMultiplyAdd(b, x4, a14); a15 = FusedMultiplyAdd(b, x5, a15);
+                b = Create<TVector>(w[2]);
+                a20 = FusedMultiplyAdd(b, x0, a20); a21 = FusedMultiplyAdd(b, x1, a21);
+                a22 = FusedMultiplyAdd(b, x2, a22); a23 = FusedMultiplyAdd(b, x3, a23);
+                a24 = FusedMultiplyAdd(b, x4, a24); a25 = FusedMultiplyAdd(b, x5, a25);
+                b = Create<TVector>(w[3]);
+                a30 = FusedMultiplyAdd(b, x0, a30); a31 = FusedMultiplyAdd(b, x1, a31);
+                a32 = FusedMultiplyAdd(b, x2, a32); a33 = FusedMultiplyAdd(b, x3, a33);
+                a34 = FusedMultiplyAdd(b, x4, a34); a35 = FusedMultiplyAdd(b, x5, a35);
             }
         StoreRow(output, a00, a01, a02, a03, a04, a05); output += ldOut;
         StoreRow(output, a10, a11, a12, a13, a14, a15); output += ldOut;
@@ -189,9 +196,10 @@ internal static unsafe class PaddedConv
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreRow(float* p, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4, Vector512<float> v5)
+    static void StoreRow<TVector>(float* p, TVector v0, TVector v1, TVector v2, TVector v3, TVector v4, TVector v5) where TVector : struct
     {
-        v0.Store(p); v1.Store(p + 16); v2.Store(p + 32); v3.Store(p + 48); v4.Store(p + 64); v5.Store(p + 80);
+        int l = Count<TVector>();
+        Store(v0, p); Store(v1, p + l); Store(v2, p + 2 * l); Store(v3, p + 3 * l); Store(v4, p + 4 * l); Store(v5, p + 5 * l);
     }
 
     // ---------------------------------------------------------------- weight gradient
@@ -235,8 +243,10 @@ internal static unsafe class PaddedConv
                 for (int ki = 0; ki < l.KH; ki++)
                 {
                     float* xr = xs + ci * xChannel + ki * wp, gr = gs + o0 * gChannel;
-                    if (l.KW == 3) Row8x3(xr, gr, (nint)gChannel, images, plane, vrun, sums);
-                    else Row4x5(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    if (l.KW == 3 && Simd.Has512) Row8x3<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else if (l.KW == 3) Row8x3<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else if (Simd.Has512) Row4x5<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else Row4x5<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
                     for (int j = 0; j < Math.Min(ob, outputs - o0); j++)
                     {
                         float* target = gw + ((long)(o0 + j) * c + ci) * taps + ki * l.KW;
@@ -248,85 +258,89 @@ internal static unsafe class PaddedConv
     /// <summary>
     /// sums[j·3 + kj] = Σ_images Σ_q g[j·gStride + n·vrun + q] · x[n·plane + q + kj] for 8 outputs j and 3 taps kj.
     /// </summary>
-    static void Row8x3(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+    static void Row8x3<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
     {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
             a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default,
             a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default,
             a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
         nint g2 = 2 * gStride, g3 = 3 * gStride, g4 = 4 * gStride, g5 = 5 * gStride, g6 = 6 * gStride, g7 = 7 * gStride;
         for (int n = 0; n < images; n++, x += plane, g += vrun)
-            for (int q = 0; q < vrun; q += Lanes)
+            for (int q = 0; q < vrun; q += l)
             {
                 float* p = x + q, r = g + q;
-                var x0 = Vector512.Load(p);
-                var x1 = Vector512.Load(p + 1);
-                var x2 = Vector512.Load(p + 2);
-                var v = Vector512.Load(r);
-                a00 = Vector512.FusedMultiplyAdd(v, x0, a00); a01 = Vector512.FusedMultiplyAdd(v, x1, a01); a02 = Vector512.FusedMultiplyAdd(v, x2, a02);
-                v = Vector512.Load(r + gStride);
-                a10 = Vector512.FusedMultiplyAdd(v, x0, a10); a11 = Vector512.FusedMultiplyAdd(v, x1, a11); a12 = Vector512.FusedMultiplyAdd(v, x2, a12);
-                v = Vector512.Load(r + g2);
-                a20 = Vector512.FusedMultiplyAdd(v, x0, a20); a21 = Vector512.FusedMultiplyAdd(v, x1, a21); a22 = Vector512.FusedMultiplyAdd(v, x2, a22);
-                v = Vector512.Load(r + g3);
-                a30 = Vector512.FusedMultiplyAdd(v, x0, a30); a31 = Vector512.FusedMultiplyAdd(v, x1, a31); a32 = Vector512.FusedMultiplyAdd(v, x2, a32);
-                v = Vector512.Load(r + g4);
-                a40 = Vector512.FusedMultiplyAdd(v, x0, a40); a41 = Vector512.FusedMultiplyAdd(v, x1, a41); a42 = Vector512.FusedMultiplyAdd(v, x2, a42);
-                v = Vector512.Load(r + g5);
-                a50 = Vector512.FusedMultiplyAdd(v, x0, a50); a51 = Vector512.FusedMultiplyAdd(v, x1, a51); a52 = Vector512.FusedMultiplyAdd(v, x2, a52);
-                v = Vector512.Load(r + g6);
-                a60 = Vector512.FusedMultiplyAdd(v, x0, a60); a61 = Vector512.FusedMultiplyAdd(v, x1, a61); a62 = Vector512.FusedMultiplyAdd(v, x2, a62);
-                v = Vector512.Load(r + g7);
-                a70 = Vector512.FusedMultiplyAdd(v, x0, a70); a71 = Vector512.FusedMultiplyAdd(v, x1, a71); a72 = Vector512.FusedMultiplyAdd(v, x2, a72);
+                var x0 = Load<TVector>(p);
+                var x1 = Load<TVector>(p + 1);
+                var x2 = Load<TVector>(p + 2);
+                var v = Load<TVector>(r);
+                a00 = FusedMultiplyAdd(v, x0, a00); a01 = FusedMultiplyAdd(v, x1, a01); a02 = FusedMultiplyAdd(v, x2, a02);
+                v = Load<TVector>(r + gStride);
+                a10 = FusedMultiplyAdd(v, x0, a10); a11 = FusedMultiplyAdd(v, x1, a11); a12 = FusedMultiplyAdd(v, x2, a12);
+                v = Load<TVector>(r + g2);
+                a20 = FusedMultiplyAdd(v, x0, a20); a21 = FusedMultiplyAdd(v, x1, a21); a22 = FusedMultiplyAdd(v, x2, a22);
+                v = Load<TVector>(r + g3);
+                a30 = FusedMultiplyAdd(v, x0, a30); a31 = FusedMultiplyAdd(v, x1, a31); a32 = FusedMultiplyAdd(v, x2, a32);
+                v = Load<TVector>(r + g4);
+                a40 = FusedMultiplyAdd(v, x0, a40); a41 = FusedMultiplyAdd(v, x1, a41); a42 = FusedMultiplyAdd(v, x2, a42);
+                v = Load<TVector>(r + g5);
+                a50 = FusedMultiplyAdd(v, x0, a50); a51 = FusedMultiplyAdd(v, x1, a51); a52 = FusedMultiplyAdd(v, x2, a52);
+                v = Load<TVector>(r + g6);
+                a60 = FusedMultiplyAdd(v, x0, a60); a61 = FusedMultiplyAdd(v, x1, a61); a62 = FusedMultiplyAdd(v, x2, a62);
+                v = Load<TVector>(r + g7);
+                a70 = FusedMultiplyAdd(v, x0, a70); a71 = FusedMultiplyAdd(v, x1, a71); a72 = FusedMultiplyAdd(v, x2, a72);
             }
         SumTo(sums, a00, a01, a02); SumTo(sums + 3, a10, a11, a12); SumTo(sums + 6, a20, a21, a22); SumTo(sums + 9, a30, a31, a32);
         SumTo(sums + 12, a40, a41, a42); SumTo(sums + 15, a50, a51, a52); SumTo(sums + 18, a60, a61, a62); SumTo(sums + 21, a70, a71, a72);
     }
 
     /// <summary>sums[j·5 + kj] as in <see cref="Row8x3"/>, for 4 outputs and 5 taps.</summary>
-    static void Row4x5(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+    static void Row4x5<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
     {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default,
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a03 = default, a04 = default,
             a10 = default, a11 = default, a12 = default, a13 = default, a14 = default,
             a20 = default, a21 = default, a22 = default, a23 = default, a24 = default,
             a30 = default, a31 = default, a32 = default, a33 = default, a34 = default;
         nint g2 = 2 * gStride, g3 = 3 * gStride;
         for (int n = 0; n < images; n++, x += plane, g += vrun)
-            for (int q = 0; q < vrun; q += Lanes)
+            for (int q = 0; q < vrun; q += l)
             {
                 float* p = x + q, r = g + q;
-                var x0 = Vector512.Load(p);
-                var x1 = Vector512.Load(p + 1);
-                var x2 = Vector512.Load(p + 2);
-                var x3 = Vector512.Load(p + 3);
-                var x4 = Vector512.Load(p + 4);
-                var v = Vector512.Load(r);
-                a00 = Vector512.FusedMultiplyAdd(v, x0, a00); a01 = Vector512.FusedMultiplyAdd(v, x1, a01); a02 = Vector512.FusedMultiplyAdd(v, x2, a02);
-                a03 = Vector512.FusedMultiplyAdd(v, x3, a03); a04 = Vector512.FusedMultiplyAdd(v, x4, a04);
-                v = Vector512.Load(r + gStride);
-                a10 = Vector512.FusedMultiplyAdd(v, x0, a10); a11 = Vector512.FusedMultiplyAdd(v, x1, a11); a12 = Vector512.FusedMultiplyAdd(v, x2, a12);
-                a13 = Vector512.FusedMultiplyAdd(v, x3, a13); a14 = Vector512.FusedMultiplyAdd(v, x4, a14);
-                v = Vector512.Load(r + g2);
-                a20 = Vector512.FusedMultiplyAdd(v, x0, a20); a21 = Vector512.FusedMultiplyAdd(v, x1, a21); a22 = Vector512.FusedMultiplyAdd(v, x2, a22);
-                a23 = Vector512.FusedMultiplyAdd(v, x3, a23); a24 = Vector512.FusedMultiplyAdd(v, x4, a24);
-                v = Vector512.Load(r + g3);
-                a30 = Vector512.FusedMultiplyAdd(v, x0, a30); a31 = Vector512.FusedMultiplyAdd(v, x1, a31); a32 = Vector512.FusedMultiplyAdd(v, x2, a32);
-                a33 = Vector512.FusedMultiplyAdd(v, x3, a33); a34 = Vector512.FusedMultiplyAdd(v, x4, a34);
+                var x0 = Load<TVector>(p);
+                var x1 = Load<TVector>(p + 1);
+                var x2 = Load<TVector>(p + 2);
+                var x3 = Load<TVector>(p + 3);
+                var x4 = Load<TVector>(p + 4);
+                var v = Load<TVector>(r);
+                a00 = FusedMultiplyAdd(v, x0, a00); a01 = FusedMultiplyAdd(v, x1, a01); a02 = FusedMultiplyAdd(v, x2, a02);
+                a03 = FusedMultiplyAdd(v, x3, a03); a04 = FusedMultiplyAdd(v, x4, a04);
+                v = Load<TVector>(r + gStride);
+                a10 = FusedMultiplyAdd(v, x0, a10); a11 = FusedMultiplyAdd(v, x1, a11); a12 = FusedMultiplyAdd(v, x2, a12);
+                a13 = FusedMultiplyAdd(v, x3, a13); a14 = FusedMultiplyAdd(v, x4, a14);
+                v = Load<TVector>(r + g2);
+                a20 = FusedMultiplyAdd(v, x0, a20); a21 = FusedMultiplyAdd(v, x1, a21); a22 = FusedMultiplyAdd(v, x2, a22);
+                a23 = FusedMultiplyAdd(v, x3, a23); a24 = FusedMultiplyAdd(v, x4, a24);
+                v = Load<TVector>(r + g3);
+                a30 = FusedMultiplyAdd(v, x0, a30); a31 = FusedMultiplyAdd(v, x1, a31); a32 = FusedMultiplyAdd(v, x2, a32);
+                a33 = FusedMultiplyAdd(v, x3, a33); a34 = FusedMultiplyAdd(v, x4, a34);
             }
         SumTo(sums, a00, a01, a02, a03, a04); SumTo(sums + 5, a10, a11, a12, a13, a14);
         SumTo(sums + 10, a20, a21, a22, a23, a24); SumTo(sums + 15, a30, a31, a32, a33, a34);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void SumTo(float* s, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2)
+    static void SumTo<TVector>(float* s, TVector v0, TVector v1, TVector v2) where TVector : struct
     {
-        s[0] = Vector512.Sum(v0); s[1] = Vector512.Sum(v1); s[2] = Vector512.Sum(v2);
+        s[0] = Sum(v0); s[1] = Sum(v1); s[2] = Sum(v2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void SumTo(float* s, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4)
+    static void SumTo<TVector>(float* s, TVector v0, TVector v1, TVector v2, TVector v3, TVector v4) where TVector : struct
     {
         SumTo(s, v0, v1, v2);
-        s[3] = Vector512.Sum(v3); s[4] = Vector512.Sum(v4);
+        s[3] = Sum(v3); s[4] = Sum(v4);
     }
 }
