@@ -7,7 +7,7 @@ using static DafL.Ops.Functional;
 
 namespace DafL.Tests;
 
-public class ConvTests
+public unsafe class ConvTests
 {
     /// <summary>One convolution: x (N, C, H, W), weight (O, C, KH, KW), square stride and padding.</summary>
     public sealed record Case(int N, int C, int H, int W, int O, int KH, int KW, int Stride, int Padding)
@@ -145,6 +145,12 @@ public class ConvTests
         }
     }
 
+    static float[] Values(int[] shape, ulong seed)
+    {
+        using var t = GradCheck.Input(shape, seed);
+        return t.ToArray();
+    }
+
     static Tensor Random(int[] shape, ulong seed, bool requiresGrad)
     {
         var t = GradCheck.Input(shape, seed);
@@ -208,6 +214,50 @@ public class ConvTests
                 $"{k.Plan}: padded direct for stride-1 3- and 5-wide kernels");
         Assert.That(PaddedShortLastGroup.Plan is { Groups: > 1 } p && p.Groups * p.ImagesPerGroup > PaddedShortLastGroup.N, Is.True,
                 $"{PaddedShortLastGroup.Plan}: weight gradient over several groups of images, the last short");
+    }
+
+    static readonly Case[] PaddedCases = Cases.Where(k => k.Plan.IsPadded).ToArray();
+
+    /// <summary>
+    /// <see cref="PaddedConv"/> at both vector widths, whatever this machine runs natively (a width the hardware
+    /// lacks runs in software: slow, but the same arithmetic): forward, the data gradient as the forward of padded gy
+    /// through the flipped kernel, and the weight gradient of all the images in one pass.
+    /// </summary>
+    [Test]
+    public void PaddedKernelsMatchNaiveLoopsAtBothWidths([ValueSource(nameof(PaddedCases))] Case k, [Values(8, 16)] int lanes)
+    {
+        float[] x = Values(k.XShape, 40), w = Values(k.WShape, 41), b = Values([k.O], 42), gy = Values(k.YShape, 43);
+        var y = new float[k.N * k.O * k.Ho * k.Wo];
+        var gx = new float[x.Length];
+        var gw = new float[w.Length];
+        var forward = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
+        var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
+        long scratchFloats = Math.Max(Math.Max(PaddedConv.ForwardScratchFloats(forward), PaddedConv.ForwardScratchFloats(data)),
+            PaddedConv.WeightScratchFloats(forward, k.O, k.N));
+        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, k.C, k.KH, k.KW), PaddedConv.PackedWeightFloats(k.C, k.O, k.KH, k.KW));
+        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
+        try
+        {
+            fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw)
+            {
+                long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
+                PaddedConv.PackWeights(pw, k.O, k.C, k.KH, k.KW, false, packed);
+                for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, pb, py + n * yPerImage, scratch);
+                PaddedConv.PackWeights(pw, k.C, k.O, k.KH, k.KW, true, packed);
+                for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, null, pgx + n * xPerImage, scratch);
+                PaddedConv.BackwardWeight(px, pgy, k.N, forward, k.O, pgw, scratch);
+            }
+        }
+        finally
+        {
+            BufferPool.Return(scratch, scratchCapacity);
+            BufferPool.Return(packed, packedCapacity);
+        }
+        var (expected, mag) = NaiveForward(k, x, w, b);
+        AssertClose(y, expected, mag, $"y of {k}, {lanes} lanes");
+        var r = NaiveBackward(k, x, w, gy);
+        AssertClose(gx, r.Gx, r.GxMag, $"gx of {k}, {lanes} lanes");
+        AssertClose(gw, r.Gw, r.GwMag, $"gw of {k}, {lanes} lanes");
     }
 
     [Test]

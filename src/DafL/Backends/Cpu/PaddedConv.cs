@@ -23,24 +23,29 @@ namespace DafL.Backends.Cpu;
 /// </summary>
 internal static unsafe class PaddedConv
 {
-    /// <summary>Floats per vector of this machine's kernels.</summary>
-    static int Lanes => Simd.Has512 ? Vector512<float>.Count : Vector256<float>.Count;
+    /// <summary>Floats per vector of this machine's kernels (tests run the other width too, via <see cref="Layout.Lanes"/>).</summary>
+    public static int NativeLanes => Simd.Has512 ? Vector512<float>.Count : Vector256<float>.Count;
     /// <summary>Output channels of a forward tile.</summary>
     public const int TileOutputs = 4;
     /// <summary>Pixel vectors of a forward tile.</summary>
     const int TileVectors = 6;
-    static int TilePixels => TileVectors * Lanes;
 
-    /// <summary>The staged layout of one image: its padded planes and the pixel run the kernels compute.</summary>
+    /// <summary>
+    /// The staged layout of one image: its padded planes and the pixel run the kernels compute, in vectors of
+    /// <see cref="Lanes"/> floats (16: the Vector512 kernels, 8: the Vector256 ones).
+    /// </summary>
     public readonly struct Layout
     {
-        public readonly int Channels, H, W, PadH, PadW, KH, KW;
+        public readonly int Channels, H, W, PadH, PadW, KH, KW, Lanes;
 
-        public Layout(int channels, int h, int w, int padH, int padW, int kh, int kw)
+        public Layout(int channels, int h, int w, int padH, int padW, int kh, int kw, int lanes)
         {
-            Channels = channels; H = h; W = w; PadH = padH; PadW = padW; KH = kh; KW = kw;
+            Channels = channels; H = h; W = w; PadH = padH; PadW = padW; KH = kh; KW = kw; Lanes = lanes;
         }
 
+        public bool Is512 => Lanes == Vector512<float>.Count;
+        /// <summary>Pixels of one forward tile.</summary>
+        public int TilePixels => TileVectors * Lanes;
         public int Hp => H + 2 * PadH;
         public int Wp => W + 2 * PadW;
         public int Ho => Hp - KH + 1;
@@ -132,9 +137,9 @@ internal static unsafe class PaddedConv
         for (int o0 = 0; o0 < outputs; o0 += TileOutputs)
         {
             float* wb = packed + o0 / TileOutputs * weightsPerBlock;
-            for (int q = 0; q < run; q += TilePixels)
+            for (int q = 0; q < run; q += l.TilePixels)
             {
-                if (Simd.Has512) Tile4x6<Vector512<float>>(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+                if (l.Is512) Tile4x6<Vector512<float>>(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
                 else Tile4x6<Vector256<float>>(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
             }
             // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
@@ -243,9 +248,9 @@ internal static unsafe class PaddedConv
                 for (int ki = 0; ki < l.KH; ki++)
                 {
                     float* xr = xs + ci * xChannel + ki * wp, gr = gs + o0 * gChannel;
-                    if (l.KW == 3 && Simd.Has512) Row8x3<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    if (l.KW == 3 && l.Is512) Row8x3<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
                     else if (l.KW == 3) Row8x3<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
-                    else if (Simd.Has512) Row4x5<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else if (l.Is512) Row4x5<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
                     else Row4x5<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
                     for (int j = 0; j < Math.Min(ob, outputs - o0); j++)
                     {
