@@ -234,16 +234,16 @@ public unsafe class ConvTests
         var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
         long scratchFloats = Math.Max(Math.Max(PaddedConv.ForwardScratchFloats(forward), PaddedConv.ForwardScratchFloats(data)),
             PaddedConv.WeightScratchFloats(forward, k.O, k.N));
-        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, k.C, k.KH, k.KW), PaddedConv.PackedWeightFloats(k.C, k.O, k.KH, k.KW));
+        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
         float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
         try
         {
             fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw)
             {
                 long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
-                PaddedConv.PackWeights(pw, k.O, k.C, k.KH, k.KW, false, packed);
+                PaddedConv.PackWeights(pw, k.O, forward, false, packed);
                 for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, pb, py + n * yPerImage, scratch);
-                PaddedConv.PackWeights(pw, k.C, k.O, k.KH, k.KW, true, packed);
+                PaddedConv.PackWeights(pw, k.C, data, true, packed);
                 for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, null, pgx + n * xPerImage, scratch);
                 PaddedConv.BackwardWeight(px, pgy, k.N, forward, k.O, pgw, scratch);
             }

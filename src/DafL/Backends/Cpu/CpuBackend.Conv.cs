@@ -212,10 +212,10 @@ public sealed unsafe partial class CpuBackend
     /// </summary>
     static void PaddedForward(float* x, long xPerImage, int n, PaddedConv.Layout layout, float* w, int outputs, bool transposeFlip, float* bias, float* y, long yPerImage)
     {
-        float* packed = BufferPool.Rent(PaddedConv.PackedWeightFloats(outputs, layout.Channels, layout.KH, layout.KW), out long capacity);
+        float* packed = BufferPool.Rent(PaddedConv.PackedWeightFloats(outputs, layout), out long capacity);
         try
         {
-            PaddedConv.PackWeights(w, outputs, layout.Channels, layout.KH, layout.KW, transposeFlip, packed);
+            PaddedConv.PackWeights(w, outputs, layout, transposeFlip, packed);
             RunConvTasks(n, PaddedConv.ForwardScratchFloats(layout), (i, scratch, _) =>
                 PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, y + i * yPerImage, scratch));
         }

@@ -12,8 +12,9 @@ namespace DafL.Backends.Cpu;
 /// (16 floats, or 8 without AVX-512: the kernels are written once over the width with VectorOps) regardless of where the rows end; the Wp − Wo positions per row past the output's right edge are computed
 /// and dropped (forward), or multiply zeros (weight gradient). Worked out per tap, a vector is one unaligned load.
 /// <list type="bullet">
-/// <item>Forward: a tile of <see cref="TileOutputs"/> output channels × <see cref="TileVectors"/> pixel vectors stays
-/// in 24 registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs.</item>
+/// <item>Forward: a tile of <see cref="Layout.TileOutputs"/> output channels × <see cref="TileVectors"/> pixel vectors
+/// stays in registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs
+/// (Vector512; 2 broadcasts and 12 FMAs in Vector256).</item>
 /// <item>Data gradient: the forward kernel itself, run on gy padded by k − 1 − p with the weight transposed and
 /// flipped (<see cref="PackWeights"/>): gx[c, i, j] = Σ_o,ki,kj gy_pad[o, i + ki, j + kj] · w[o, c, kH−1−ki, kW−1−kj].</item>
 /// <item>Weight gradient: gw[o, c, ki, kj] = Σ_images Σ_q gy[o, q] · x_pad[c, q + ki·Wp + kj], for one (block of
@@ -25,8 +26,6 @@ internal static unsafe class PaddedConv
 {
     /// <summary>Floats per vector of this machine's kernels (tests run the other width too, via <see cref="Layout.Lanes"/>).</summary>
     public static int NativeLanes => Simd.Has512 ? Vector512<float>.Count : Vector256<float>.Count;
-    /// <summary>Output channels of a forward tile.</summary>
-    public const int TileOutputs = 4;
     /// <summary>Pixel vectors of a forward tile.</summary>
     const int TileVectors = 6;
 
@@ -44,6 +43,13 @@ internal static unsafe class PaddedConv
         }
 
         public bool Is512 => Lanes == Vector512<float>.Count;
+        /// <summary>
+        /// Output channels of a forward tile: 4 × 6 accumulators of the 32 zmm registers, or 2 × 6 of AVX2's 16 ymm
+        /// (with the 2 broadcasts and the input vector).
+        /// </summary>
+        public int TileOutputs => Is512 ? 4 : 2;
+        /// <summary>Output channels of one weight-gradient block: 8 × 3 or 4 × 5 accumulators (4 × 3 or 2 × 5 in ymm).</summary>
+        public int GradientOutputs => (Is512 ? 2 : 1) * (KW == 3 ? 4 : 2);
         /// <summary>Pixels of one forward tile.</summary>
         public int TilePixels => TileVectors * Lanes;
         public int Hp => H + 2 * PadH;
@@ -92,34 +98,35 @@ internal static unsafe class PaddedConv
 
     // ---------------------------------------------------------------- forward (and data gradient)
 
-    /// <summary>Floats of <see cref="PackWeights"/>' result: the outputs rounded up to whole tiles, × taps.</summary>
-    public static long PackedWeightFloats(int outputs, int inputs, int kh, int kw) =>
-        (long)(outputs + TileOutputs - 1) / TileOutputs * TileOutputs * inputs * kh * kw;
+    /// <summary>Floats of <see cref="PackWeights"/>' result: the outputs rounded up to whole tiles, × inputs × taps.</summary>
+    public static long PackedWeightFloats(int outputs, in Layout l) =>
+        (long)(outputs + l.TileOutputs - 1) / l.TileOutputs * l.TileOutputs * l.Channels * l.KH * l.KW;
 
     /// <summary>
-    /// packed[((b·inputs + c)·kH·kW + t)·4 + j] = weight of output b·4 + j, input c, tap t (0 past the last output):
-    /// each tile reads its weights in tap order. With <paramref name="transposeFlip"/>, w (inputs', outputs', kH, kW)
-    /// is read as the data gradient's kernel w'[c', o', ki, kj] = w[o', c', kH−1−ki, kW−1−kj].
+    /// packed[((b·inputs + c)·kH·kW + t)·T + j] = weight of output b·T + j, input c, tap t (0 past the last output),
+    /// T = <see cref="Layout.TileOutputs"/>, inputs = the layout's channels: each tile reads its weights in tap order.
+    /// With <paramref name="transposeFlip"/>, w (inputs, outputs, kH, kW) is read as the data gradient's kernel
+    /// w'[o, c, ki, kj] = w[c, o, kH−1−ki, kW−1−kj].
     /// </summary>
-    public static void PackWeights(float* w, int outputs, int inputs, int kh, int kw, bool transposeFlip, float* packed)
+    public static void PackWeights(float* w, int outputs, in Layout l, bool transposeFlip, float* packed)
     {
-        int taps = kh * kw, blocks = (outputs + TileOutputs - 1) / TileOutputs;
+        int inputs = l.Channels, taps = l.KH * l.KW, tile = l.TileOutputs, blocks = (outputs + tile - 1) / tile;
         for (int b = 0; b < blocks; b++)
             for (int c = 0; c < inputs; c++)
                 for (int t = 0; t < taps; t++)
-                    for (int j = 0; j < TileOutputs; j++)
+                    for (int j = 0; j < tile; j++)
                     {
-                        int o = b * TileOutputs + j;
+                        int o = b * tile + j;
                         float v = 0f;
                         if (o < outputs)
                             v = transposeFlip ? w[((long)c * outputs + o) * taps + taps - 1 - t] : w[((long)o * inputs + c) * taps + t];
-                        packed[(((long)b * inputs + c) * taps + t) * TileOutputs + j] = v;
+                        packed[(((long)b * inputs + c) * taps + t) * tile + j] = v;
                     }
     }
 
     /// <summary>Scratch floats of <see cref="Forward"/>: the staged image and one tile row of outputs.</summary>
     public static long ForwardScratchFloats(in Layout l) =>
-        (long)l.Channels * l.Plane + l.Slack(l.TiledRun) + (long)TileOutputs * l.TiledRun;
+        (long)l.Channels * l.Plane + l.Slack(l.TiledRun) + (long)l.TileOutputs * l.TiledRun;
 
     /// <summary>
     /// y (outputs, Ho, Wo) = x (Channels, H, W) ⋆ the packed kernel (+ bias[o] when bias is not null), one image.
@@ -133,17 +140,18 @@ internal static unsafe class PaddedConv
         int* offsets = stackalloc int[taps];
         for (int ki = 0, t = 0; ki < l.KH; ki++)
             for (int kj = 0; kj < l.KW; kj++) offsets[t++] = ki * wp + kj;
-        long weightsPerBlock = (long)l.Channels * taps * TileOutputs;
-        for (int o0 = 0; o0 < outputs; o0 += TileOutputs)
+        int tileOutputs = l.TileOutputs;
+        long weightsPerBlock = (long)l.Channels * taps * tileOutputs;
+        for (int o0 = 0; o0 < outputs; o0 += tileOutputs)
         {
-            float* wb = packed + o0 / TileOutputs * weightsPerBlock;
+            float* wb = packed + o0 / tileOutputs * weightsPerBlock;
             for (int q = 0; q < run; q += l.TilePixels)
             {
-                if (l.Is512) Tile4x6<Vector512<float>>(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
-                else Tile4x6<Vector256<float>>(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+                if (l.Is512) Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+                else Tile2x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
             }
             // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
-            for (int j = 0; j < Math.Min(TileOutputs, outputs - o0); j++)
+            for (int j = 0; j < Math.Min(tileOutputs, outputs - o0); j++)
             {
                 float* src = tileRow + (long)j * run, dst = y + (long)(o0 + j) * ho * wo;
                 for (int oh = 0; oh < ho; oh++, src += wp, dst += wo)
@@ -156,48 +164,75 @@ internal static unsafe class PaddedConv
     }
 
     /// <summary>
-    /// out[j·ldOut + 0..6L) = Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..6L) for j &lt; 4, L floats per vector: the 4 × 6 vectors stay
+    /// out[j·ldOut + 0..6L) = Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..6L) for j &lt; 4, L = 16 floats per vector: the 4 × 6 zmm vectors stay
     /// in registers over every tap (explicit locals, so the JIT keeps them there).
     /// </summary>
-    static void Tile4x6<TVector>(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
-        where TVector : struct
+    static void Tile4x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
     {
-        int l = Count<TVector>();
-        TVector a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
+        const int l = 16;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
             a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default,
             a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default,
             a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
         for (int c = 0; c < channels; c++, x += plane)
-            for (int t = 0; t < taps; t++, w += TileOutputs)
+            for (int t = 0; t < taps; t++, w += 4)
             {
                 float* p = x + offsets[t];
-                var x0 = Load<TVector>(p);
-                var x1 = Load<TVector>(p + l);
-                var x2 = Load<TVector>(p + 2 * l);
-                var x3 = Load<TVector>(p + 3 * l);
-                var x4 = Load<TVector>(p + 4 * l);
-                var x5 = Load<TVector>(p + 5 * l);
-                var b = Create<TVector>(w[0]);
-                a00 = FusedMultiplyAdd(b, x0, a00); a01 = FusedMultiplyAdd(b, x1, a01);
-                a02 = FusedMultiplyAdd(b, x2, a02); a03 = FusedMultiplyAdd(b, x3, a03);
-                a04 = FusedMultiplyAdd(b, x4, a04); a05 = FusedMultiplyAdd(b, x5, a05);
-                b = Create<TVector>(w[1]);
-                a10 = FusedMultiplyAdd(b, x0, a10); a11 = FusedMultiplyAdd(b, x1, a11);
-                a12 = FusedMultiplyAdd(b, x2, a12); a13 = FusedMultiplyAdd(b, x3, a13);
-                a14 = FusedMultiplyAdd(b, x4, a14); a15 = FusedMultiplyAdd(b, x5, a15);
-                b = Create<TVector>(w[2]);
-                a20 = FusedMultiplyAdd(b, x0, a20); a21 = FusedMultiplyAdd(b, x1, a21);
-                a22 = FusedMultiplyAdd(b, x2, a22); a23 = FusedMultiplyAdd(b, x3, a23);
-                a24 = FusedMultiplyAdd(b, x4, a24); a25 = FusedMultiplyAdd(b, x5, a25);
-                b = Create<TVector>(w[3]);
-                a30 = FusedMultiplyAdd(b, x0, a30); a31 = FusedMultiplyAdd(b, x1, a31);
-                a32 = FusedMultiplyAdd(b, x2, a32); a33 = FusedMultiplyAdd(b, x3, a33);
-                a34 = FusedMultiplyAdd(b, x4, a34); a35 = FusedMultiplyAdd(b, x5, a35);
+                var x0 = Vector512.Load(p);
+                var x1 = Vector512.Load(p + l);
+                var x2 = Vector512.Load(p + 2 * l);
+                var x3 = Vector512.Load(p + 3 * l);
+                var x4 = Vector512.Load(p + 4 * l);
+                var x5 = Vector512.Load(p + 5 * l);
+                var b = Vector512.Create(w[0]);
+                a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
+                a02 = Vector512.FusedMultiplyAdd(b, x2, a02); a03 = Vector512.FusedMultiplyAdd(b, x3, a03);
+                a04 = Vector512.FusedMultiplyAdd(b, x4, a04); a05 = Vector512.FusedMultiplyAdd(b, x5, a05);
+                b = Vector512.Create(w[1]);
+                a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
+                a12 = Vector512.FusedMultiplyAdd(b, x2, a12); a13 = Vector512.FusedMultiplyAdd(b, x3, a13);
+                a14 = Vector512.FusedMultiplyAdd(b, x4, a14); a15 = Vector512.FusedMultiplyAdd(b, x5, a15);
+                b = Vector512.Create(w[2]);
+                a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
+                a22 = Vector512.FusedMultiplyAdd(b, x2, a22); a23 = Vector512.FusedMultiplyAdd(b, x3, a23);
+                a24 = Vector512.FusedMultiplyAdd(b, x4, a24); a25 = Vector512.FusedMultiplyAdd(b, x5, a25);
+                b = Vector512.Create(w[3]);
+                a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
+                a32 = Vector512.FusedMultiplyAdd(b, x2, a32); a33 = Vector512.FusedMultiplyAdd(b, x3, a33);
+                a34 = Vector512.FusedMultiplyAdd(b, x4, a34); a35 = Vector512.FusedMultiplyAdd(b, x5, a35);
             }
         StoreRow(output, a00, a01, a02, a03, a04, a05); output += ldOut;
         StoreRow(output, a10, a11, a12, a13, a14, a15); output += ldOut;
         StoreRow(output, a20, a21, a22, a23, a24, a25); output += ldOut;
         StoreRow(output, a30, a31, a32, a33, a34, a35);
+    }
+
+    /// <summary><see cref="Tile4x6"/> for AVX2: 2 outputs × 6 vectors of 8 (12 of the 16 ymm registers).</summary>
+    static void Tile2x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+    {
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        for (int c = 0; c < channels; c++, x += plane)
+            for (int t = 0; t < taps; t++, w += 2)
+            {
+                float* p = x + offsets[t];
+                var b0 = Vector256.Create(w[0]);
+                var b1 = Vector256.Create(w[1]);
+                var v = Vector256.Load(p);
+                a00 = Vector256.FusedMultiplyAdd(b0, v, a00); a10 = Vector256.FusedMultiplyAdd(b1, v, a10);
+                v = Vector256.Load(p + 8);
+                a01 = Vector256.FusedMultiplyAdd(b0, v, a01); a11 = Vector256.FusedMultiplyAdd(b1, v, a11);
+                v = Vector256.Load(p + 16);
+                a02 = Vector256.FusedMultiplyAdd(b0, v, a02); a12 = Vector256.FusedMultiplyAdd(b1, v, a12);
+                v = Vector256.Load(p + 24);
+                a03 = Vector256.FusedMultiplyAdd(b0, v, a03); a13 = Vector256.FusedMultiplyAdd(b1, v, a13);
+                v = Vector256.Load(p + 32);
+                a04 = Vector256.FusedMultiplyAdd(b0, v, a04); a14 = Vector256.FusedMultiplyAdd(b1, v, a14);
+                v = Vector256.Load(p + 40);
+                a05 = Vector256.FusedMultiplyAdd(b0, v, a05); a15 = Vector256.FusedMultiplyAdd(b1, v, a15);
+            }
+        StoreRow(output, a00, a01, a02, a03, a04, a05);
+        StoreRow(output + ldOut, a10, a11, a12, a13, a14, a15);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -209,13 +244,10 @@ internal static unsafe class PaddedConv
 
     // ---------------------------------------------------------------- weight gradient
 
-    /// <summary>Output channels of one weight-gradient block: 8 × 3 or 4 × 5 accumulators.</summary>
-    public static int GradientOutputs(int kw) => kw == 3 ? 8 : 4;
-
     /// <summary>Scratch floats of <see cref="BackwardWeight"/> for <paramref name="images"/> images of outputs channels.</summary>
     public static long WeightScratchFloats(in Layout l, int outputs, int images)
     {
-        int ob = GradientOutputs(l.KW), paddedOutputs = (outputs + ob - 1) / ob * ob;
+        int ob = l.GradientOutputs, paddedOutputs = (outputs + ob - 1) / ob * ob;
         return (long)l.Channels * images * l.Plane + l.Slack(l.VectorRun) + (long)paddedOutputs * images * l.VectorRun;
     }
 
@@ -227,7 +259,7 @@ internal static unsafe class PaddedConv
     /// </summary>
     public static void BackwardWeight(float* x, float* gy, int images, in Layout l, int outputs, float* gw, float* scratch)
     {
-        int ob = GradientOutputs(l.KW), paddedOutputs = (outputs + ob - 1) / ob * ob;
+        int ob = l.GradientOutputs, paddedOutputs = (outputs + ob - 1) / ob * ob;
         int plane = l.Plane, vrun = l.VectorRun, wp = l.Wp, wo = l.Wo, ho = l.Ho, c = l.Channels;
         long xChannel = (long)images * plane, gChannel = (long)images * vrun;
         float* xs = scratch, gs = scratch + c * xChannel + l.Slack(vrun);
@@ -248,10 +280,10 @@ internal static unsafe class PaddedConv
                 for (int ki = 0; ki < l.KH; ki++)
                 {
                     float* xr = xs + ci * xChannel + ki * wp, gr = gs + o0 * gChannel;
-                    if (l.KW == 3 && l.Is512) Row8x3<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
-                    else if (l.KW == 3) Row8x3<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    if (l.Is512 && l.KW == 3) Row8x3<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
                     else if (l.Is512) Row4x5<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
-                    else Row4x5<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else if (l.KW == 3) Row4x3<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else Row2x5<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
                     for (int j = 0; j < Math.Min(ob, outputs - o0); j++)
                     {
                         float* target = gw + ((long)(o0 + j) * c + ci) * taps + ki * l.KW;
@@ -334,6 +366,60 @@ internal static unsafe class PaddedConv
             }
         SumTo(sums, a00, a01, a02, a03, a04); SumTo(sums + 5, a10, a11, a12, a13, a14);
         SumTo(sums + 10, a20, a21, a22, a23, a24); SumTo(sums + 15, a30, a31, a32, a33, a34);
+    }
+
+    /// <summary><see cref="Row8x3"/> for AVX2: 4 outputs × 3 taps (12 of the 16 ymm registers).</summary>
+    static void Row4x3<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
+    {
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
+            a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        nint g2 = 2 * gStride, g3 = 3 * gStride;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += l)
+            {
+                float* p = x + q, r = g + q;
+                var x0 = Load<TVector>(p);
+                var x1 = Load<TVector>(p + 1);
+                var x2 = Load<TVector>(p + 2);
+                var v = Load<TVector>(r);
+                a00 = FusedMultiplyAdd(v, x0, a00); a01 = FusedMultiplyAdd(v, x1, a01); a02 = FusedMultiplyAdd(v, x2, a02);
+                v = Load<TVector>(r + gStride);
+                a10 = FusedMultiplyAdd(v, x0, a10); a11 = FusedMultiplyAdd(v, x1, a11); a12 = FusedMultiplyAdd(v, x2, a12);
+                v = Load<TVector>(r + g2);
+                a20 = FusedMultiplyAdd(v, x0, a20); a21 = FusedMultiplyAdd(v, x1, a21); a22 = FusedMultiplyAdd(v, x2, a22);
+                v = Load<TVector>(r + g3);
+                a30 = FusedMultiplyAdd(v, x0, a30); a31 = FusedMultiplyAdd(v, x1, a31); a32 = FusedMultiplyAdd(v, x2, a32);
+            }
+        SumTo(sums, a00, a01, a02); SumTo(sums + 3, a10, a11, a12); SumTo(sums + 6, a20, a21, a22); SumTo(sums + 9, a30, a31, a32);
+    }
+
+    /// <summary><see cref="Row4x5"/> for AVX2: 2 outputs × 5 taps (10 of the 16 ymm registers).</summary>
+    static void Row2x5<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
+    {
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a03 = default, a04 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += l)
+            {
+                float* p = x + q, r = g + q;
+                var v = Load<TVector>(r);
+                var u = Load<TVector>(r + gStride);
+                var t = Load<TVector>(p);
+                a00 = FusedMultiplyAdd(v, t, a00); a10 = FusedMultiplyAdd(u, t, a10);
+                t = Load<TVector>(p + 1);
+                a01 = FusedMultiplyAdd(v, t, a01); a11 = FusedMultiplyAdd(u, t, a11);
+                t = Load<TVector>(p + 2);
+                a02 = FusedMultiplyAdd(v, t, a02); a12 = FusedMultiplyAdd(u, t, a12);
+                t = Load<TVector>(p + 3);
+                a03 = FusedMultiplyAdd(v, t, a03); a13 = FusedMultiplyAdd(u, t, a13);
+                t = Load<TVector>(p + 4);
+                a04 = FusedMultiplyAdd(v, t, a04); a14 = FusedMultiplyAdd(u, t, a14);
+            }
+        SumTo(sums, a00, a01, a02, a03, a04); SumTo(sums + 5, a10, a11, a12, a13, a14);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
