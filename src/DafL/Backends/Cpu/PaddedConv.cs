@@ -9,8 +9,10 @@ namespace DafL.Backends.Cpu;
 /// Each image is first staged into a zero-padded copy (C, Hp, Wp), Hp = H + 2·ph, Wp = W + 2·pw, so that no tap ever
 /// falls outside it. In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
 /// q + ki·Wp + kj, so all output pixels of a plane form one run q ∈ [0, Ho·Wp) that the kernels cut into vectors
-/// (16 floats, or 8 without AVX-512: the kernels are written once over the width with VectorOps) regardless of where the rows end; the Wp − Wo positions per row past the output's right edge are computed
-/// and dropped (forward), or multiply zeros (weight gradient). Worked out per tap, a vector is one unaligned load.
+/// (16 floats, or 8 without AVX-512, each width with register tiles that fit its register file) regardless of where
+/// the rows end; the Wp − Wo positions per row past the output's right edge are computed and dropped (forward), or
+/// multiply zeros (weight gradient). Worked out per tap, a vector is one unaligned load. The plan
+/// (<see cref="ConvGeometry.IsPadded"/>) depends on the shapes only; the sums run in a fixed order whatever the threads.
 /// <list type="bullet">
 /// <item>Forward: a tile of <see cref="Layout.TileOutputs"/> output channels × <see cref="TileVectors"/> pixel vectors
 /// stays in registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs
