@@ -18,6 +18,9 @@ public static class BenchmarkOptions
     /// <summary><c>--batch N</c>: <see cref="DaflStepBenchmark"/>'s batch instead of each preset's (a small one for a slow device).</summary>
     public static int? Batch { get; private set; }
 
+    /// <summary><c>--conv-case TEXT</c>: <see cref="ConvBenchmark"/> runs only the cases whose name contains TEXT (all when absent).</summary>
+    public static string ConvCase { get; private set; } = "";
+
     /// <summary>The presets whose teacher is LeNet-5 and student LeNet-5-half, the networks <see cref="DaflStepBenchmark"/> builds and counts.</summary>
     static IEnumerable<string> LeNetPresets => DistillPresets.Names.Where(name => DistillPresets.Get(name) is { Teacher: "lenet5", Student: "lenet5-half" });
 
@@ -43,6 +46,9 @@ public static class BenchmarkOptions
                 case "--batch":
                     string batch = Value(args, ref i);
                     Batch = int.TryParse(batch, out int n) && n >= 2 ? n : throw new ArgumentException($"--batch: expected an integer of at least 2 (batch norm needs two samples), got '{batch}'.");
+                    break;
+                case "--conv-case":
+                    ConvCase = Value(args, ref i);
                     break;
                 default:
                     rest.Add(args[i]);

@@ -13,7 +13,7 @@ namespace DafL.Benchmarks;
 /// self-contained publish then runs on a machine without the .NET SDK (the lent GPU machine; tools/device-check.sh).
 /// <c>--quick</c> runs each one with a short job (1 warm-up, 3 measured iterations): indicative numbers in seconds
 /// rather than minutes. <c>--device cpu|cuda</c>, <c>--preset NAME</c> and <c>--batch N</c> choose what
-/// <see cref="DaflStepBenchmark"/> runs (<see cref="BenchmarkOptions"/>).
+/// <see cref="DaflStepBenchmark"/> runs, <c>--conv-case TEXT</c> the cases of <see cref="ConvBenchmark"/> (<see cref="BenchmarkOptions"/>).
 /// </summary>
 public static class Program
 {

@@ -7,7 +7,7 @@ using static DafL.Ops.Functional;
 
 namespace DafL.Tests;
 
-public class ConvTests
+public unsafe class ConvTests
 {
     /// <summary>One convolution: x (N, C, H, W), weight (O, C, KH, KW), square stride and padding.</summary>
     public sealed record Case(int N, int C, int H, int W, int O, int KH, int KW, int Stride, int Padding)
@@ -21,7 +21,7 @@ public class ConvTests
         public override string ToString() => $"x[{N},{C},{H},{W}] w[{O},{C},{KH},{KW}] s{Stride} p{Padding}";
     }
 
-    // im2col + GEMM (more than four output channels)
+    // im2col + GEMM (more than four output channels, strided or a kernel other than 3 or 5 wide)
     static readonly Case Pointwise = new(1, 5, 16, 17, 6, 1, 1, 1, 0);
     static readonly Case PointwiseBatch = new(5, 4, 6, 7, 6, 1, 1, 1, 0);
     static readonly Case Pad1Batch5NonSquare = new(5, 3, 7, 9, 5, 3, 3, 1, 1);
@@ -29,21 +29,33 @@ public class ConvTests
     static readonly Case Stride2Batch5 = new(5, 3, 9, 8, 5, 3, 3, 2, 1);
     static readonly Case OnePixelOutput = new(5, 4, 5, 5, 7, 5, 5, 1, 0);
     static readonly Case OnePixelStrided = new(5, 3, 6, 6, 6, 5, 5, 2, 0);
-    static readonly Case Banded = new(1, 12, 32, 32, 5, 5, 5, 1, 2);
+    static readonly Case Banded = new(1, 12, 32, 32, 5, 7, 7, 1, 3);
     static readonly Case PointwiseStride2 = new(2, 3, 8, 8, 5, 1, 1, 2, 0);
     static readonly Case Stride2Large = new(1, 2, 40, 36, 6, 5, 5, 2, 2);
     static readonly Case PaddingBeyondKernel = new(2, 2, 4, 5, 5, 3, 3, 2, 3);
     static readonly Case WideRows = new(1, 3, 20, 27, 5, 3, 3, 1, 1);
+    static readonly Case Stride2ShortLastGroup = new(13, 3, 9, 9, 5, 3, 3, 2, 1);
     // direct (at most four output channels)
     static readonly Case DirectOneOutput = new(3, 4, 10, 9, 1, 3, 3, 1, 1);
     static readonly Case DirectStride2 = new(2, 3, 9, 11, 3, 5, 5, 2, 2);
     static readonly Case DirectPaddingBeyondKernel = new(2, 2, 4, 5, 2, 3, 3, 2, 3);
     static readonly Case DirectPointwise = new(2, 3, 4, 6, 4, 1, 1, 1, 0);
 
+    // padded direct (stride 1, 3×3 or 5×5; PaddedConv)
+    static readonly Case PaddedGenerator = new(3, 16, 16, 16, 16, 3, 3, 1, 1);
+    static readonly Case PaddedOddWidth = new(2, 5, 7, 20, 7, 3, 3, 1, 1);
+    static readonly Case PaddedOneRow = new(2, 3, 1, 9, 6, 3, 3, 1, 1);
+    static readonly Case PaddedOneChannel = new(2, 1, 12, 12, 9, 3, 3, 1, 1);
+    static readonly Case PaddedLeNet = new(2, 6, 14, 14, 16, 5, 5, 1, 0);
+    static readonly Case PaddedLeNetFirstBatch1 = new(1, 1, 32, 32, 6, 5, 5, 1, 0);
+    static readonly Case PaddedWideKernelRows = new(2, 2, 6, 11, 5, 3, 5, 1, 1);
+    static readonly Case PaddedShortLastGroup = new(27, 2, 20, 20, 5, 3, 3, 1, 1);
+
     static readonly Case[] Cases =
     [
+        PaddedGenerator, PaddedOddWidth, PaddedOneRow, PaddedOneChannel, PaddedLeNet, PaddedLeNetFirstBatch1, PaddedWideKernelRows, PaddedShortLastGroup,
         Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, OnePixelStrided, Banded, PointwiseStride2,
-        Stride2Large, PaddingBeyondKernel, WideRows, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
+        Stride2Large, PaddingBeyondKernel, WideRows, Stride2ShortLastGroup, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
     ];
 
     long _buffersAtStart, _tensorsAtStart;
@@ -133,6 +145,12 @@ public class ConvTests
         }
     }
 
+    static float[] Values(int[] shape, ulong seed)
+    {
+        using var t = GradCheck.Input(shape, seed);
+        return t.ToArray();
+    }
+
     static Tensor Random(int[] shape, ulong seed, bool requiresGrad)
     {
         var t = GradCheck.Input(shape, seed);
@@ -189,8 +207,57 @@ public class ConvTests
         Assert.That(OnePixelOutput.Plan.IsFullyConnected, Is.True, $"{OnePixelOutput.Plan}: kernel covers the input");
         Assert.That(OnePixelStrided.Plan is { IsFullyConnected: false, ImagesPerGroup: 5 }, Is.True, $"{OnePixelStrided.Plan}: all images in one panel");
         Assert.That(Cases.Count(k => k.Plan.IsFullyConnected), Is.EqualTo(1), "only one case is a plain matrix product");
-        Assert.That(Pad1Batch5NonSquare.Plan.Groups * Pad1Batch5NonSquare.Plan.ImagesPerGroup, Is.GreaterThan(Pad1Batch5NonSquare.N),
-            $"{Pad1Batch5NonSquare.Plan}: a short last group");
+        Assert.That(Stride2ShortLastGroup.Plan.Groups * Stride2ShortLastGroup.Plan.ImagesPerGroup, Is.GreaterThan(Stride2ShortLastGroup.N),
+            $"{Stride2ShortLastGroup.Plan}: a short last group");
+        foreach (var k in Cases)
+            Assert.That(k.Plan.IsPadded, Is.EqualTo(k is { Stride: 1, KW: 3 or 5, O: > 4 } && !k.Plan.IsFullyConnected),
+                $"{k.Plan}: padded direct for stride-1 3- and 5-wide kernels");
+        Assert.That(PaddedShortLastGroup.Plan is { Groups: > 1 } p && p.Groups * p.ImagesPerGroup > PaddedShortLastGroup.N, Is.True,
+                $"{PaddedShortLastGroup.Plan}: weight gradient over several groups of images, the last short");
+    }
+
+    static readonly Case[] PaddedCases = Cases.Where(k => k.Plan.IsPadded).ToArray();
+
+    /// <summary>
+    /// <see cref="PaddedConv"/> at both vector widths, whatever this machine runs natively (a width the hardware
+    /// lacks runs in software: slow, but the same arithmetic): forward, the data gradient as the forward of padded gy
+    /// through the flipped kernel, and the weight gradient of all the images in one pass.
+    /// </summary>
+    [Test]
+    public void PaddedKernelsMatchNaiveLoopsAtBothWidths([ValueSource(nameof(PaddedCases))] Case k, [Values(8, 16)] int lanes)
+    {
+        float[] x = Values(k.XShape, 40), w = Values(k.WShape, 41), b = Values([k.O], 42), gy = Values(k.YShape, 43);
+        var y = new float[k.N * k.O * k.Ho * k.Wo];
+        var gx = new float[x.Length];
+        var gw = new float[w.Length];
+        var forward = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
+        var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
+        long scratchFloats = Math.Max(Math.Max(PaddedConv.ForwardScratchFloats(forward), PaddedConv.ForwardScratchFloats(data)),
+            PaddedConv.WeightScratchFloats(forward, k.O, k.N));
+        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
+        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
+        try
+        {
+            fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw)
+            {
+                long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
+                PaddedConv.PackWeights(pw, k.O, forward, false, packed);
+                for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, pb, py + n * yPerImage, scratch);
+                PaddedConv.PackWeights(pw, k.C, data, true, packed);
+                for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, null, pgx + n * xPerImage, scratch);
+                PaddedConv.BackwardWeight(px, pgy, k.N, forward, k.O, pgw, scratch);
+            }
+        }
+        finally
+        {
+            BufferPool.Return(scratch, scratchCapacity);
+            BufferPool.Return(packed, packedCapacity);
+        }
+        var (expected, mag) = NaiveForward(k, x, w, b);
+        AssertClose(y, expected, mag, $"y of {k}, {lanes} lanes");
+        var r = NaiveBackward(k, x, w, gy);
+        AssertClose(gx, r.Gx, r.GxMag, $"gx of {k}, {lanes} lanes");
+        AssertClose(gw, r.Gw, r.GwMag, $"gw of {k}, {lanes} lanes");
     }
 
     [Test]
@@ -243,7 +310,7 @@ public class ConvTests
     [TestCase(2)]
     public void WeightGradientIsBitwiseReproducible(int outputs)
     {
-        var k = new Case(20, 8, 12, 12, outputs, 3, 3, 1, 1);
+        var k = new Case(40, 8, 32, 32, outputs, 3, 3, 1, 1);
         Assert.That(k.Plan.Groups, Is.GreaterThan(16), "more image groups than partial gradients, so blocks hold several");
         using var x = Random(k.XShape, 30, false);
         using var gy = Random(k.YShape, 31, false);
@@ -253,9 +320,16 @@ public class ConvTests
             Backend.Cpu.Conv2dBackwardWeight(x, gy, gw, k.Stride, k.Padding);
             return gw.ToArray();
         }
+        // Parallel.For schedules on the current scheduler: one that runs one task at a time runs the blocks one by one.
+        float[] RunOnOneThread()
+        {
+            var oneAtATime = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, 1).ConcurrentScheduler;
+            return Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.None, oneAtATime).Result;
+        }
         var first = Run();
         for (int repeat = 0; repeat < 3; repeat++)
             Assert.That(Run().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(first.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(RunOnOneThread().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(first.Select(BitConverter.SingleToInt32Bits)), "one thread");
         var r = NaiveBackward(k, x.ToArray(), new float[k.O * k.C * k.KH * k.KW], gy.ToArray());
         AssertClose(first, r.Gw, r.GwMag, "gw");
     }

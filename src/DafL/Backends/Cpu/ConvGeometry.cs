@@ -14,7 +14,9 @@ namespace DafL.Backends.Cpu;
 /// </list>
 /// A kernel as large as the input is a plain matrix product over the batch (<see cref="IsFullyConnected"/>).
 /// Layers with at most <see cref="DirectMaxOutputs"/> output channels skip all this and run <see cref="DirectConv"/>
-/// image by image. The plan depends on the shapes only, never on the number of threads, so results are the same on every machine.
+/// image by image. Other stride-1 3×3 and 5×5 layers run the register-blocked <see cref="PaddedConv"/>
+/// (<see cref="IsPadded"/>), where <see cref="ImagesPerGroup"/> is the images one weight-gradient pass stages together.
+/// The plan depends on the shapes only, never on the number of threads, so results are the same on every machine.
 /// </summary>
 internal readonly unsafe struct ConvGeometry
 {
@@ -24,6 +26,11 @@ internal readonly unsafe struct ConvGeometry
     const long ColumnBudget = 1 << 17;
     /// <summary>Up to this many output channels, <see cref="DirectConv"/> beats im2col + GEMM.</summary>
     const int DirectMaxOutputs = 4;
+    /// <summary>
+    /// Output pixels (of the staged run) a <see cref="PaddedConv"/> weight-gradient pass covers at least, so that
+    /// the one sum per accumulator at its end costs little next to the products.
+    /// </summary>
+    const int WeightGradientRun = 2048;
 
     public int N { get; }
     public int C { get; }
@@ -61,6 +68,13 @@ internal readonly unsafe struct ConvGeometry
             ImagesPerGroup = 1;
             RowsPerPanel = Ho;
         }
+        else if (IsPadded)
+        {
+            var l = PaddedLayout;
+            long byBudget = Math.Max(1, ColumnBudget / ((long)C * l.Plane));
+            ImagesPerGroup = (int)Math.Clamp(Math.Min((WeightGradientRun + l.VectorRun - 1) / l.VectorRun, byBudget), 1, Math.Max(N, 1));
+            RowsPerPanel = Ho;
+        }
         else if (P >= TargetColumns)
         {
             ImagesPerGroup = 1;
@@ -90,6 +104,15 @@ internal readonly unsafe struct ConvGeometry
     public bool IsFullyConnected => KH == H && KW == W && Padding == 0;
     /// <summary>Few output channels: each image is convolved directly (<see cref="DirectConv"/>), without im2col.</summary>
     public bool IsDirect => !IsFullyConnected && O <= DirectMaxOutputs;
+    /// <summary>
+    /// Stride 1, a 3- or 5-wide kernel, padding below the kernel size (so that the data gradient is a convolution
+    /// of gy padded by k − 1 − p): <see cref="PaddedConv"/>.
+    /// </summary>
+    public bool IsPadded => !IsFullyConnected && !IsDirect && Stride == 1 && KW is (3 or 5) && Padding < KH && Padding < KW;
+    /// <summary>The staged image of x (forward and weight gradient) for <see cref="PaddedConv"/>.</summary>
+    public PaddedConv.Layout PaddedLayout => new(C, H, W, Padding, Padding, KH, KW, PaddedConv.NativeLanes);
+    /// <summary>The staged image of gy for the data gradient: padded by k − 1 − p, so that its convolution is gx's size.</summary>
+    public PaddedConv.Layout PaddedGradientLayout => new(O, Ho, Wo, KH - 1 - Padding, KW - 1 - Padding, KH, KW, PaddedConv.NativeLanes);
     /// <summary>1×1, stride 1, no padding: x itself is the column matrix.</summary>
     public bool IsPointwise => KH == 1 && KW == 1 && Stride == 1 && Padding == 0;
     /// <summary>Groups of <see cref="ImagesPerGroup"/> images (the last may be short).</summary>
@@ -97,9 +120,9 @@ internal readonly unsafe struct ConvGeometry
     /// <summary>Columns of the widest panel.</summary>
     public int PanelColumns => ImagesPerGroup == 1 ? RowsPerPanel * Wo : ImagesPerGroup * P;
     /// <summary>Floats of the im2col slice of one panel (none when x is read in place or convolved directly).</summary>
-    public long ColumnFloats => IsFullyConnected || IsDirect || (IsPointwise && ImagesPerGroup == 1) ? 0 : (long)K * PanelColumns;
+    public long ColumnFloats => IsFullyConnected || IsDirect || IsPadded || (IsPointwise && ImagesPerGroup == 1) ? 0 : (long)K * PanelColumns;
     /// <summary>Floats of the (O, nb·P) block that gathers several images' rows of y or gy (none for one image).</summary>
-    public long BlockFloats => IsFullyConnected || ImagesPerGroup == 1 ? 0 : (long)O * PanelColumns;
+    public long BlockFloats => IsFullyConnected || IsPadded || ImagesPerGroup == 1 ? 0 : (long)O * PanelColumns;
 
     /// <summary>
     /// Where each kernel tap reads inside the image rather than the padding: for kernel row ki, the output rows
@@ -133,5 +156,5 @@ internal readonly unsafe struct ConvGeometry
 
     public override string ToString() =>
         $"conv N={N} C={C} {H}×{W} → O={O} {Ho}×{Wo}, kernel {KH}×{KW}, stride {Stride}, padding {Padding}; " +
-        $"{ImagesPerGroup} image(s) × {RowsPerPanel} row(s) per panel";
+        (IsPadded ? $"padded direct, {ImagesPerGroup} image(s) per weight-gradient pass" : $"{ImagesPerGroup} image(s) × {RowsPerPanel} row(s) per panel");
 }

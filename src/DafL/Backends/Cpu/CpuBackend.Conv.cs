@@ -3,8 +3,9 @@ using DafL.Memory;
 namespace DafL.Backends.Cpu;
 
 /// <summary>
-/// 2-D convolution as im2col + GEMM (<see cref="ConvGeometry"/> explains the panels), or directly for layers with
-/// very few output channels (<see cref="DirectConv"/>). Work is split over groups of
+/// 2-D convolution as im2col + GEMM (<see cref="ConvGeometry"/> explains the panels), directly for layers with
+/// very few output channels (<see cref="DirectConv"/>), or register-blocked on a padded copy of each image for
+/// stride-1 3×3 and 5×5 layers (<see cref="PaddedConv"/>, one image per task). Work is split over groups of
 /// images, one group per task with a GEMM that runs on one thread; when there are fewer groups than cores the groups
 /// run one after another with a multi-threaded GEMM instead. Each worker thread rents one scratch buffer per call.
 /// </summary>
@@ -27,6 +28,11 @@ public sealed unsafe partial class CpuBackend
             if (pb != null)
                 for (int n = 0; n < g.N; n++) Buffer.MemoryCopy(pb, py + (long)n * o, o * sizeof(float), o * sizeof(float));
             Gemm.Sgemm(false, true, g.N, o, k, 1f, px, k, pw, k, pb != null ? 1f : 0f, py, o);
+            return;
+        }
+        if (g.IsPadded)
+        {
+            PaddedForward(px, g.InputPerImage, g.N, g.PaddedLayout, pw, o, false, pb, py, g.OutputPerImage);
             return;
         }
         RunConvTasks(g.Groups, g.ColumnFloats + g.BlockFloats, (group, scratch, parallelGemm) =>
@@ -71,6 +77,12 @@ public sealed unsafe partial class CpuBackend
         {
             // gx (N, K) = gy (N, O) · w (O, K)
             Gemm.Sgemm(false, false, g.N, k, o, 1f, pgy, o, pw, k, 0f, pgx, k);
+            return;
+        }
+        if (g.IsPadded)
+        {
+            // gx is the forward convolution of gy padded by k − 1 − p with the kernel transposed and flipped.
+            PaddedForward(pgy, g.OutputPerImage, g.N, g.PaddedGradientLayout, pw, g.C, true, null, pgx, g.InputPerImage);
             return;
         }
         RunConvTasks(g.Groups, g.ColumnFloats + g.BlockFloats, (group, scratch, parallelGemm) =>
@@ -132,15 +144,18 @@ public sealed unsafe partial class CpuBackend
         float* partials = blocks > 1 ? BufferPool.Rent((blocks - 1) * weightFloats, out partialsCapacity) : null;
         try
         {
-            RunConvTasks(blocks, g.ColumnFloats + g.BlockFloats, (b, scratch, parallelGemm) =>
+            var padded = g.PaddedLayout;
+            long scratchFloats = g.IsPadded ? PaddedConv.WeightScratchFloats(padded, o, g.ImagesPerGroup) : g.ColumnFloats + g.BlockFloats;
+            RunConvTasks(blocks, scratchFloats, (b, scratch, parallelGemm) =>
             {
                 float* target = b == 0 ? pgw : partials + (b - 1) * weightFloats; // (O, K)
                 float beta = 0f; // the first product overwrites the partial
-                if (g.IsDirect) new Span<float>(target, checked((int)weightFloats)).Clear();
+                if (g.IsDirect || g.IsPadded) new Span<float>(target, checked((int)weightFloats)).Clear();
                 for (int group = (int)((long)groups * b / blocks), end = (int)((long)groups * (b + 1) / blocks); group < end; group++)
                 {
                     int n0 = group * g.ImagesPerGroup, count = Math.Min(g.ImagesPerGroup, g.N - n0);
                     if (g.IsDirect) DirectConv.BackwardWeight(px + n0 * g.InputPerImage, pgy + n0 * g.OutputPerImage, g, target);
+                    else if (g.IsPadded) PaddedConv.BackwardWeight(px + n0 * g.InputPerImage, pgy + n0 * g.OutputPerImage, count, padded, o, target, scratch);
                     else if (count == 1)
                     {
                         float* xi = px + n0 * g.InputPerImage, gyi = pgy + n0 * g.OutputPerImage;
@@ -189,6 +204,25 @@ public sealed unsafe partial class CpuBackend
                 pgb[c] = (float)sum;
             }
         });
+    }
+
+    /// <summary>
+    /// y_n (outputs, Ho, Wo) = x_n ⋆ w (+ bias) for each of n images with <see cref="PaddedConv"/>, one image per task;
+    /// with <paramref name="transposeFlip"/>, w (inputs, outputs, kH, kW) is used transposed and flipped (the data gradient).
+    /// </summary>
+    static void PaddedForward(float* x, long xPerImage, int n, PaddedConv.Layout layout, float* w, int outputs, bool transposeFlip, float* bias, float* y, long yPerImage)
+    {
+        float* packed = BufferPool.Rent(PaddedConv.PackedWeightFloats(outputs, layout), out long capacity);
+        try
+        {
+            PaddedConv.PackWeights(w, outputs, layout, transposeFlip, packed);
+            RunConvTasks(n, PaddedConv.ForwardScratchFloats(layout), (i, scratch, _) =>
+                PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, y + i * yPerImage, scratch));
+        }
+        finally
+        {
+            BufferPool.Return(packed, capacity);
+        }
     }
 
     /// <summary>

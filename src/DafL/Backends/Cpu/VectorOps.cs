@@ -53,6 +53,11 @@ internal static unsafe class VectorOps
     public static TVector One<TVector>() where TVector : struct =>
         Is512<TVector>() ? As<TVector>(Vector512<float>.One) : As<TVector>(Vector256<float>.One);
 
+    /// <summary>The sum of the lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum<TVector>(TVector v) where TVector : struct =>
+        Is512<TVector>() ? Vector512.Sum(As512(v)) : Vector256.Sum(As256(v));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Add<TVector>(TVector a, TVector b) where TVector : struct =>
         Is512<TVector>() ? As<TVector>(As512(a) + As512(b)) : As<TVector>(As256(a) + As256(b));

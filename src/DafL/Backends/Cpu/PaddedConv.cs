@@ -1,0 +1,439 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using static DafL.Backends.Cpu.VectorOps;
+
+namespace DafL.Backends.Cpu;
+
+/// <summary>
+/// Register-blocked direct convolution for stride 1 (the generator's 3×3 and LeNet-5's 5×5 layers), without im2col.
+/// Each image is first staged into a zero-padded copy (C, Hp, Wp), Hp = H + 2·ph, Wp = W + 2·pw, so that no tap ever
+/// falls outside it. In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
+/// q + ki·Wp + kj, so all output pixels of a plane form one run q ∈ [0, Ho·Wp) that the kernels cut into vectors
+/// (16 floats, or 8 without AVX-512, each width with register tiles that fit its register file) regardless of where
+/// the rows end; the Wp − Wo positions per row past the output's right edge are computed and dropped (forward), or
+/// multiply zeros (weight gradient). Worked out per tap, a vector is one unaligned load. The plan
+/// (<see cref="ConvGeometry.IsPadded"/>) depends on the shapes only; the sums run in a fixed order whatever the threads.
+/// <list type="bullet">
+/// <item>Forward: a tile of <see cref="Layout.TileOutputs"/> output channels × <see cref="TileVectors"/> pixel vectors
+/// stays in registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs
+/// (Vector512; 2 broadcasts and 12 FMAs in Vector256).</item>
+/// <item>Data gradient: the forward kernel itself, run on gy padded by k − 1 − p with the weight transposed and
+/// flipped (<see cref="PackWeights"/>): gx[c, i, j] = Σ_o,ki,kj gy_pad[o, i + ki, j + kj] · w[o, c, kH−1−ki, kW−1−kj].</item>
+/// <item>Weight gradient: gw[o, c, ki, kj] = Σ_images Σ_q gy[o, q] · x_pad[c, q + ki·Wp + kj], for one (block of
+/// output channels, c, ki) at a time with one accumulator vector per (output channel, kj), over a group of images;
+/// each accumulator is summed to a scalar once per group and added to gw, in group order.</item>
+/// </list>
+/// </summary>
+internal static unsafe class PaddedConv
+{
+    /// <summary>Floats per vector of this machine's kernels (tests run the other width too, via <see cref="Layout.Lanes"/>).</summary>
+    public static int NativeLanes => Simd.Has512 ? Vector512<float>.Count : Vector256<float>.Count;
+    /// <summary>Pixel vectors of a forward tile.</summary>
+    const int TileVectors = 6;
+
+    /// <summary>
+    /// The staged layout of one image: its padded planes and the pixel run the kernels compute, in vectors of
+    /// <see cref="Lanes"/> floats (16: the Vector512 kernels, 8: the Vector256 ones).
+    /// </summary>
+    public readonly struct Layout
+    {
+        public readonly int Channels, H, W, PadH, PadW, KH, KW, Lanes;
+
+        public Layout(int channels, int h, int w, int padH, int padW, int kh, int kw, int lanes)
+        {
+            Channels = channels; H = h; W = w; PadH = padH; PadW = padW; KH = kh; KW = kw; Lanes = lanes;
+        }
+
+        public bool Is512 => Lanes == Vector512<float>.Count;
+        /// <summary>
+        /// Output channels of a forward tile: 4 × 6 accumulators of the 32 zmm registers, or 2 × 6 of AVX2's 16 ymm
+        /// (with the 2 broadcasts and the input vector).
+        /// </summary>
+        public int TileOutputs => Is512 ? 4 : 2;
+        /// <summary>Output channels of one weight-gradient block: 8 × 3 or 4 × 5 accumulators (4 × 3 or 2 × 5 in ymm).</summary>
+        public int GradientOutputs => (Is512 ? 2 : 1) * (KW == 3 ? 4 : 2);
+        /// <summary>Pixels of one forward tile.</summary>
+        public int TilePixels => TileVectors * Lanes;
+        public int Hp => H + 2 * PadH;
+        public int Wp => W + 2 * PadW;
+        public int Ho => Hp - KH + 1;
+        public int Wo => Wp - KW + 1;
+        /// <summary>Floats of one padded plane.</summary>
+        public int Plane => Hp * Wp;
+        /// <summary>The pixel run of one output plane, q ∈ [0, Ho·Wp).</summary>
+        public int Run => Ho * Wp;
+        /// <summary>The run rounded up to whole forward tiles.</summary>
+        public int TiledRun => (Run + TilePixels - 1) / TilePixels * TilePixels;
+        /// <summary>The run rounded up to whole vectors.</summary>
+        public int VectorRun => (Run + Lanes - 1) / Lanes * Lanes;
+        /// <summary>
+        /// Zeros after the last staged plane for reads past the run: the last vector reads up to
+        /// (run rounded up) − Run + kW − 1 floats beyond the plane.
+        /// </summary>
+        public int Slack(int roundedRun) => roundedRun - Run + KW - 1;
+    }
+
+    // ---------------------------------------------------------------- staging
+
+    /// <summary>
+    /// dst[c·channelStride + (i + ph)·Wp + (j + pw)] = src[c, i, j], zero on the border; the planes are dense
+    /// (channelStride = Plane) or interleaved with other images'.
+    /// </summary>
+    public static void StagePadded(float* src, in Layout l, float* dst, long channelStride)
+    {
+        int wp = l.Wp, w = l.W;
+        long rowBytes = (long)w * sizeof(float);
+        for (int c = 0; c < l.Channels; c++)
+        {
+            float* plane = dst + c * channelStride;
+            new Span<float>(plane, l.PadH * wp + l.PadW).Clear();
+            float* s = src + (long)c * l.H * w;
+            for (int i = 0; i < l.H; i++, s += w)
+            {
+                float* row = plane + (long)(i + l.PadH) * wp + l.PadW;
+                Buffer.MemoryCopy(s, row, rowBytes, rowBytes);
+                // The right border of this row and the left border of the next are adjacent.
+                new Span<float>(row + w, i + 1 < l.H ? 2 * l.PadW : l.PadW + l.PadH * wp).Clear();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- forward (and data gradient)
+
+    /// <summary>Floats of <see cref="PackWeights"/>' result: the outputs rounded up to whole tiles, × inputs × taps.</summary>
+    public static long PackedWeightFloats(int outputs, in Layout l) =>
+        (long)(outputs + l.TileOutputs - 1) / l.TileOutputs * l.TileOutputs * l.Channels * l.KH * l.KW;
+
+    /// <summary>
+    /// packed[((b·inputs + c)·kH·kW + t)·T + j] = weight of output b·T + j, input c, tap t (0 past the last output),
+    /// T = <see cref="Layout.TileOutputs"/>, inputs = the layout's channels: each tile reads its weights in tap order.
+    /// With <paramref name="transposeFlip"/>, w (inputs, outputs, kH, kW) is read as the data gradient's kernel
+    /// w'[o, c, ki, kj] = w[c, o, kH−1−ki, kW−1−kj].
+    /// </summary>
+    public static void PackWeights(float* w, int outputs, in Layout l, bool transposeFlip, float* packed)
+    {
+        int inputs = l.Channels, taps = l.KH * l.KW, tile = l.TileOutputs, blocks = (outputs + tile - 1) / tile;
+        for (int b = 0; b < blocks; b++)
+            for (int c = 0; c < inputs; c++)
+                for (int t = 0; t < taps; t++)
+                    for (int j = 0; j < tile; j++)
+                    {
+                        int o = b * tile + j;
+                        float v = 0f;
+                        if (o < outputs)
+                            v = transposeFlip ? w[((long)c * outputs + o) * taps + taps - 1 - t] : w[((long)o * inputs + c) * taps + t];
+                        packed[(((long)b * inputs + c) * taps + t) * tile + j] = v;
+                    }
+    }
+
+    /// <summary>Scratch floats of <see cref="Forward"/>: the staged image and one tile row of outputs.</summary>
+    public static long ForwardScratchFloats(in Layout l) =>
+        (long)l.Channels * l.Plane + l.Slack(l.TiledRun) + (long)l.TileOutputs * l.TiledRun;
+
+    /// <summary>
+    /// y (outputs, Ho, Wo) = x (Channels, H, W) ⋆ the packed kernel (+ bias[o] when bias is not null), one image.
+    /// </summary>
+    public static void Forward(float* x, in Layout l, float* packed, int outputs, float* bias, float* y, float* scratch)
+    {
+        float* staged = scratch, tileRow = scratch + (long)l.Channels * l.Plane + l.Slack(l.TiledRun);
+        StagePadded(x, l, staged, l.Plane);
+        new Span<float>(staged + (long)l.Channels * l.Plane, l.Slack(l.TiledRun)).Clear();
+        int taps = l.KH * l.KW, wp = l.Wp, wo = l.Wo, ho = l.Ho, run = l.TiledRun;
+        int* offsets = stackalloc int[taps];
+        for (int ki = 0, t = 0; ki < l.KH; ki++)
+            for (int kj = 0; kj < l.KW; kj++) offsets[t++] = ki * wp + kj;
+        int tileOutputs = l.TileOutputs;
+        long weightsPerBlock = (long)l.Channels * taps * tileOutputs;
+        for (int o0 = 0; o0 < outputs; o0 += tileOutputs)
+        {
+            float* wb = packed + o0 / tileOutputs * weightsPerBlock;
+            for (int q = 0; q < run; q += l.TilePixels)
+            {
+                if (l.Is512) Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+                else Tile2x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+            }
+            // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
+            for (int j = 0; j < Math.Min(tileOutputs, outputs - o0); j++)
+            {
+                float* src = tileRow + (long)j * run, dst = y + (long)(o0 + j) * ho * wo;
+                for (int oh = 0; oh < ho; oh++, src += wp, dst += wo)
+                {
+                    if (bias != null) Simd.Affine(src, 1f, bias[o0 + j], dst, wo);
+                    else Buffer.MemoryCopy(src, dst, (long)wo * sizeof(float), (long)wo * sizeof(float));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// out[j·ldOut + 0..6L) = Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..6L) for j &lt; 4, L = 16 floats per vector: the 4 × 6 zmm vectors stay
+    /// in registers over every tap (explicit locals, so the JIT keeps them there).
+    /// </summary>
+    static void Tile4x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+    {
+        const int l = 16;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default,
+            a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default,
+            a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
+        for (int c = 0; c < channels; c++, x += plane)
+            for (int t = 0; t < taps; t++, w += 4)
+            {
+                float* p = x + offsets[t];
+                var x0 = Vector512.Load(p);
+                var x1 = Vector512.Load(p + l);
+                var x2 = Vector512.Load(p + 2 * l);
+                var x3 = Vector512.Load(p + 3 * l);
+                var x4 = Vector512.Load(p + 4 * l);
+                var x5 = Vector512.Load(p + 5 * l);
+                var b = Vector512.Create(w[0]);
+                a00 = Vector512.FusedMultiplyAdd(b, x0, a00); a01 = Vector512.FusedMultiplyAdd(b, x1, a01);
+                a02 = Vector512.FusedMultiplyAdd(b, x2, a02); a03 = Vector512.FusedMultiplyAdd(b, x3, a03);
+                a04 = Vector512.FusedMultiplyAdd(b, x4, a04); a05 = Vector512.FusedMultiplyAdd(b, x5, a05);
+                b = Vector512.Create(w[1]);
+                a10 = Vector512.FusedMultiplyAdd(b, x0, a10); a11 = Vector512.FusedMultiplyAdd(b, x1, a11);
+                a12 = Vector512.FusedMultiplyAdd(b, x2, a12); a13 = Vector512.FusedMultiplyAdd(b, x3, a13);
+                a14 = Vector512.FusedMultiplyAdd(b, x4, a14); a15 = Vector512.FusedMultiplyAdd(b, x5, a15);
+                b = Vector512.Create(w[2]);
+                a20 = Vector512.FusedMultiplyAdd(b, x0, a20); a21 = Vector512.FusedMultiplyAdd(b, x1, a21);
+                a22 = Vector512.FusedMultiplyAdd(b, x2, a22); a23 = Vector512.FusedMultiplyAdd(b, x3, a23);
+                a24 = Vector512.FusedMultiplyAdd(b, x4, a24); a25 = Vector512.FusedMultiplyAdd(b, x5, a25);
+                b = Vector512.Create(w[3]);
+                a30 = Vector512.FusedMultiplyAdd(b, x0, a30); a31 = Vector512.FusedMultiplyAdd(b, x1, a31);
+                a32 = Vector512.FusedMultiplyAdd(b, x2, a32); a33 = Vector512.FusedMultiplyAdd(b, x3, a33);
+                a34 = Vector512.FusedMultiplyAdd(b, x4, a34); a35 = Vector512.FusedMultiplyAdd(b, x5, a35);
+            }
+        StoreRow(output, a00, a01, a02, a03, a04, a05); output += ldOut;
+        StoreRow(output, a10, a11, a12, a13, a14, a15); output += ldOut;
+        StoreRow(output, a20, a21, a22, a23, a24, a25); output += ldOut;
+        StoreRow(output, a30, a31, a32, a33, a34, a35);
+    }
+
+    /// <summary><see cref="Tile4x6"/> for AVX2: 2 outputs × 6 vectors of 8 (12 of the 16 ymm registers).</summary>
+    static void Tile2x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+    {
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        for (int c = 0; c < channels; c++, x += plane)
+            for (int t = 0; t < taps; t++, w += 2)
+            {
+                float* p = x + offsets[t];
+                var b0 = Vector256.Create(w[0]);
+                var b1 = Vector256.Create(w[1]);
+                var v = Vector256.Load(p);
+                a00 = Vector256.FusedMultiplyAdd(b0, v, a00); a10 = Vector256.FusedMultiplyAdd(b1, v, a10);
+                v = Vector256.Load(p + 8);
+                a01 = Vector256.FusedMultiplyAdd(b0, v, a01); a11 = Vector256.FusedMultiplyAdd(b1, v, a11);
+                v = Vector256.Load(p + 16);
+                a02 = Vector256.FusedMultiplyAdd(b0, v, a02); a12 = Vector256.FusedMultiplyAdd(b1, v, a12);
+                v = Vector256.Load(p + 24);
+                a03 = Vector256.FusedMultiplyAdd(b0, v, a03); a13 = Vector256.FusedMultiplyAdd(b1, v, a13);
+                v = Vector256.Load(p + 32);
+                a04 = Vector256.FusedMultiplyAdd(b0, v, a04); a14 = Vector256.FusedMultiplyAdd(b1, v, a14);
+                v = Vector256.Load(p + 40);
+                a05 = Vector256.FusedMultiplyAdd(b0, v, a05); a15 = Vector256.FusedMultiplyAdd(b1, v, a15);
+            }
+        StoreRow(output, a00, a01, a02, a03, a04, a05);
+        StoreRow(output + ldOut, a10, a11, a12, a13, a14, a15);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreRow<TVector>(float* p, TVector v0, TVector v1, TVector v2, TVector v3, TVector v4, TVector v5) where TVector : struct
+    {
+        int l = Count<TVector>();
+        Store(v0, p); Store(v1, p + l); Store(v2, p + 2 * l); Store(v3, p + 3 * l); Store(v4, p + 4 * l); Store(v5, p + 5 * l);
+    }
+
+    // ---------------------------------------------------------------- weight gradient
+
+    /// <summary>Scratch floats of <see cref="BackwardWeight"/> for <paramref name="images"/> images of outputs channels.</summary>
+    public static long WeightScratchFloats(in Layout l, int outputs, int images)
+    {
+        int ob = l.GradientOutputs, paddedOutputs = (outputs + ob - 1) / ob * ob;
+        return (long)l.Channels * images * l.Plane + l.Slack(l.VectorRun) + (long)paddedOutputs * images * l.VectorRun;
+    }
+
+    /// <summary>
+    /// gw (outputs, Channels, kH, kW) += the weight gradient of <paramref name="images"/> images of x (Channels, H, W)
+    /// and gy (outputs, Ho, Wo). x is staged channel by channel with the images side by side, gy with the images side
+    /// by side in runs of <see cref="Layout.VectorRun"/> (zero past each row's Wo and past the run), padded with zero
+    /// channels to whole blocks; per (block of outputs, c, ki) the accumulators run over all images before one sum each.
+    /// </summary>
+    public static void BackwardWeight(float* x, float* gy, int images, in Layout l, int outputs, float* gw, float* scratch)
+    {
+        int ob = l.GradientOutputs, paddedOutputs = (outputs + ob - 1) / ob * ob;
+        int plane = l.Plane, vrun = l.VectorRun, wp = l.Wp, wo = l.Wo, ho = l.Ho, c = l.Channels;
+        long xChannel = (long)images * plane, gChannel = (long)images * vrun;
+        float* xs = scratch, gs = scratch + c * xChannel + l.Slack(vrun);
+        for (int n = 0; n < images; n++) StagePadded(x + (long)n * c * l.H * l.W, l, xs + (long)n * plane, xChannel);
+        new Span<float>(xs + c * xChannel, l.Slack(vrun)).Clear();
+        new Span<float>(gs, checked((int)(paddedOutputs * gChannel))).Clear();
+        long rowBytes = (long)wo * sizeof(float);
+        for (int n = 0; n < images; n++)
+            for (int o = 0; o < outputs; o++)
+            {
+                float* src = gy + ((long)n * outputs + o) * ho * wo, dst = gs + o * gChannel + (long)n * vrun;
+                for (int oh = 0; oh < ho; oh++, src += wo, dst += wp) Buffer.MemoryCopy(src, dst, rowBytes, rowBytes);
+            }
+        float* sums = stackalloc float[ob * l.KW];
+        int taps = l.KH * l.KW;
+        for (int o0 = 0; o0 < outputs; o0 += ob)
+            for (int ci = 0; ci < c; ci++)
+                for (int ki = 0; ki < l.KH; ki++)
+                {
+                    float* xr = xs + ci * xChannel + ki * wp, gr = gs + o0 * gChannel;
+                    if (l.Is512 && l.KW == 3) Row8x3<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else if (l.Is512) Row4x5<Vector512<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else if (l.KW == 3) Row4x3<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    else Row2x5<Vector256<float>>(xr, gr, (nint)gChannel, images, plane, vrun, sums);
+                    for (int j = 0; j < Math.Min(ob, outputs - o0); j++)
+                    {
+                        float* target = gw + ((long)(o0 + j) * c + ci) * taps + ki * l.KW;
+                        for (int kj = 0; kj < l.KW; kj++) target[kj] += sums[j * l.KW + kj];
+                    }
+                }
+    }
+
+    /// <summary>
+    /// sums[j·3 + kj] = Σ_images Σ_q g[j·gStride + n·vrun + q] · x[n·plane + q + kj] for 8 outputs j and 3 taps kj.
+    /// </summary>
+    static void Row8x3<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
+    {
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
+            a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default,
+            a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default,
+            a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
+        nint g2 = 2 * gStride, g3 = 3 * gStride, g4 = 4 * gStride, g5 = 5 * gStride, g6 = 6 * gStride, g7 = 7 * gStride;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += l)
+            {
+                float* p = x + q, r = g + q;
+                var x0 = Load<TVector>(p);
+                var x1 = Load<TVector>(p + 1);
+                var x2 = Load<TVector>(p + 2);
+                var v = Load<TVector>(r);
+                a00 = FusedMultiplyAdd(v, x0, a00); a01 = FusedMultiplyAdd(v, x1, a01); a02 = FusedMultiplyAdd(v, x2, a02);
+                v = Load<TVector>(r + gStride);
+                a10 = FusedMultiplyAdd(v, x0, a10); a11 = FusedMultiplyAdd(v, x1, a11); a12 = FusedMultiplyAdd(v, x2, a12);
+                v = Load<TVector>(r + g2);
+                a20 = FusedMultiplyAdd(v, x0, a20); a21 = FusedMultiplyAdd(v, x1, a21); a22 = FusedMultiplyAdd(v, x2, a22);
+                v = Load<TVector>(r + g3);
+                a30 = FusedMultiplyAdd(v, x0, a30); a31 = FusedMultiplyAdd(v, x1, a31); a32 = FusedMultiplyAdd(v, x2, a32);
+                v = Load<TVector>(r + g4);
+                a40 = FusedMultiplyAdd(v, x0, a40); a41 = FusedMultiplyAdd(v, x1, a41); a42 = FusedMultiplyAdd(v, x2, a42);
+                v = Load<TVector>(r + g5);
+                a50 = FusedMultiplyAdd(v, x0, a50); a51 = FusedMultiplyAdd(v, x1, a51); a52 = FusedMultiplyAdd(v, x2, a52);
+                v = Load<TVector>(r + g6);
+                a60 = FusedMultiplyAdd(v, x0, a60); a61 = FusedMultiplyAdd(v, x1, a61); a62 = FusedMultiplyAdd(v, x2, a62);
+                v = Load<TVector>(r + g7);
+                a70 = FusedMultiplyAdd(v, x0, a70); a71 = FusedMultiplyAdd(v, x1, a71); a72 = FusedMultiplyAdd(v, x2, a72);
+            }
+        SumTo(sums, a00, a01, a02); SumTo(sums + 3, a10, a11, a12); SumTo(sums + 6, a20, a21, a22); SumTo(sums + 9, a30, a31, a32);
+        SumTo(sums + 12, a40, a41, a42); SumTo(sums + 15, a50, a51, a52); SumTo(sums + 18, a60, a61, a62); SumTo(sums + 21, a70, a71, a72);
+    }
+
+    /// <summary>sums[j·5 + kj] as in <see cref="Row8x3"/>, for 4 outputs and 5 taps.</summary>
+    static void Row4x5<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
+    {
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a03 = default, a04 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default,
+            a20 = default, a21 = default, a22 = default, a23 = default, a24 = default,
+            a30 = default, a31 = default, a32 = default, a33 = default, a34 = default;
+        nint g2 = 2 * gStride, g3 = 3 * gStride;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += l)
+            {
+                float* p = x + q, r = g + q;
+                var x0 = Load<TVector>(p);
+                var x1 = Load<TVector>(p + 1);
+                var x2 = Load<TVector>(p + 2);
+                var x3 = Load<TVector>(p + 3);
+                var x4 = Load<TVector>(p + 4);
+                var v = Load<TVector>(r);
+                a00 = FusedMultiplyAdd(v, x0, a00); a01 = FusedMultiplyAdd(v, x1, a01); a02 = FusedMultiplyAdd(v, x2, a02);
+                a03 = FusedMultiplyAdd(v, x3, a03); a04 = FusedMultiplyAdd(v, x4, a04);
+                v = Load<TVector>(r + gStride);
+                a10 = FusedMultiplyAdd(v, x0, a10); a11 = FusedMultiplyAdd(v, x1, a11); a12 = FusedMultiplyAdd(v, x2, a12);
+                a13 = FusedMultiplyAdd(v, x3, a13); a14 = FusedMultiplyAdd(v, x4, a14);
+                v = Load<TVector>(r + g2);
+                a20 = FusedMultiplyAdd(v, x0, a20); a21 = FusedMultiplyAdd(v, x1, a21); a22 = FusedMultiplyAdd(v, x2, a22);
+                a23 = FusedMultiplyAdd(v, x3, a23); a24 = FusedMultiplyAdd(v, x4, a24);
+                v = Load<TVector>(r + g3);
+                a30 = FusedMultiplyAdd(v, x0, a30); a31 = FusedMultiplyAdd(v, x1, a31); a32 = FusedMultiplyAdd(v, x2, a32);
+                a33 = FusedMultiplyAdd(v, x3, a33); a34 = FusedMultiplyAdd(v, x4, a34);
+            }
+        SumTo(sums, a00, a01, a02, a03, a04); SumTo(sums + 5, a10, a11, a12, a13, a14);
+        SumTo(sums + 10, a20, a21, a22, a23, a24); SumTo(sums + 15, a30, a31, a32, a33, a34);
+    }
+
+    /// <summary><see cref="Row8x3"/> for AVX2: 4 outputs × 3 taps (12 of the 16 ymm registers).</summary>
+    static void Row4x3<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
+    {
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
+            a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        nint g2 = 2 * gStride, g3 = 3 * gStride;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += l)
+            {
+                float* p = x + q, r = g + q;
+                var x0 = Load<TVector>(p);
+                var x1 = Load<TVector>(p + 1);
+                var x2 = Load<TVector>(p + 2);
+                var v = Load<TVector>(r);
+                a00 = FusedMultiplyAdd(v, x0, a00); a01 = FusedMultiplyAdd(v, x1, a01); a02 = FusedMultiplyAdd(v, x2, a02);
+                v = Load<TVector>(r + gStride);
+                a10 = FusedMultiplyAdd(v, x0, a10); a11 = FusedMultiplyAdd(v, x1, a11); a12 = FusedMultiplyAdd(v, x2, a12);
+                v = Load<TVector>(r + g2);
+                a20 = FusedMultiplyAdd(v, x0, a20); a21 = FusedMultiplyAdd(v, x1, a21); a22 = FusedMultiplyAdd(v, x2, a22);
+                v = Load<TVector>(r + g3);
+                a30 = FusedMultiplyAdd(v, x0, a30); a31 = FusedMultiplyAdd(v, x1, a31); a32 = FusedMultiplyAdd(v, x2, a32);
+            }
+        SumTo(sums, a00, a01, a02); SumTo(sums + 3, a10, a11, a12); SumTo(sums + 6, a20, a21, a22); SumTo(sums + 9, a30, a31, a32);
+    }
+
+    /// <summary><see cref="Row4x5"/> for AVX2: 2 outputs × 5 taps (10 of the 16 ymm registers).</summary>
+    static void Row2x5<TVector>(float* x, float* g, nint gStride, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
+    {
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a03 = default, a04 = default,
+            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += l)
+            {
+                float* p = x + q, r = g + q;
+                var v = Load<TVector>(r);
+                var u = Load<TVector>(r + gStride);
+                var t = Load<TVector>(p);
+                a00 = FusedMultiplyAdd(v, t, a00); a10 = FusedMultiplyAdd(u, t, a10);
+                t = Load<TVector>(p + 1);
+                a01 = FusedMultiplyAdd(v, t, a01); a11 = FusedMultiplyAdd(u, t, a11);
+                t = Load<TVector>(p + 2);
+                a02 = FusedMultiplyAdd(v, t, a02); a12 = FusedMultiplyAdd(u, t, a12);
+                t = Load<TVector>(p + 3);
+                a03 = FusedMultiplyAdd(v, t, a03); a13 = FusedMultiplyAdd(u, t, a13);
+                t = Load<TVector>(p + 4);
+                a04 = FusedMultiplyAdd(v, t, a04); a14 = FusedMultiplyAdd(u, t, a14);
+            }
+        SumTo(sums, a00, a01, a02, a03, a04); SumTo(sums + 5, a10, a11, a12, a13, a14);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SumTo<TVector>(float* s, TVector v0, TVector v1, TVector v2) where TVector : struct
+    {
+        s[0] = Sum(v0); s[1] = Sum(v1); s[2] = Sum(v2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SumTo<TVector>(float* s, TVector v0, TVector v1, TVector v2, TVector v3, TVector v4) where TVector : struct
+    {
+        SumTo(s, v0, v1, v2);
+        s[3] = Sum(v3); s[4] = Sum(v4);
+    }
+}
