@@ -1,6 +1,5 @@
 using DafL.NN;
 using DafL.Random;
-using static DafL.Ops.Functional;
 
 namespace DafL.Models;
 
@@ -14,7 +13,8 @@ namespace DafL.Models;
 ///               Conv2d(w/2, C, 3, pad 1), Tanh, BatchNorm2d(C, affine = False)
 /// </code>
 /// <c>BatchNorm2d(C, 0.8)</c> in the official code passes 0.8 as eps, not momentum. The generator is never put in
-/// eval mode there, so its BNs always normalise with batch statistics.
+/// eval mode there, so its BNs always normalise with batch statistics. Each nearest ×2 is folded into the next block's
+/// first convolution (<c>upsample: 2</c>), so the upsampled tensors are never built; keys and numbers are unchanged.
 /// </summary>
 public sealed class DaflGenerator : Module
 {
@@ -37,11 +37,11 @@ public sealed class DaflGenerator : Module
         _l1 = RegisterModule("l1", new Sequential(new NN.Linear(latentDim, width * _initSize * _initSize, gen)));
         _block0 = RegisterModule("conv_blocks0", new Sequential(new BatchNorm2d(width)));
         _block1 = RegisterModule("conv_blocks1", new Sequential(
-            new NN.Conv2d(width, width, 3, gen, padding: 1),
+            new NN.Conv2d(width, width, 3, gen, padding: 1, upsample: 2),
             new BatchNorm2d(width, eps: 0.8f),
             new LeakyReLU(0.2f)));
         _block2 = RegisterModule("conv_blocks2", new Sequential(
-            new NN.Conv2d(width, width / 2, 3, gen, padding: 1),
+            new NN.Conv2d(width, width / 2, 3, gen, padding: 1, upsample: 2),
             new BatchNorm2d(width / 2, eps: 0.8f),
             new LeakyReLU(0.2f),
             new NN.Conv2d(width / 2, channels, 3, gen, padding: 1),
@@ -53,8 +53,8 @@ public sealed class DaflGenerator : Module
     public Tensor Forward(Tensor z)
     {
         var h = _l1.Forward(z).Reshape(z.Shape[0], _width, _initSize, _initSize);
-        h = UpsampleNearest(_block0.Forward(h), 2);   // (N, w, s/2, s/2)
-        h = UpsampleNearest(_block1.Forward(h), 2);   // (N, w, s, s)
-        return _block2.Forward(h);                    // (N, C, s, s)
+        h = _block0.Forward(h);                       // (N, w, s/4, s/4)
+        h = _block1.Forward(h);                       // upsampled ×2 by its first convolution: (N, w, s/2, s/2)
+        return _block2.Forward(h);                    // likewise: (N, C, s, s)
     }
 }

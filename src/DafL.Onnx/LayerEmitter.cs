@@ -52,6 +52,7 @@ public static class LayerEmitter
     public static string Conv(OnnxGraphBuilder g, Conv2d conv, string path, string x)
     {
         var weight = g.Initializer(Key(path, "weight"), conv.Weight.ToArray(), conv.Weight.Shape);
+        x = UpsampleInput(g, conv, path, x);
         string[] inputs = conv.Bias is { } bias ? [x, weight, g.Initializer(Key(path, "bias"), bias.ToArray(), bias.Shape)] : [x, weight];
         return g.Node("Conv", path, inputs, ConvAttributes(conv));
     }
@@ -63,8 +64,12 @@ public static class LayerEmitter
         string doc = $"{convPath} with {bnPath} folded in (eval mode: running statistics)";
         var w = g.Initializer(Key(convPath, "weight"), weight, conv.Weight.Shape, doc);
         var b = g.Initializer(Key(convPath, "bias"), bias, [conv.OutChannels], doc);
-        return g.Node("Conv", $"{convPath}+{LastPart(bnPath)}", [x, w, b], ConvAttributes(conv));
+        return g.Node("Conv", $"{convPath}+{LastPart(bnPath)}", [UpsampleInput(g, conv, convPath, x), w, b], ConvAttributes(conv));
     }
+
+    /// <summary>x, or the Resize that upsamples it when the convolution reads its input upsampled.</summary>
+    static string UpsampleInput(OnnxGraphBuilder g, Conv2d conv, string path, string x) =>
+        conv.Upsample == 1 ? x : Upsample(g, conv.Upsample, Key(path, "upsample"), x);
 
     /// <summary>Eval-mode batch norm: normalised by the running statistics; without affine parameters γ = 1, β = 0.</summary>
     public static string BatchNorm(OnnxGraphBuilder g, BatchNorm2d bn, string path, string x)

@@ -35,6 +35,25 @@ public class KernelFlopsTests : LeakCheckedTest
     }
 
     [Test]
+    public void AnUpsamplingConvolutionCountsTheWorkOfTheConvolutionOfTheUpsampledInput()
+    {
+        var gen = new Philox(4);
+        using var x = Tensor.Randn([2, 3, 3, 4], gen);
+        using var w = Tensor.Randn([5, 3, 3, 3], gen);
+        x.RequiresGrad = true;
+        w.RequiresGrad = true;
+        double flops;
+        using (var counter = KernelFlops.Start())
+        {
+            using var y = UpsampleConv2d(x, w, null, 2, padding: 1); // (2, 5, 6, 8)
+            using var loss = Sum(y);
+            loss.Backward();
+            flops = counter.Flops;
+        }
+        Assert.That(flops, Is.EqualTo(3 * 2.0 * (2 * 5 * 6 * 8) * (3 * 3 * 3)));
+    }
+
+    [Test]
     public void OtherKernelsCountNothingAndCountingStopsOnDispose()
     {
         using var a = Tensor.Ones([4, 4]);

@@ -16,8 +16,8 @@ public static partial class ParityCases
 
     /// <summary>
     /// Forward, backward data, backward weight and backward bias of the generator's, LeNet-5's and ResNet's
-    /// convolutions and of edge shapes (a non-square input, a kernel as large as the input, 1×1), and the weight
-    /// gradient's determinism.
+    /// convolutions and of edge shapes (a non-square input, a kernel as large as the input, 1×1), the three directions
+    /// of the convolution of a ×2 upsampled input, and the weight gradient's determinism.
     /// </summary>
     static IEnumerable<ParityCase> Conv(ParitySizes z, bool tf32)
     {
@@ -72,6 +72,45 @@ public static partial class ParityCases
                     r.B.Conv2dBackwardBias(gy, gb);
                     r.Read("gb", gb);
                 });
+        }
+        // The convolutions of an input upsampled ×2 (Conv's X is the small input): the generator's two, an odd-sized
+        // one on the CPU's fused path and a stride-2 one that it materialises.
+        ConvLayer[] upsampled =
+        [
+            new("generator conv_blocks1, ×2", b, w, s / 4, w, 3, 1, 1, true),
+            new("generator conv_blocks2.0, ×2", b, w, s / 2, w / 2, 3, 1, 1, true),
+            new("odd 5×3 ×2, padding 1", b, 3, 5, 3, 6, 3, 1, 1, false),
+            new("7×7 ×2, stride 2", b, 3, 7, 7, 6, 3, 2, 1, false),
+        ];
+        foreach (var l in upsampled)
+        {
+            var large = l with { H = 2 * l.H, W = 2 * l.W };
+            string shape = $"×2 then {large.Shape}";
+            yield return new("UpsampleConv2dForward", l.Name, shape, tolerance, r =>
+            {
+                var x = r.Normal(l.X);
+                var weight = r.Normal(l.Weight);
+                var bias = l.Bias ? r.Normal(l.O) : null;
+                var y = r.Output(large.Y);
+                r.B.UpsampleConv2dForward(x, weight, bias, y, 2, l.Stride, l.Padding);
+                r.Read("y", y);
+            });
+            yield return new("UpsampleConv2dBackwardData", l.Name, shape, tolerance, r =>
+            {
+                var gy = r.Normal(large.Y);
+                var weight = r.Normal(l.Weight);
+                var gx = r.Output(l.X);
+                r.B.UpsampleConv2dBackwardData(gy, weight, gx, 2, l.Stride, l.Padding);
+                r.Read("gx", gx);
+            });
+            yield return new("UpsampleConv2dBackwardWeight", l.Name, shape, tolerance, r =>
+            {
+                var x = r.Normal(l.X);
+                var gy = r.Normal(large.Y);
+                var gw = r.Output(l.Weight);
+                r.B.UpsampleConv2dBackwardWeight(x, gy, gw, 2, l.Stride, l.Padding);
+                r.Read("gw", gw);
+            });
         }
         var repeated = layers.Single(l => l.Name == "LeNet-5 conv2"); // a real layer that stays cheap for the CPU at batch 512
         yield return new("Conv2dBackwardWeight", $"{repeated.Name}, twice: elements that differ", repeated.Shape, ParityTolerance.Deterministic, r =>

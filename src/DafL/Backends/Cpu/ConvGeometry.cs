@@ -110,7 +110,9 @@ internal readonly unsafe struct ConvGeometry
     /// </summary>
     public bool IsPadded => !IsFullyConnected && !IsDirect && Stride == 1 && KW is (3 or 5) && Padding < KH && Padding < KW;
     /// <summary>The staged image of x (forward and weight gradient) for <see cref="PaddedConv"/>.</summary>
-    public PaddedConv.Layout PaddedLayout => new(C, H, W, Padding, Padding, KH, KW, PaddedConv.NativeLanes);
+    public PaddedConv.Layout PaddedLayout => UpsampledLayout(1);
+    /// <summary><see cref="PaddedLayout"/> staged from a source (C, H/upsample, W/upsample) upsampled by nearest neighbour.</summary>
+    public PaddedConv.Layout UpsampledLayout(int upsample) => new(C, H, W, Padding, Padding, KH, KW, PaddedConv.NativeLanes, upsample);
     /// <summary>The staged image of gy for the data gradient: padded by k − 1 − p, so that its convolution is gx's size.</summary>
     public PaddedConv.Layout PaddedGradientLayout => new(O, Ho, Wo, KH - 1 - Padding, KW - 1 - Padding, KH, KW, PaddedConv.NativeLanes);
     /// <summary>1×1, stride 1, no padding: x itself is the column matrix.</summary>

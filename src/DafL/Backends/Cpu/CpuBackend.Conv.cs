@@ -119,10 +119,17 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    public void Conv2dBackwardWeight(Tensor x, Tensor gy, Tensor gw, int stride, int padding)
+    public void Conv2dBackwardWeight(Tensor x, Tensor gy, Tensor gw, int stride, int padding) =>
+        BackwardWeight(new ConvGeometry(x.Shape, gw.Shape, stride, padding), 1, x.Ptr, gy.Ptr, gw);
+
+    /// <summary>
+    /// gw of the convolution g, its input x staged ×<paramref name="upsample"/> (2 only on the
+    /// <see cref="ConvGeometry.IsPadded"/> path, where x is the small source).
+    /// </summary>
+    static void BackwardWeight(in ConvGeometry geometry, int upsample, float* px, float* pgy, Tensor gw)
     {
-        var g = new ConvGeometry(x.Shape, gw.Shape, stride, padding);
-        float* px = x.Ptr, pgy = gy.Ptr, pgw = gw.Ptr;
+        var g = geometry; // a copy the task lambda can capture
+        float* pgw = gw.Ptr;
         int o = g.O, k = g.K, p = g.P, groups = g.Groups;
         if (g.IsFullyConnected)
         {
@@ -144,7 +151,7 @@ public sealed unsafe partial class CpuBackend
         float* partials = blocks > 1 ? BufferPool.Rent((blocks - 1) * weightFloats, out partialsCapacity) : null;
         try
         {
-            var padded = g.PaddedLayout;
+            var padded = g.UpsampledLayout(upsample);
             long scratchFloats = g.IsPadded ? PaddedConv.WeightScratchFloats(padded, o, g.ImagesPerGroup) : g.ColumnFloats + g.BlockFloats;
             RunConvTasks(blocks, scratchFloats, (b, scratch, parallelGemm) =>
             {
@@ -155,7 +162,7 @@ public sealed unsafe partial class CpuBackend
                 {
                     int n0 = group * g.ImagesPerGroup, count = Math.Min(g.ImagesPerGroup, g.N - n0);
                     if (g.IsDirect) DirectConv.BackwardWeight(px + n0 * g.InputPerImage, pgy + n0 * g.OutputPerImage, g, target);
-                    else if (g.IsPadded) PaddedConv.BackwardWeight(px + n0 * g.InputPerImage, pgy + n0 * g.OutputPerImage, count, padded, o, target, scratch);
+                    else if (g.IsPadded) PaddedConv.BackwardWeight(px + n0 * padded.SourcePerImage, pgy + n0 * g.OutputPerImage, count, padded, o, target, scratch);
                     else if (count == 1)
                     {
                         float* xi = px + n0 * g.InputPerImage, gyi = pgy + n0 * g.OutputPerImage;
@@ -209,15 +216,33 @@ public sealed unsafe partial class CpuBackend
     /// <summary>
     /// y_n (outputs, Ho, Wo) = x_n ⋆ w (+ bias) for each of n images with <see cref="PaddedConv"/>, one image per task;
     /// with <paramref name="transposeFlip"/>, w (inputs, outputs, kH, kW) is used transposed and flipped (the data gradient).
+    /// With <paramref name="sumBlocksOfTwo"/>, y_n is (outputs, Ho/2, Wo/2): each image's result goes to scratch and
+    /// every 2 × 2 block of it is summed into y_n, as <see cref="UpsampleNearestBackward"/> sums (the gradient of a
+    /// ×2 upsample that fed the convolution).
     /// </summary>
-    static void PaddedForward(float* x, long xPerImage, int n, PaddedConv.Layout layout, float* w, int outputs, bool transposeFlip, float* bias, float* y, long yPerImage)
+    static void PaddedForward(float* x, long xPerImage, int n, PaddedConv.Layout layout, float* w, int outputs, bool transposeFlip, float* bias, float* y, long yPerImage,
+        bool sumBlocksOfTwo = false)
     {
         float* packed = BufferPool.Rent(PaddedConv.PackedWeightFloats(outputs, layout), out long capacity);
         try
         {
             PaddedConv.PackWeights(w, outputs, layout, transposeFlip, packed);
-            RunConvTasks(n, PaddedConv.ForwardScratchFloats(layout), (i, scratch, _) =>
-                PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, y + i * yPerImage, scratch));
+            long forwardScratch = PaddedConv.ForwardScratchFloats(layout);
+            long fullOutput = sumBlocksOfTwo ? (long)outputs * layout.Ho * layout.Wo : 0;
+            RunConvTasks(n, forwardScratch + fullOutput, (i, scratch, _) =>
+            {
+                float* yi = y + i * yPerImage;
+                if (!sumBlocksOfTwo)
+                {
+                    PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, yi, scratch);
+                    return;
+                }
+                float* full = scratch + forwardScratch;
+                PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, full, scratch);
+                // The planes' rows follow one another and Ho is even, so no pair of rows straddles two planes.
+                int wo = layout.Wo, rows = outputs * layout.Ho / 2;
+                for (int r = 0; r < rows; r++) SumPairsOfTwoRows(full + 2L * r * wo, full + (2L * r + 1) * wo, yi + (long)r * (wo / 2), wo / 2);
+            });
         }
         finally
         {

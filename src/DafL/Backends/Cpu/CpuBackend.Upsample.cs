@@ -72,7 +72,7 @@ public sealed unsafe partial class CpuBackend
     static readonly Vector256<int> PairIndices256 = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
 
     /// <summary>dst[2i] = dst[2i + 1] = src[i] for i &lt; n: one output row of a ×2 nearest upsample.</summary>
-    static void DuplicatePairs(float* src, float* dst, int n)
+    internal static void DuplicatePairs(float* src, float* dst, int n)
     {
         int i = 0;
         if (Avx512F.IsSupported)
@@ -85,7 +85,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>dst[i] = a[2i] + a[2i + 1] + b[2i] + b[2i + 1] for i &lt; n: the ×2 upsample gradient of one row.</summary>
-    static void SumPairsOfTwoRows(float* a, float* b, float* dst, int n)
+    internal static void SumPairsOfTwoRows(float* a, float* b, float* dst, int n)
     {
         int i = 0;
         if (Avx512F.IsSupported)

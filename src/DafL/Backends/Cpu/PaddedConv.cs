@@ -7,7 +7,8 @@ namespace DafL.Backends.Cpu;
 /// <summary>
 /// Register-blocked direct convolution for stride 1 (the generator's 3×3 and LeNet-5's 5×5 layers), without im2col.
 /// Each image is first staged into a zero-padded copy (C, Hp, Wp), Hp = H + 2·ph, Wp = W + 2·pw, so that no tap ever
-/// falls outside it. In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
+/// falls outside it. The staging can also upsample ×2 by nearest neighbour (<see cref="Layout.Upsample"/>): the
+/// convolution then reads an (H/2, W/2) source as if it were (H, W), and the upsampled tensor never exists. In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
 /// q + ki·Wp + kj, so all output pixels of a plane form one run q ∈ [0, Ho·Wp) that the kernels cut into vectors
 /// (16 floats, or 8 without AVX-512, each width with register tiles that fit its register file) regardless of where
 /// the rows end; the Wp − Wo positions per row past the output's right edge are computed and dropped (forward), or
@@ -37,12 +38,19 @@ internal static unsafe class PaddedConv
     /// </summary>
     public readonly struct Layout
     {
-        public readonly int Channels, H, W, PadH, PadW, KH, KW, Lanes;
+        /// <summary>H and W are the convolved (upsampled) sizes; the staged source is (Channels, H/Upsample, W/Upsample).</summary>
+        public readonly int Channels, H, W, PadH, PadW, KH, KW, Lanes, Upsample;
 
-        public Layout(int channels, int h, int w, int padH, int padW, int kh, int kw, int lanes)
+        /// <param name="upsample">1, or 2: stage the source upsampled ×2 by nearest neighbour.</param>
+        public Layout(int channels, int h, int w, int padH, int padW, int kh, int kw, int lanes, int upsample = 1)
         {
-            Channels = channels; H = h; W = w; PadH = padH; PadW = padW; KH = kh; KW = kw; Lanes = lanes;
+            if (upsample is not (1 or 2) || h % upsample != 0 || w % upsample != 0)
+                throw new ArgumentException($"PaddedConv: upsample {upsample} must be 1 or 2 and divide {h}×{w}.");
+            Channels = channels; H = h; W = w; PadH = padH; PadW = padW; KH = kh; KW = kw; Lanes = lanes; Upsample = upsample;
         }
+
+        /// <summary>Floats of one source image, (Channels, H/Upsample, W/Upsample).</summary>
+        public long SourcePerImage => (long)Channels * (H / Upsample) * (W / Upsample);
 
         public bool Is512 => Lanes == Vector512<float>.Count;
         /// <summary>
@@ -76,22 +84,25 @@ internal static unsafe class PaddedConv
     // ---------------------------------------------------------------- staging
 
     /// <summary>
-    /// dst[c·channelStride + (i + ph)·Wp + (j + pw)] = src[c, i, j], zero on the border; the planes are dense
-    /// (channelStride = Plane) or interleaved with other images'.
+    /// dst[c·channelStride + (i + ph)·Wp + (j + pw)] = src[c, i / u, j / u] (u = <see cref="Layout.Upsample"/>), zero
+    /// on the border; the planes are dense (channelStride = Plane) or interleaved with other images'.
     /// </summary>
     public static void StagePadded(float* src, in Layout l, float* dst, long channelStride)
     {
-        int wp = l.Wp, w = l.W;
+        int wp = l.Wp, w = l.W, u = l.Upsample, sw = w / u;
         long rowBytes = (long)w * sizeof(float);
         for (int c = 0; c < l.Channels; c++)
         {
             float* plane = dst + c * channelStride;
             new Span<float>(plane, l.PadH * wp + l.PadW).Clear();
-            float* s = src + (long)c * l.H * w;
-            for (int i = 0; i < l.H; i++, s += w)
+            float* s = src + (long)c * (l.H / u) * sw;
+            for (int i = 0; i < l.H; i++)
             {
                 float* row = plane + (long)(i + l.PadH) * wp + l.PadW;
-                Buffer.MemoryCopy(s, row, rowBytes, rowBytes);
+                if (u == 1) Buffer.MemoryCopy(s + (long)i * w, row, rowBytes, rowBytes);
+                else if (i % 2 == 0) CpuBackend.DuplicatePairs(s + (long)(i / 2) * sw, row, sw);
+                else Buffer.MemoryCopy(row - wp, row, rowBytes, rowBytes); // the odd row repeats the even one above
+
                 // The right border of this row and the left border of the next are adjacent.
                 new Span<float>(row + w, i + 1 < l.H ? 2 * l.PadW : l.PadW + l.PadH * wp).Clear();
             }
@@ -131,7 +142,7 @@ internal static unsafe class PaddedConv
         (long)l.Channels * l.Plane + l.Slack(l.TiledRun) + (long)l.TileOutputs * l.TiledRun;
 
     /// <summary>
-    /// y (outputs, Ho, Wo) = x (Channels, H, W) ⋆ the packed kernel (+ bias[o] when bias is not null), one image.
+    /// y (outputs, Ho, Wo) = x (the layout's source, staged) ⋆ the packed kernel (+ bias[o] when bias is not null), one image.
     /// </summary>
     public static void Forward(float* x, in Layout l, float* packed, int outputs, float* bias, float* y, float* scratch)
     {
@@ -254,7 +265,7 @@ internal static unsafe class PaddedConv
     }
 
     /// <summary>
-    /// gw (outputs, Channels, kH, kW) += the weight gradient of <paramref name="images"/> images of x (Channels, H, W)
+    /// gw (outputs, Channels, kH, kW) += the weight gradient of <paramref name="images"/> images of x (the layout's source)
     /// and gy (outputs, Ho, Wo). x is staged channel by channel with the images side by side, gy with the images side
     /// by side in runs of <see cref="Layout.VectorRun"/> (zero past each row's Wo and past the run), padded with zero
     /// channels to whole blocks; per (block of outputs, c, ki) the accumulators run over all images before one sum each.
@@ -265,7 +276,7 @@ internal static unsafe class PaddedConv
         int plane = l.Plane, vrun = l.VectorRun, wp = l.Wp, wo = l.Wo, ho = l.Ho, c = l.Channels;
         long xChannel = (long)images * plane, gChannel = (long)images * vrun;
         float* xs = scratch, gs = scratch + c * xChannel + l.Slack(vrun);
-        for (int n = 0; n < images; n++) StagePadded(x + (long)n * c * l.H * l.W, l, xs + (long)n * plane, xChannel);
+        for (int n = 0; n < images; n++) StagePadded(x + n * l.SourcePerImage, l, xs + (long)n * plane, xChannel);
         new Span<float>(xs + c * xChannel, l.Slack(vrun)).Clear();
         new Span<float>(gs, checked((int)(paddedOutputs * gChannel))).Clear();
         long rowBytes = (long)wo * sizeof(float);

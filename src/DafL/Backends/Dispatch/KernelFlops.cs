@@ -43,9 +43,11 @@ public sealed class KernelFlops : IKernelObserver, IDisposable
         {
             // (x, weight, bias, y), (gy, weight, gx), (x, gy, gw): each output pixel of each output channel sums
             // C·kH·kW products, and y (or gy) holds N·O·Ho·Wo of them.
-            "Conv2dForward" => ConvFlops(t[3]!, t[1]!),
-            "Conv2dBackwardData" => ConvFlops(t[0]!, t[1]!),
-            "Conv2dBackwardWeight" => ConvFlops(t[1]!, t[2]!),
+            // The upsampling variants take the same tensors in the same places (x the small input, which the count
+            // never reads).
+            "Conv2dForward" or "UpsampleConv2dForward" => ConvFlops(t[3]!, t[1]!),
+            "Conv2dBackwardData" or "UpsampleConv2dBackwardData" => ConvFlops(t[0]!, t[1]!),
+            "Conv2dBackwardWeight" or "UpsampleConv2dBackwardWeight" => ConvFlops(t[1]!, t[2]!),
             // (a, b, c): c (M, N) sums K = numel(a) / M products per element.
             "MatMul" => 2 * t[2]!.Numel * (t[0]!.Numel / Math.Max(1, t[2]!.Shape[0])),
             _ => 0,
