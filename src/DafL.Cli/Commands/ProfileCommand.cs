@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using DafL.Backends.Dispatch;
 using DafL.Cli.Options;
+using DafL.Memory;
 using DafL.Models;
 using DafL.Training;
 using Spectre.Console;
@@ -45,10 +46,12 @@ public static class ProfileCommand
     {
         for (int i = 0; i < warmup; i++) distiller.Step();
 
-        // Unprofiled first, so the step time is not inflated by the profiler's own cost.
+        // Unprofiled first, so the step time is not inflated by the profiler's own cost (nor its allocations counted).
+        var allocated = AllocationCount.Start();
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < steps; i++) distiller.Step();
         double stepMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds / steps;
+        allocated = AllocationCount.Since(allocated);
 
         using var profile = KernelProfile.Start();
         start = Stopwatch.GetTimestamp();
@@ -66,5 +69,7 @@ public static class ProfileCommand
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"step {stepMs:F2} ms unprofiled ({steps} steps after {warmup} warm-up); profiled {profiledMs:F2} ms, of which kernels " +
             $"{kernelMs:F2} ms and everything else (autograd, allocation, dispatch, timer) {profiledMs - kernelMs:F2} ms.");
+        AnsiConsole.MarkupLine($"allocations per step (unprofiled): {(double)allocated.SystemAllocations / steps:0.##} native from the system " +
+            $"(0 once warm), {(double)allocated.Rentals / steps:0.#} pooled rentals, {allocated.ManagedBytes / steps / 1024.0:0.#} KiB managed.");
     }
 }
