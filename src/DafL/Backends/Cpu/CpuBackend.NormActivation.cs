@@ -29,13 +29,18 @@ public sealed unsafe partial class CpuBackend
             var va = Vector512.Create(a); var vb = Vector512.Create(b);
             for (; i + 16 <= n; i += 16) Vector512.Store(activation.Apply(Vector512.FusedMultiplyAdd(Vector512.Load(x + i), va, vb)), y + i);
         }
+        {
+            var va = Vector256.Create(a); var vb = Vector256.Create(b);
+            for (; i + 8 <= n; i += 8) Vector256.Store(activation.Apply(Vector256.FusedMultiplyAdd(Vector256.Load(x + i), va, vb)), y + i);
+        }
         for (; i < n; i++) y[i] = activation.Apply(MathF.FusedMultiplyAdd(x[i], a, b));
     }
 
-    /// <summary>An activation applied to batch norm's output as it is written (the vector width Simd.Affine uses, and scalars).</summary>
+    /// <summary>An activation applied to batch norm's output as it is written (the vector widths Simd.Affine uses, and scalars).</summary>
     interface IPlaneActivation
     {
         Vector512<float> Apply(Vector512<float> z);
+        Vector256<float> Apply(Vector256<float> z);
         float Apply(float z);
     }
 
@@ -43,6 +48,7 @@ public sealed unsafe partial class CpuBackend
     readonly struct NoActivation : IPlaneActivation
     {
         public Vector512<float> Apply(Vector512<float> z) => z;
+        public Vector256<float> Apply(Vector256<float> z) => z;
         public float Apply(float z) => z;
     }
 
@@ -51,6 +57,8 @@ public sealed unsafe partial class CpuBackend
     {
         public Vector512<float> Apply(Vector512<float> z) =>
             Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, z * Vector512.Create(slope));
+        public Vector256<float> Apply(Vector256<float> z) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * Vector256.Create(slope));
         public float Apply(float z) => z > 0 ? z : z * slope;
     }
 
