@@ -33,9 +33,9 @@ public sealed partial class CudaBackend
     public void AdamStepMulti(Tensor[] param, Tensor[] grad, Tensor[] expAvg, Tensor[] expAvgSq, AdamScalars[] scalars)
     {
         const string op = nameof(AdamStepMulti);
-        foreach (var list in new[] { grad, expAvg, expAvgSq })
-            if (list.Length != param.Length) throw new ArgumentException($"{op}: {param.Length} parameters but a list of {list.Length} tensors.");
-        if (scalars.Length != param.Length) throw new ArgumentException($"{op}: {param.Length} parameters but {scalars.Length} sets of scalars.");
+        if (grad.Length != param.Length || expAvg.Length != param.Length || expAvgSq.Length != param.Length || scalars.Length != param.Length)
+            throw new ArgumentException($"{op}: the lists differ in length ({param.Length} parameters, {grad.Length} gradients, " +
+                $"{expAvg.Length} first and {expAvgSq.Length} second moments, {scalars.Length} sets of scalars).");
         for (int i = 0; i < param.Length; i++) AdamStep(param[i], grad[i], expAvg[i], expAvgSq[i], scalars[i]);
     }
 }
