@@ -70,6 +70,6 @@ public static class ProfileCommand
         AnsiConsole.MarkupLine($"step {stepMs:F2} ms unprofiled ({steps} steps after {warmup} warm-up); profiled {profiledMs:F2} ms, of which kernels " +
             $"{kernelMs:F2} ms and everything else (autograd, allocation, dispatch, timer) {profiledMs - kernelMs:F2} ms.");
         AnsiConsole.MarkupLine($"allocations per step (unprofiled): {(double)allocated.SystemAllocations / steps:0.##} native from the system " +
-            $"(0 once warm), {(double)allocated.Rentals / steps:0.#} pooled rentals, {allocated.ManagedBytes / steps / 1024.0:0.#} KiB managed.");
+            $"(0 in a warm loop), {(double)allocated.Rentals / steps:0.#} pooled rentals, {allocated.ManagedBytes / steps / 1024.0:0.#} KiB managed.");
     }
 }
