@@ -27,4 +27,15 @@ public sealed partial class CudaBackend
         _kernels.LaunchGridStride(Kernel.AdamStep, param.Numel, Address(param, op), Address(grad, op), Address(expAvg, op), Address(expAvgSq, op),
             param.Numel, s.Beta1, s.OneMinusBeta1, s.Beta2, s.OneMinusBeta2, s.WeightDecay, s.NegStepSize, s.BiasCorrection2Sqrt, s.Eps);
     }
+
+    /// <summary>One adam_step_f32 launch per tensor (a multi-tensor kernel is left for later: launches are asynchronous,
+    /// so the loop costs a launch each, not a round trip).</summary>
+    public void AdamStepMulti(Tensor[] param, Tensor[] grad, Tensor[] expAvg, Tensor[] expAvgSq, AdamScalars[] scalars)
+    {
+        const string op = nameof(AdamStepMulti);
+        if (grad.Length != param.Length || expAvg.Length != param.Length || expAvgSq.Length != param.Length || scalars.Length != param.Length)
+            throw new ArgumentException($"{op}: the lists differ in length ({param.Length} parameters, {grad.Length} gradients, " +
+                $"{expAvg.Length} first and {expAvgSq.Length} second moments, {scalars.Length} sets of scalars).");
+        for (int i = 0; i < param.Length; i++) AdamStep(param[i], grad[i], expAvg[i], expAvgSq[i], scalars[i]);
+    }
 }

@@ -12,7 +12,7 @@ internal static class Descriptors
         new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, customTags: tags);
 
     // One line each: the message says what is wrong and what to do.
-    public static readonly DiagnosticDescriptor OutputNotATensor = Error("DAFL001", "An [Output] parameter must be a Tensor", "Parameter '{0}' of {1}.{2} is marked [Output] but is a {3}; only Tensor and Tensor? parameters can be a kernel's outputs", Dispatch);
+    public static readonly DiagnosticDescriptor OutputNotATensor = Error("DAFL001", "An [Output] parameter must be a Tensor", "Parameter '{0}' of {1}.{2} is marked [Output] but is a {3}; only Tensor, Tensor? and Tensor[] parameters can be a kernel's outputs", Dispatch);
     public static readonly DiagnosticDescriptor KernelReturnsAValue = Error("DAFL002", "A kernel must return void", "{0}.{1} takes tensors, so it is a kernel, but returns {2}; kernels write their results into [Output] tensors", Dispatch);
     public static readonly DiagnosticDescriptor OverloadedKernel = Error("DAFL003", "Kernel names must be unique", "{0} declares more than one member named {1}; observers tell kernels apart by name, so give each its own", Dispatch);
     public static readonly DiagnosticDescriptor UnsupportedMember = Error("DAFL004", "The dispatching decorator cannot forward this member", "{0}.{1} cannot be forwarded: {2}", Dispatch);

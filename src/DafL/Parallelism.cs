@@ -7,6 +7,13 @@ namespace DafL;
 public static class Parallelism
 {
     /// <summary>
+    /// At most one worker per core: the thread pool may hold more threads than cores (it adds some when work
+    /// blocks), and a kernel spread over more threads than cores only waits longer, with more scratch buffers
+    /// rented at once (each new high-water mark a trip to the system allocator). The chunks do not depend on it.
+    /// </summary>
+    static readonly ParallelOptions OneThreadPerCore = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+    /// <summary>
     /// Splits [0, count) into chunks of at least <paramref name="grain"/> elements and runs them in parallel
     /// (inline when there is only one chunk, so small tensors pay no scheduling cost).
     /// </summary>
@@ -19,7 +26,7 @@ public static class Parallelism
             return;
         }
         long size = (count + chunks - 1) / chunks;
-        Parallel.For(0, chunks, c =>
+        Parallel.For(0, chunks, OneThreadPerCore, c =>
         {
             long from = c * size, to = Math.Min(count, from + size);
             if (from < to) body(from, to);

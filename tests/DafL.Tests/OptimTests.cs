@@ -1,7 +1,9 @@
 using DafL.Autograd;
+using DafL.Backends;
 using DafL.Errors;
 using DafL.Memory;
 using DafL.Optim;
+using DafL.Random;
 
 using DafL.Tests.Support;
 
@@ -139,6 +141,31 @@ public class OptimTests : LeakCheckedTest
             opt.Step();
         }
         AssertClose(p.ToArray(), AdamReference(lr, b1, b2, eps, wd, Grads.Length));
+    }
+
+    [Test]
+    public void AdamMultiTensorStepEqualsPerTensorStepsBitForBit()
+    {
+        // 300K elements in tensors of every size, so that the CPU's chunks (32K elements) start and end inside tensors
+        // and span several small ones; every tensor at its own step.
+        int[][] shapes = [[70001], [3], [16], [17], [40000, 3], [1], [33], [65536], [5, 5, 3, 3], [45000]];
+        var gen = new Philox(77);
+        using var scope = TensorScope.Begin();
+        Tensor[] Draw(bool positive) => shapes.Select(s => positive ? Tensor.Rand(s, gen) : Tensor.Randn(s, gen)).ToArray();
+        var (p, g, m, v) = (Draw(false), Draw(false), Draw(false), Draw(true));
+        var (p2, m2, v2) = (p.Select(t => t.Clone()).ToArray(), m.Select(t => t.Clone()).ToArray(), v.Select(t => t.Clone()).ToArray());
+        var scalars = shapes.Select((_, k) => new AdamScalars(0.5f, 0.5f, 0.999f, 0.001f, k % 2 == 0 ? 0f : 5e-4f,
+            (float)(-0.2 / (1 - Math.Pow(0.5, k + 1))), (float)Math.Sqrt(1 - Math.Pow(0.999, k + 1)), 1e-8f)).ToArray();
+
+        Backend.Cpu.AdamStepMulti(p, g, m, v, scalars);
+        for (int k = 0; k < shapes.Length; k++) Backend.Cpu.AdamStep(p2[k], g[k], m2[k], v2[k], scalars[k]);
+
+        for (int k = 0; k < shapes.Length; k++)
+        {
+            Assert.That(p[k].ToArray(), Is.EqualTo(p2[k].ToArray()), $"param {k}");
+            Assert.That(m[k].ToArray(), Is.EqualTo(m2[k].ToArray()), $"exp_avg {k}");
+            Assert.That(v[k].ToArray(), Is.EqualTo(v2[k].ToArray()), $"exp_avg_sq {k}");
+        }
     }
 
     [Test]

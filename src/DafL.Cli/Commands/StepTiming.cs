@@ -13,8 +13,11 @@ namespace DafL.Cli.Commands;
 /// <param name="PeakGflops">The fp32 FMA peak of <paramref name="Threads"/> threads, measured in this process just before the
 /// steps; 0 on a GPU, where it is not measured.</param>
 /// <param name="SystemAllocationsPerStep">Buffers the pool had to take from the system per timed step (0 in a steady state).</param>
+/// <param name="RentalsPerStep">Pool rentals per timed step, served from its cache or not.</param>
+/// <param name="ManagedKibPerStep">Managed heap KiB allocated per timed step, on all threads.</param>
 public sealed record StepTiming(string Preset, int Batch, int GeneratorWidth, string Device, int Threads, int Warmup, int Steps,
-    double StepMs, double MinStepMs, double Gflop, double Gflops, double PeakGflops, double SystemAllocationsPerStep)
+    double StepMs, double MinStepMs, double Gflop, double Gflops, double PeakGflops, double SystemAllocationsPerStep,
+    double RentalsPerStep, double ManagedKibPerStep)
 {
     /// <summary>Gflops as a fraction of the peak (0 when there is none).</summary>
     public double PeakFraction => PeakGflops > 0 ? Gflops / PeakGflops : 0;

@@ -4,7 +4,8 @@ namespace DafL.SourceGen.Dispatch;
 
 /// <summary>
 /// Writes the generated half of a dispatching decorator: for each kernel, one <c>KernelCall</c> on the stack (its
-/// tensor lists are collection expressions, so inline arrays, no heap), the observer's <c>Before</c>, the inner
+/// tensor lists are collection expressions, so inline arrays, no heap; a multi-tensor kernel's <c>Tensor[]</c>
+/// lists are spread into them, which takes one array per call), the observer's <c>Before</c>, the inner
 /// call, then <c>After</c>; every other member forwards to <c>Inner</c> as it is.
 /// </summary>
 internal static class DispatchEmitter
@@ -48,8 +49,8 @@ internal static class DispatchEmitter
     {
         string call = "call";
         while (member.Parameters.Any(p => p.Name == call)) call = "_" + call;
-        string tensors = string.Join(", ", member.Parameters.Where(p => p.IsTensor).Select(p => p.Name));
-        string outputs = string.Join(", ", member.Parameters.Where(p => p.IsOutput).Select(p => p.Name));
+        string tensors = string.Join(", ", member.Parameters.Where(p => p.IsTensor).Select(Element));
+        string outputs = string.Join(", ", member.Parameters.Where(p => p.IsOutput).Select(Element));
         sb.AppendLine($"    public void {member.Name}({Signature(member)})");
         sb.AppendLine("    {");
         sb.AppendLine($"        var {call} = new KernelCall(Inner, \"{member.Name}\", [{tensors}], [{outputs}]);");
@@ -58,6 +59,9 @@ internal static class DispatchEmitter
         sb.AppendLine($"        Observer.After(in {call});");
         sb.AppendLine("    }");
     }
+
+    /// <summary>A tensor as it enters the call's lists: itself, or a tensor array's elements spread in place.</summary>
+    static string Element(DispatchParameter p) => p.IsTensorArray ? ".. " + p.Name : p.Name;
 
     static string Signature(DispatchMember member) => string.Join(", ", member.Parameters.Select(p => $"{p.Type} {p.Name}"));
 

@@ -21,5 +21,8 @@ internal sealed record DispatchMember(
     string SourceFile,
     EquatableArray<DispatchParameter> Parameters);
 
-/// <summary>A parameter as the generated signature writes it.</summary>
-internal sealed record DispatchParameter(string Name, string Type, bool IsTensor, bool IsOutput);
+/// <summary>
+/// A parameter as the generated signature writes it. <see cref="IsTensorArray"/>: a <c>Tensor[]</c> (a multi-tensor
+/// kernel's list), whose elements the call lists in place (<see cref="IsTensor"/> is also true).
+/// </summary>
+internal sealed record DispatchParameter(string Name, string Type, bool IsTensor, bool IsOutput, bool IsTensorArray = false);

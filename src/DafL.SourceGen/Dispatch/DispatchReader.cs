@@ -85,13 +85,15 @@ internal static class DispatchReader
         var parameters = new List<DispatchParameter>();
         foreach (var p in method.Parameters)
         {
-            bool isTensor = SymbolEqualityComparer.Default.Equals(p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), tensor);
+            bool isTensorArray = p.Type is IArrayTypeSymbol { Rank: 1 } array
+                && SymbolEqualityComparer.Default.Equals(array.ElementType.WithNullableAnnotation(NullableAnnotation.NotAnnotated), tensor);
+            bool isTensor = isTensorArray || SymbolEqualityComparer.Default.Equals(p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), tensor);
             bool isOutput = p.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, output));
             if (isOutput && !isTensor)
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.OutputNotATensor, p.Locations.FirstOrDefault(),
                     p.Name, contract.Name, method.Name, Display(p.Type)));
             AddNamespaces(p.Type, namespaces);
-            parameters.Add(new DispatchParameter(Identifier(p.Name), Display(p.Type), isTensor, isOutput && isTensor));
+            parameters.Add(new DispatchParameter(Identifier(p.Name), Display(p.Type), isTensor, isOutput && isTensor, isTensorArray));
         }
         bool isKernel = parameters.Any(p => p.IsTensor);
         if (isKernel && !method.ReturnsVoid)

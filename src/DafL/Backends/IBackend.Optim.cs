@@ -16,4 +16,12 @@ public partial interface IBackend
     /// param += (−step size)·m / (√v / √(1 − β2ᵗ) + ε).
     /// </summary>
     void AdamStep([Output] Tensor param, Tensor grad, [Output] Tensor expAvg, [Output] Tensor expAvgSq, AdamScalars s);
+
+    /// <summary>
+    /// <see cref="AdamStep"/> on every tensor of a parameter group in one call (PyTorch's multi-tensor Adam): entry i
+    /// updates <paramref name="param"/>[i] from <paramref name="grad"/>[i] with <paramref name="scalars"/>[i] (steps may
+    /// differ per parameter). Each element takes exactly AdamStep's operations, so the result equals one AdamStep per
+    /// tensor bit for bit; the arrays have one length and are only read (the caller may reuse them).
+    /// </summary>
+    void AdamStepMulti([Output] Tensor[] param, Tensor[] grad, [Output] Tensor[] expAvg, [Output] Tensor[] expAvgSq, AdamScalars[] scalars);
 }

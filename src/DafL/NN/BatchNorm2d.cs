@@ -55,6 +55,19 @@ public sealed class BatchNorm2d : Layer
         return y;
     }
 
+    /// <summary>
+    /// This layer then <c>LeakyReLU(slope)</c>: in training one fused op (<see cref="Ops.Functional.BatchNorm2dLeakyRelu"/>),
+    /// which moves the running statistics and counts the batch exactly as <see cref="Forward"/> does; in eval the two ops.
+    /// <see cref="Sequential"/> calls it for a BatchNorm2d followed by a LeakyReLU.
+    /// </summary>
+    internal Tensor ForwardLeakyRelu(Tensor x, float slope)
+    {
+        if (!IsTraining) return LeakyRelu(Forward(x), slope);
+        var y = BatchNorm2dLeakyRelu(x, RunningMean, RunningVar, Weight, Bias, slope, Momentum, Eps);
+        CountBatch();
+        return y;
+    }
+
     /// <summary>num_batches_tracked += 1, on whatever device the module lives (no host round trip).</summary>
     void CountBatch()
     {

@@ -46,26 +46,43 @@ public abstract class Optimizer : IDisposable
     /// <summary>Names of the per-parameter state tensors, PyTorch's keys (<c>momentum_buffer</c>, <c>exp_avg</c>, …).</summary>
     protected abstract IReadOnlyList<string> StateNames { get; }
 
-    /// <summary>Updates one parameter from its (contiguous) gradient; <paramref name="state"/>.Step already counts this update.</summary>
-    private protected abstract void Update(ParamGroup group, Tensor param, Tensor grad, ParamState state);
+    /// <summary>
+    /// Updates the parameters of <paramref name="group"/> that have a gradient, each from its (contiguous) gradient;
+    /// every state's Step already counts this update. The list is the optimizer's own, valid during the call only.
+    /// </summary>
+    private protected abstract void Update(ParamGroup group, IReadOnlyList<ParamUpdate> updates);
 
-    /// <summary>Applies one update to every parameter that has a gradient.</summary>
+    /// <summary>This step's updates of one group, reused from step to step.</summary>
+    readonly List<ParamUpdate> _updates = [];
+
+    /// <summary>Applies one update to every parameter that has a gradient, one <see cref="Update"/> per group.</summary>
     public void Step()
     {
         StepCount++;
         using var _ = GradMode.NoGrad();
         foreach (var group in _groups)
-            foreach (var p in group.Params)
+        {
+            _updates.Clear();
+            try
             {
-                if (p.Grad == null) continue;
-                if (!_state.TryGetValue(p, out var state)) _state[p] = state = new ParamState(p, StateNames.Count);
-                else if (state.StepTensor.Device != p.Device)
-                    throw new InvalidOperationException($"{GetType().Name}: parameter {Tensor.ShapeString(p.Shape)} is on {p.Device} but its optimizer state is on {state.StepTensor.Device}; " +
-                        "move the model (Module.To) before the optimizer's first step.");
-                state.Step++;
-                using var grad = p.Grad.ContiguousNoGrad();
-                Update(group, p, grad, state);
+                foreach (var p in group.Params)
+                {
+                    if (p.Grad == null) continue;
+                    if (!_state.TryGetValue(p, out var state)) _state[p] = state = new ParamState(p, StateNames.Count);
+                    else if (state.StepTensor.Device != p.Device)
+                        throw new InvalidOperationException($"{GetType().Name}: parameter {Tensor.ShapeString(p.Shape)} is on {p.Device} but its optimizer state is on {state.StepTensor.Device}; " +
+                            "move the model (Module.To) before the optimizer's first step.");
+                    state.Step++;
+                    _updates.Add(new ParamUpdate(p, p.Grad.ContiguousNoGrad(), state));
+                }
+                if (_updates.Count > 0) Update(group, _updates);
             }
+            finally
+            {
+                foreach (var u in _updates) u.Grad.Dispose();
+                _updates.Clear();
+            }
+        }
     }
 
     /// <summary>Frees every parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>

@@ -31,3 +31,6 @@ internal sealed class ParamState : IDisposable
         StepTensor.Dispose();
     }
 }
+
+/// <summary>One parameter's update in a step: the parameter, its gradient (contiguous, freed after the step) and its state.</summary>
+internal readonly record struct ParamUpdate(Tensor Param, Tensor Grad, ParamState State);

@@ -33,9 +33,10 @@ public sealed class Sgd : Optimizer
 
     protected override IReadOnlyList<string> StateNames => Momentum != 0 ? MomentumState : [];
 
-    private protected override void Update(ParamGroup group, Tensor param, Tensor grad, ParamState state)
+    private protected override void Update(ParamGroup group, IReadOnlyList<ParamUpdate> updates)
     {
         var scalars = new SgdScalars((float)-group.Lr, (float)Momentum, (float)(1 - Dampening), (float)WeightDecay, Nesterov);
-        param.Backend.SgdStep(param, grad, Momentum != 0 ? state.Slots[0] : null, scalars, firstStep: state.Step == 1);
+        foreach (var (param, grad, state) in updates)
+            param.Backend.SgdStep(param, grad, Momentum != 0 ? state.Slots[0] : null, scalars, firstStep: state.Step == 1);
     }
 }

@@ -72,7 +72,18 @@ public class DispatchingBackendTests : LeakCheckedTest
         Assert.That(recorder.Calls.Select(c => c.Kernel).Distinct(), Is.EquivalentTo(kernels));
         foreach (var call in recorder.Calls)
         {
-            var tensors = typeof(IBackend).GetMethod(call.Kernel)!.GetParameters().Where(p => p.ParameterType == typeof(Tensor)).ToArray();
+            var parameters = typeof(IBackend).GetMethod(call.Kernel)!.GetParameters();
+            var lists = parameters.Where(p => p.ParameterType == typeof(Tensor[])).ToArray();
+            if (lists.Length > 0)
+            {
+                // A multi-tensor kernel (its lists equally long, no single tensors): each list's elements in place.
+                int perList = call.Tensors.Length / lists.Length;
+                Assert.That(perList * lists.Length, Is.EqualTo(call.Tensors.Length), call.Kernel);
+                var listed = lists.SelectMany((p, k) => p.IsDefined(typeof(OutputAttribute)) ? call.Tensors.ToArray().Skip(k * perList).Take(perList) : []);
+                Assert.That(call.Outputs.ToArray(), Is.EqualTo(listed).Using<Tensor?>(ReferenceEquals), $"{call.Kernel}: the outputs its [Output] lists name");
+                continue;
+            }
+            var tensors = parameters.Where(p => p.ParameterType == typeof(Tensor)).ToArray();
             Assert.That(call.Tensors, Has.Length.EqualTo(tensors.Length), call.Kernel);
             var expected = tensors.Select((p, i) => (p, i)).Where(x => x.p.IsDefined(typeof(OutputAttribute))).Select(x => call.Tensors[x.i]);
             Assert.That(call.Outputs, Is.EqualTo(expected).Using<Tensor?>(ReferenceEquals), $"{call.Kernel}: the outputs its [Output] parameters name");

@@ -147,7 +147,7 @@ public class DeviceTrainingTests : CudaBackendTest
         using var profile = KernelProfile.Start();
         d.Step();
         Assert.That(profile.Timings.Select(t => t.Backend), Is.All.EqualTo("cuda"), "every kernel of the step ran on the CUDA backend");
-        Assert.That(profile.Timings.Select(t => t.Kernel), Is.SupersetOf(new[] { "Conv2dForward", "Conv2dBackwardData", "MatMul", "BatchNormBackward", "AdamStep" }));
+        Assert.That(profile.Timings.Select(t => t.Kernel), Is.SupersetOf(new[] { "Conv2dForward", "Conv2dBackwardData", "MatMul", "BatchNormBackward", "BatchNormLeakyReluBackward", "AdamStepMulti" }));
         // One device→host copy (a stream sync on a GPU): the five losses and backward's deferred finite-loss check together.
         Assert.That(profile.Timings.Where(t => t.Kernel == "CopyToHost").Sum(t => t.Calls), Is.EqualTo(1));
     }

@@ -90,5 +90,90 @@ public static partial class ParityCases
                         if (gBias != null) r.Read("gBias", gBias);
                     });
                 }
+        foreach (var c in NormLeakyRelu(block, w))
+            yield return c;
+    }
+
+    /// <summary>
+    /// The fused BatchNorm2d(eps 0.8) → LeakyReLU(0.2) of conv_blocks1/2 (training only) at the generator's shape,
+    /// against its unfused composition on the reference: BatchNormForwardTraining then LeakyRelu, and LeakyRelu's
+    /// backward then BatchNormBackward (the CPU's agree bit for bit, which the CPU-against-itself run checks).
+    /// </summary>
+    static IEnumerable<ParityCase> NormLeakyRelu(int[] block, int w)
+    {
+        const float slope = 0.2f, eps = 0.8f, momentum = 0.1f;
+        foreach (bool affine in new[] { true, false })
+        {
+            // Same draws on both sides: x, weight, bias, running mean, running var.
+            (Tensor X, Tensor? Weight, Tensor? Bias, Tensor RunningMean, Tensor RunningVar) Inputs(OpRun r) =>
+                (r.Normal(block), affine ? r.Uniform(0.5f, 1.5f, w) : null, affine ? r.Normal(w) : null, r.Normal(w), r.Uniform(0.5f, 2f, w));
+            void Read(OpRun r, Tensor y, Tensor mean, Tensor var, Tensor runningMean, Tensor runningVar)
+            {
+                r.Read("y", y);
+                r.Read("saveMean", mean);
+                r.Read("saveVar", var);
+                r.Read("runningMean", runningMean);
+                r.Read("runningVar", runningVar);
+            }
+            yield return new("BatchNormLeakyReluForwardTraining", $"{(affine ? "affine" : "no affine")}, running statistics, eps 0.8, slope 0.2",
+                S(block), ParityTolerance.Fp32, r =>
+                {
+                    var (x, weight, bias, runningMean, runningVar) = Inputs(r);
+                    var (y, mean, var) = (r.Output(block), r.Output(w), r.Output(w));
+                    r.B.BatchNormLeakyReluForwardTraining(x, weight, bias, runningMean, runningVar, momentum, eps, slope, y, mean, var);
+                    Read(r, y, mean, var, runningMean, runningVar);
+                },
+                Reference: r =>
+                {
+                    var (x, weight, bias, runningMean, runningVar) = Inputs(r);
+                    var (z, y, mean, var) = (r.Output(block), r.Output(block), r.Output(w), r.Output(w));
+                    r.B.BatchNormForwardTraining(x, weight, bias, runningMean, runningVar, momentum, eps, z, mean, var);
+                    r.B.LeakyRelu(z, y, slope);
+                    Read(r, y, mean, var, runningMean, runningVar);
+                });
+
+            // The backward's inputs: x, gy, weight, bias, and the statistics and output of the fused forward on x.
+            (Tensor X, Tensor Y, Tensor Gy, Tensor? Weight, Tensor? Bias, Tensor Mean, Tensor Var) BackwardInputs(OpRun r)
+            {
+                var (x, gy) = (r.Normal(block), r.Normal(block));
+                var (weight, bias) = (affine ? r.Uniform(0.5f, 1.5f, w) : null, affine ? r.Normal(w) : null);
+                var (y, mean, var) = (r.Output(block), r.Output(w), r.Output(w));
+                // The forward runs on the CPU on both sides, so that both backwards see the same y and statistics.
+                using (var xh = Tensor.FromArray(r.Values(x), block))
+                using (var wh = weight == null ? null : Tensor.FromArray(r.Values(weight), w))
+                using (var bh = bias == null ? null : Tensor.FromArray(r.Values(bias), w))
+                using (var yh = Tensor.Empty(block))
+                using (var mh = Tensor.Empty([w]))
+                using (var vh = Tensor.Empty([w]))
+                {
+                    Backend.Cpu.BatchNormLeakyReluForwardTraining(xh, wh, bh, null, null, momentum, eps, slope, yh, mh, vh);
+                    (y, mean, var) = (r.FromHost(yh.ToArray(), block), r.FromHost(mh.ToArray(), w), r.FromHost(vh.ToArray(), w));
+                }
+                return (x, y, gy, weight, bias, mean, var);
+            }
+            yield return new("BatchNormLeakyReluBackward", $"{(affine ? "affine" : "no affine")}, all gradients, eps 0.8, slope 0.2",
+                S(block), ParityTolerance.Fp32, r =>
+                {
+                    var (x, y, gy, weight, _, mean, var) = BackwardInputs(r);
+                    var (gx, gWeight, gBias) = (r.Output(block), r.Output(w), r.Output(w));
+                    r.B.BatchNormLeakyReluBackward(x, y, gy, mean, var, weight, eps, slope, gx, gWeight, gBias);
+                    r.Read("gx", gx);
+                    r.Read("gWeight", gWeight);
+                    r.Read("gBias", gBias);
+                },
+                Reference: r =>
+                {
+                    // LeakyReLU's gradient at z = BN(x) (its input, as the unfused graph has it), then batch norm's.
+                    var (x, _, gy, weight, bias, mean, var) = BackwardInputs(r);
+                    var (z, zMean, zVar) = (r.Output(block), r.Output(w), r.Output(w));
+                    r.B.BatchNormForwardTraining(x, weight, bias, null, null, momentum, eps, z, zMean, zVar);
+                    var (gz, gx, gWeight, gBias) = (r.Output(block), r.Output(block), r.Output(w), r.Output(w));
+                    r.B.LeakyReluBackward(z, gy, gz, slope);
+                    r.B.BatchNormBackward(x, gz, mean, var, weight, eps, true, gx, gWeight, gBias);
+                    r.Read("gx", gx);
+                    r.Read("gWeight", gWeight);
+                    r.Read("gBias", gBias);
+                });
+        }
     }
 }

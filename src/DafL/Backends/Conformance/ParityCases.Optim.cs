@@ -46,5 +46,36 @@ public static partial class ParityCases
                 r.Read("expAvgSq", v);
             });
         }
+        // The generator's parameter group in one multi-tensor call, against one AdamStep per tensor on the
+        // reference: shapes from the l1 weight down to odd few-element vectors, each tensor at its own step.
+        int w = z.Width;
+        int[][] group = [weight, [weight[0]], [w, w, 3, 3], [w], [w], [w / 2, w, 3, 3], [w / 2], [1, w / 2, 3, 3], [1], [7]];
+        AdamScalars StepScalars(int step) => new(0.5f, 0.5f, 0.999f, (float)(1 - 0.999), step % 2 == 0 ? 0f : 1e-4f,
+            (float)(-0.2 / (1 - Math.Pow(0.5, step))), (float)Math.Sqrt(1 - Math.Pow(0.999, step)), 1e-8f);
+        (Tensor[] P, Tensor[] G, Tensor[] M, Tensor[] V) GroupInputs(OpRun r) =>
+            (group.Select(r.Normal).ToArray(), group.Select(r.Normal).ToArray(), group.Select(r.Normal).ToArray(),
+             group.Select(shape => r.Uniform(0, 2, shape)).ToArray());
+        void ReadGroup(OpRun r, Tensor[] p, Tensor[] m, Tensor[] v)
+        {
+            for (int k = 0; k < group.Length; k++)
+            {
+                r.Read($"param {k}", p[k]);
+                r.Read($"expAvg {k}", m[k]);
+                r.Read($"expAvgSq {k}", v[k]);
+            }
+        }
+        var steps = group.Select((_, k) => StepScalars(k + 1)).ToArray();
+        yield return new("AdamStepMulti", $"{group.Length} tensors of the generator, steps 1 to {group.Length}", S(weight), ParityTolerance.PyTorchRoundings, r =>
+        {
+            var (p, g, m, v) = GroupInputs(r);
+            r.B.AdamStepMulti(p, g, m, v, steps);
+            ReadGroup(r, p, m, v);
+        },
+        Reference: r =>
+        {
+            var (p, g, m, v) = GroupInputs(r);
+            for (int k = 0; k < group.Length; k++) r.B.AdamStep(p[k], g[k], m[k], v[k], steps[k]);
+            ReadGroup(r, p, m, v);
+        });
     }
 }

@@ -19,6 +19,15 @@ public sealed unsafe partial class CpuBackend
                     Vector512.Store(Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * s), py + i);
                 }
             }
+            {
+                // AVX2-only machines (and the tail of the 512-bit loop): without it every element takes a branch.
+                var s = Vector256.Create(slope);
+                for (; i + 8 <= to; i += 8)
+                {
+                    var v = Vector256.Load(px + i);
+                    Vector256.Store(Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * s), py + i);
+                }
+            }
             for (; i < to; i++) py[i] = px[i] > 0 ? px[i] : px[i] * slope;
         });
     }
@@ -36,6 +45,14 @@ public sealed unsafe partial class CpuBackend
                 {
                     var g = Vector512.Load(pg + i);
                     Vector512.Store(Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(px + i), Vector512<float>.Zero), g, g * s), po + i);
+                }
+            }
+            {
+                var s = Vector256.Create(slope);
+                for (; i + 8 <= to; i += 8)
+                {
+                    var g = Vector256.Load(pg + i);
+                    Vector256.Store(Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(px + i), Vector256<float>.Zero), g, g * s), po + i);
                 }
             }
             for (; i < to; i++) po[i] = px[i] > 0 ? pg[i] : pg[i] * slope;

@@ -8,7 +8,12 @@ public sealed unsafe partial class CpuBackend
     // Statistics are per channel, so the training kernels run one task per group of channels.
 
     public void BatchNormForwardTraining(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar,
-        float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveVar)
+        float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveVar) =>
+        ForwardTraining(x, weight, bias, runningMean, runningVar, momentum, eps, y, saveMean, saveVar, default(NoActivation));
+
+    /// <summary>The training forward with <paramref name="activation"/> applied to each normalised value as it is written.</summary>
+    static void ForwardTraining<TActivation>(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar,
+        float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveVar, TActivation activation) where TActivation : struct, IPlaneActivation
     {
         int n = x.Shape[0], channels = x.Shape[1];
         long plane = (long)x.Shape[2] * x.Shape[3], count = n * plane;
@@ -41,7 +46,7 @@ public sealed unsafe partial class CpuBackend
                 for (int i = 0; i < n; i++)
                 {
                     long o = (i * channels + c) * plane;
-                    Simd.Affine(px + o, scale, shift, py + o, plane);
+                    AffineActivation(px + o, scale, shift, py + o, plane, activation);
                 }
 
                 if (prm != null) prm[c] = (float)((1.0 - momentum) * prm[c] + momentum * exactMean);
@@ -70,10 +75,19 @@ public sealed unsafe partial class CpuBackend
     }
 
     public void BatchNormBackward(Tensor x, Tensor gy, Tensor mean, Tensor var, Tensor? weight, float eps, bool training,
-        Tensor? gx, Tensor? gWeight, Tensor? gBias)
+        Tensor? gx, Tensor? gWeight, Tensor? gBias) =>
+        Backward(x, null, gy, mean, var, weight, eps, training, gx, gWeight, gBias, default(NoGradMask));
+
+    /// <summary>
+    /// The backward with gy first passed through <paramref name="mask"/> (an activation's gradient, read from the
+    /// op's output <paramref name="y"/>) element by element wherever it is read, so that no masked-gradient tensor is made.
+    /// </summary>
+    static void Backward<TMask>(Tensor x, Tensor? y, Tensor gy, Tensor mean, Tensor var, Tensor? weight, float eps, bool training,
+        Tensor? gx, Tensor? gWeight, Tensor? gBias, TMask mask) where TMask : struct, IGradMask
     {
         int n = x.Shape[0], channels = x.Shape[1];
         long plane = (long)x.Shape[2] * x.Shape[3], count = n * plane;
+        float* py = y == null ? null : y.Ptr;
         float* px = x.Ptr, pg = gy.Ptr, pm = mean.Ptr, pv = var.Ptr, pw = weight == null ? null : weight.Ptr;
         float* pgx = gx == null ? null : gx.Ptr, pgw = gWeight == null ? null : gWeight.Ptr, pgb = gBias == null ? null : gBias.Ptr;
         Parallelism.ForRanges(channels, ChannelGrain(count), (from, to) =>
@@ -86,7 +100,7 @@ public sealed unsafe partial class CpuBackend
                     for (int i = 0; i < n; i++)
                     {
                         long o = (i * channels + c) * plane;
-                        var (s, sd) = GradMoments(pg + o, px + o, pm[c], plane);
+                        var (s, sd) = GradMoments(pg + o, py + o, px + o, pm[c], plane, mask);
                         sumG += s;
                         sumGD += sd;
                     }
@@ -97,6 +111,7 @@ public sealed unsafe partial class CpuBackend
                 float a = (float)(w * invStd);
                 if (!training)
                 {
+                    // Eval mode has no fused caller, so gy is read unmasked (NoGradMask) here.
                     for (int i = 0; i < n; i++)
                     {
                         long o = (i * channels + c) * plane;
@@ -110,7 +125,7 @@ public sealed unsafe partial class CpuBackend
                 for (int i = 0; i < n; i++)
                 {
                     long o = (i * channels + c) * plane;
-                    BatchNormInputGrad(pg + o, px + o, pm[c], a, b, k, pgx + o, plane);
+                    BatchNormInputGrad(pg + o, py + o, px + o, pm[c], a, b, k, pgx + o, plane, mask);
                 }
             }
         });
@@ -169,8 +184,8 @@ public sealed unsafe partial class CpuBackend
         return (s, s2);
     }
 
-    /// <summary>(Σ g, Σ g·(x − mean)) over n elements, vector partial sums flushed into double every 4096 elements.</summary>
-    static (double SumG, double SumGD) GradMoments(float* g, float* x, float mean, long n)
+    /// <summary>(Σ g, Σ g·(x − mean)) over n elements with g = mask(gy, y), vector partial sums flushed into double every 4096 elements.</summary>
+    static (double SumG, double SumGD) GradMoments<TMask>(float* gy, float* y, float* x, float mean, long n, TMask mask) where TMask : struct, IGradMask
     {
         long i = 0;
         double s = 0, sd = 0;
@@ -183,7 +198,7 @@ public sealed unsafe partial class CpuBackend
                 var ad = Vector512<float>.Zero;
                 for (long end = Math.Min(n - 15, i + 4096); i < end; i += 16)
                 {
-                    var vg = Vector512.Load(g + i);
+                    var vg = mask.Apply(Vector512.Load(gy + i), y + i);
                     a += vg;
                     ad = Vector512.FusedMultiplyAdd(vg, Vector512.Load(x + i) - vm, ad);
                 }
@@ -199,7 +214,7 @@ public sealed unsafe partial class CpuBackend
                 var ad = Vector256<float>.Zero;
                 for (long end = Math.Min(n - 7, i + 4096); i < end; i += 8)
                 {
-                    var vg = Vector256.Load(g + i);
+                    var vg = mask.Apply(Vector256.Load(gy + i), y + i);
                     a += vg;
                     ad = Vector256.FusedMultiplyAdd(vg, Vector256.Load(x + i) - vm, ad);
                 }
@@ -209,27 +224,29 @@ public sealed unsafe partial class CpuBackend
         }
         for (; i < n; i++)
         {
-            s += g[i];
-            sd += (double)g[i] * (x[i] - mean);
+            float g = mask.Apply(gy[i], y + i);
+            s += g;
+            sd += (double)g * (x[i] - mean);
         }
         return (s, sd);
     }
 
-    /// <summary>gx[i] = a·g[i] + b·(x[i] − mean) + k: the training-mode input gradient of one plane.</summary>
-    static void BatchNormInputGrad(float* g, float* x, float mean, float a, float b, float k, float* gx, long n)
+    /// <summary>gx[i] = a·g[i] + b·(x[i] − mean) + k with g = mask(gy, y): the training-mode input gradient of one plane.</summary>
+    static void BatchNormInputGrad<TMask>(float* gy, float* y, float* x, float mean, float a, float b, float k, float* gx, long n, TMask mask)
+        where TMask : struct, IGradMask
     {
         long i = 0;
         if (Simd.Has512)
         {
             Vector512<float> vm = Vector512.Create(mean), va = Vector512.Create(a), vb = Vector512.Create(b), vk = Vector512.Create(k);
             for (; i + 16 <= n; i += 16)
-                Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(x + i) - vm, vb, Vector512.FusedMultiplyAdd(Vector512.Load(g + i), va, vk)), gx + i);
+                Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(x + i) - vm, vb, Vector512.FusedMultiplyAdd(mask.Apply(Vector512.Load(gy + i), y + i), va, vk)), gx + i);
         }
         {
             Vector256<float> vm = Vector256.Create(mean), va = Vector256.Create(a), vb = Vector256.Create(b), vk = Vector256.Create(k);
             for (; i + 8 <= n; i += 8)
-                Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(x + i) - vm, vb, Vector256.FusedMultiplyAdd(Vector256.Load(g + i), va, vk)), gx + i);
+                Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(x + i) - vm, vb, Vector256.FusedMultiplyAdd(mask.Apply(Vector256.Load(gy + i), y + i), va, vk)), gx + i);
         }
-        for (; i < n; i++) gx[i] = MathF.FusedMultiplyAdd(x[i] - mean, b, MathF.FusedMultiplyAdd(g[i], a, k));
+        for (; i < n; i++) gx[i] = MathF.FusedMultiplyAdd(x[i] - mean, b, MathF.FusedMultiplyAdd(mask.Apply(gy[i], y + i), a, k));
     }
 }
