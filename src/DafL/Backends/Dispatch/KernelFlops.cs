@@ -5,35 +5,28 @@ namespace DafL.Backends.Dispatch;
 /// product, 2 FLOP per multiply-add, from the shapes of the tensors each call was given (so the count is the work
 /// the step really asked for, whatever the model, and never a formula that could drift from it). Elementwise ops,
 /// batch norm, pooling and losses are real time but not counted, as in PyTorch's and llm.c's FLOP figures; a
-/// GFLOP/s built on this count understates the machine's work. <see cref="Start"/> routes all ops through a
-/// <see cref="DispatchingBackend"/>, <see cref="Dispose"/> removes it; at most one interceptor is active at a time.
+/// GFLOP/s built on this count understates the machine's work. Counts from <see cref="Start"/> until disposed.
 /// </summary>
-public sealed class KernelFlops : IKernelObserver, IDisposable
+public sealed class KernelFlops : InstalledObserver
 {
     long _flops;
-    bool _disposed;
 
     KernelFlops() { }
 
     /// <summary>Starts counting the kernels of every backend.</summary>
-    public static KernelFlops Start()
-    {
-        var counter = new KernelFlops();
-        Backend.Intercept(inner => new DispatchingBackend(inner, counter));
-        return counter;
-    }
+    public static KernelFlops Start() => Install(new KernelFlops());
 
     /// <summary>Dense FLOPs counted so far.</summary>
     public double Flops => Interlocked.Read(ref _flops);
 
-    bool IKernelObserver.Before(in KernelCall call)
+    public override bool Before(in KernelCall call)
     {
         long flops = Of(call);
         if (flops != 0) Interlocked.Add(ref _flops, flops);
         return true;
     }
 
-    void IKernelObserver.After(in KernelCall call) { }
+    public override void After(in KernelCall call) { }
 
     /// <summary>The dense FLOPs of one call; 0 for a kernel that is not a convolution or a matrix product.</summary>
     public static long Of(in KernelCall call)
@@ -57,11 +50,4 @@ public sealed class KernelFlops : IKernelObserver, IDisposable
     /// <param name="output">y or gy (N, O, Ho, Wo).</param>
     /// <param name="weight">(O, C, kH, kW).</param>
     static long ConvFlops(Tensor output, Tensor weight) => 2 * output.Numel * (weight.Numel / Math.Max(1, weight.Shape[0]));
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        Backend.StopIntercepting();
-    }
 }

@@ -17,32 +17,26 @@ public sealed record KernelTiming(string Backend, string Kernel, string Shape, l
 /// shows kernel times, at the cost of the overlap a real run would have; Synchronize and Allocate are not kernels and
 /// are not timed. The timer adds about a microsecond per kernel, so profile a few steps, not a whole run.
 /// </summary>
-public sealed class KernelProfile : IKernelObserver, IDisposable
+public sealed class KernelProfile : InstalledObserver
 {
     /// <summary>When the kernel now running on this thread started (a thread runs one kernel at a time).</summary>
     [ThreadStatic] static long _started;
 
     readonly Lock _gate = new();
     readonly Dictionary<(string Backend, string Kernel, string Shape), (long Calls, long Ticks)> _rows = [];
-    bool _disposed;
 
     KernelProfile() { }
 
     /// <summary>Starts profiling every kernel on every backend; at most one profile is active at a time.</summary>
-    public static KernelProfile Start()
-    {
-        var profile = new KernelProfile();
-        Backend.Intercept(inner => new DispatchingBackend(inner, profile));
-        return profile;
-    }
+    public static KernelProfile Start() => Install(new KernelProfile());
 
-    bool IKernelObserver.Before(in KernelCall call)
+    public override bool Before(in KernelCall call)
     {
         _started = Stopwatch.GetTimestamp();
         return true;
     }
 
-    void IKernelObserver.After(in KernelCall call)
+    public override void After(in KernelCall call)
     {
         call.Backend.Synchronize();
         long ticks = Stopwatch.GetTimestamp() - _started;
@@ -82,12 +76,5 @@ public sealed class KernelProfile : IKernelObserver, IDisposable
             sb.AppendLine(inv, $"{r.Kernel,-28} {r.Shape,-22} {r.Calls,7} {r.Total.TotalMilliseconds,10:F2} {r.MeanMicroseconds,9:F1} {r.Total.TotalMilliseconds / total,6:P1}");
         sb.AppendLine(inv, $"{"all kernels",-28} {"",-22} {rows.Sum(r => r.Calls),7} {total,10:F2}");
         return sb.ToString();
-    }
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        Backend.StopIntercepting();
     }
 }
