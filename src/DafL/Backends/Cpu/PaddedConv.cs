@@ -7,8 +7,8 @@ namespace DafL.Backends.Cpu;
 /// <summary>
 /// Register-blocked direct convolution for stride 1 (the generator's 3×3 and LeNet-5's 5×5 layers), without im2col.
 /// Each image is first staged into a zero-padded copy (C, Hp, Wp), Hp = H + 2·ph, Wp = W + 2·pw, so that no tap ever
-/// falls outside it. The staging can also upsample ×2 by nearest neighbour (<see cref="Layout.Upsample"/>): the
-/// convolution then reads an (H/2, W/2) source as if it were (H, W), and the upsampled tensor never exists. In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
+/// falls outside it (<see cref="StagePadded"/>, which can also upsample ×2 by nearest neighbour, so that an upsampled
+/// input never exists). In that copy the output pixel (oh, ow) sits at q = oh·Wp + ow and its tap (ki, kj) at
 /// q + ki·Wp + kj, so all output pixels of a plane form one run q ∈ [0, Ho·Wp) that the kernels cut into vectors
 /// (16 floats, or 8 without AVX-512, each width with register tiles that fit its register file) regardless of where
 /// the rows end; the Wp − Wo positions per row past the output's right edge are computed and dropped (forward), or
@@ -79,34 +79,6 @@ internal static unsafe partial class PaddedConv
         /// (run rounded up) − Run + kW − 1 floats beyond the plane.
         /// </summary>
         public int Slack(int roundedRun) => roundedRun - Run + KW - 1;
-    }
-
-    // ---------------------------------------------------------------- staging
-
-    /// <summary>
-    /// dst[c·channelStride + (i + ph)·Wp + (j + pw)] = src[c, i / u, j / u] (u = <see cref="Layout.Upsample"/>), zero
-    /// on the border; the planes are dense (channelStride = Plane) or interleaved with other images'.
-    /// </summary>
-    public static void StagePadded(float* src, in Layout l, float* dst, long channelStride)
-    {
-        int wp = l.Wp, w = l.W, u = l.Upsample, sw = w / u;
-        long rowBytes = (long)w * sizeof(float);
-        for (int c = 0; c < l.Channels; c++)
-        {
-            float* plane = dst + c * channelStride;
-            new Span<float>(plane, l.PadH * wp + l.PadW).Clear();
-            float* s = src + (long)c * (l.H / u) * sw;
-            for (int i = 0; i < l.H; i++)
-            {
-                float* row = plane + (long)(i + l.PadH) * wp + l.PadW;
-                if (u == 1) Buffer.MemoryCopy(s + (long)i * w, row, rowBytes, rowBytes);
-                else if (i % 2 == 0) CpuBackend.DuplicatePairs(s + (long)(i / 2) * sw, row, sw);
-                else Buffer.MemoryCopy(row - wp, row, rowBytes, rowBytes); // the odd row repeats the even one above
-
-                // The right border of this row and the left border of the next are adjacent.
-                new Span<float>(row + w, i + 1 < l.H ? 2 * l.PadW : l.PadW + l.PadH * wp).Clear();
-            }
-        }
     }
 
     // ---------------------------------------------------------------- forward (and data gradient)
