@@ -29,7 +29,7 @@ public sealed class KernelFlops : InstalledObserver
     public override void After(in KernelCall call) { }
 
     /// <summary>The dense FLOPs of one call; 0 for a kernel that is not a convolution or a matrix product.</summary>
-    public static long Of(in KernelCall call)
+    static long Of(in KernelCall call)
     {
         var t = call.Tensors;
         return call.Kernel switch
