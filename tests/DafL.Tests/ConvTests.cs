@@ -50,10 +50,16 @@ public unsafe class ConvTests
     static readonly Case PaddedLeNetFirstBatch1 = new(1, 1, 32, 32, 6, 5, 5, 1, 0);
     static readonly Case PaddedWideKernelRows = new(2, 2, 6, 11, 5, 3, 5, 1, 1);
     static readonly Case PaddedShortLastGroup = new(27, 2, 20, 20, 5, 3, 3, 1, 1);
+    // Winograd F(4×4, 3×3) (3×3, stride 1, padding 1, sides multiples of 4, ≥ 8 channels each way; PaddedGenerator too)
+    static readonly Case WinogradShortLastGroup = new(6, 9, 16, 16, 13, 3, 3, 1, 1);
+    static readonly Case WinogradNonSquare = new(2, 8, 8, 12, 9, 3, 3, 1, 1);
+    static readonly Case WinogradWide = new(2, 128, 16, 16, 64, 3, 3, 1, 1);
+    static readonly Case WinogradWholeVectorOfTiles = new(1, 8, 32, 32, 8, 3, 3, 1, 1);
 
     static readonly Case[] Cases =
     [
         PaddedGenerator, PaddedOddWidth, PaddedOneRow, PaddedOneChannel, PaddedLeNet, PaddedLeNetFirstBatch1, PaddedWideKernelRows, PaddedShortLastGroup,
+        WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles,
         Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, OnePixelStrided, Banded, PointwiseStride2,
         Stride2Large, PaddingBeyondKernel, WideRows, Stride2ShortLastGroup, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
     ];
@@ -252,6 +258,65 @@ public unsafe class ConvTests
         {
             BufferPool.Return(scratch, scratchCapacity);
             BufferPool.Return(packed, packedCapacity);
+        }
+        var (expected, mag) = NaiveForward(k, x, w, b);
+        AssertClose(y, expected, mag, $"y of {k}, {lanes} lanes");
+        var r = NaiveBackward(k, x, w, gy);
+        AssertClose(gx, r.Gx, r.GxMag, $"gx of {k}, {lanes} lanes");
+        AssertClose(gw, r.Gw, r.GwMag, $"gw of {k}, {lanes} lanes");
+    }
+
+    static bool IsWinograd(Case k) => k.Plan.IsPadded && WinogradConv.Applies(k.Plan.PaddedLayout, k.O);
+    static readonly Case[] WinogradCases = Cases.Where(IsWinograd).ToArray();
+
+    [Test]
+    public void WinogradRunsTheGeneratorShapesAndNoOthers()
+    {
+        Assert.That(WinogradCases, Is.EquivalentTo(new[] { PaddedGenerator, WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles }));
+        foreach (var k in WinogradCases)
+            Assert.That(WinogradConv.Applies(k.Plan.PaddedGradientLayout, k.C), Is.True, $"{k}: its data gradient too");
+        var shortGroup = new WinogradConv.Plan(WinogradShortLastGroup.Plan.PaddedLayout, WinogradShortLastGroup.O, WinogradShortLastGroup.N);
+        Assert.That(shortGroup.Groups(WinogradShortLastGroup.N) * shortGroup.ImagesPerGroup, Is.GreaterThan(WinogradShortLastGroup.N), "a short last group");
+    }
+
+    /// <summary>
+    /// <see cref="WinogradConv"/> at both vector widths (8 and 16 floats: tile rows of 2, 3, 4 and 8 tiles fill a
+    /// vector partly or wholly), group by group as the backend runs it: forward, data gradient (the forward on gy
+    /// through the flipped kernel) and weight gradient, against the float64 loops.
+    /// </summary>
+    [Test]
+    public void WinogradKernelsMatchNaiveLoopsAtBothWidths([ValueSource(nameof(WinogradCases))] Case k, [Values(8, 16)] int lanes)
+    {
+        float[] x = Values(k.XShape, 50), w = Values(k.WShape, 51), b = Values([k.O], 52), gy = Values(k.YShape, 53);
+        var y = new float[k.N * k.O * k.Ho * k.Wo];
+        var gx = new float[x.Length];
+        var gw = new float[w.Length];
+        var forward = new WinogradConv.Plan(new PaddedConv.Layout(k.C, k.H, k.W, 1, 1, 3, 3, lanes), k.O, k.N);
+        var data = new WinogradConv.Plan(new PaddedConv.Layout(k.O, k.Ho, k.Wo, 1, 1, 3, 3, lanes), k.C, k.N);
+        long scratchFloats = Math.Max(Math.Max(forward.ScratchFloats, data.ScratchFloats), forward.GradientScratchFloats);
+        long weightFloats = Math.Max(Math.Max(forward.TransformedWeightFloats, data.TransformedWeightFloats), forward.TransformedGradientFloats);
+        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), u = BufferPool.Rent(weightFloats, out long uCapacity);
+        try
+        {
+            fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw)
+            {
+                long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
+                WinogradConv.TransformWeights(pw, forward, false, u);
+                for (int n0 = 0; n0 < k.N; n0 += forward.ImagesPerGroup)
+                    WinogradConv.Forward(px + n0 * xPerImage, xPerImage, Math.Min(forward.ImagesPerGroup, k.N - n0), forward, u, pb, py + n0 * yPerImage, yPerImage, scratch);
+                WinogradConv.TransformWeights(pw, data, true, u);
+                for (int n0 = 0; n0 < k.N; n0 += data.ImagesPerGroup)
+                    WinogradConv.Forward(pgy + n0 * yPerImage, yPerImage, Math.Min(data.ImagesPerGroup, k.N - n0), data, u, null, pgx + n0 * xPerImage, xPerImage, scratch);
+                for (int n0 = 0; n0 < k.N; n0 += forward.ImagesPerGroup)
+                    WinogradConv.AccumulateWeightGradient(px + n0 * xPerImage, xPerImage, pgy + n0 * yPerImage, yPerImage,
+                        Math.Min(forward.ImagesPerGroup, k.N - n0), forward, u, n0 == 0, scratch);
+                WinogradConv.WeightGradient(u, forward, pgw);
+            }
+        }
+        finally
+        {
+            BufferPool.Return(scratch, scratchCapacity);
+            BufferPool.Return(u, uCapacity);
         }
         var (expected, mag) = NaiveForward(k, x, w, b);
         AssertClose(y, expected, mag, $"y of {k}, {lanes} lanes");

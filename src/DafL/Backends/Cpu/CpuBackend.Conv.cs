@@ -146,6 +146,11 @@ public sealed unsafe partial class CpuBackend
             gw.Span.Clear(); // an empty batch has a zero gradient
             return;
         }
+        if (g.IsPadded && WinogradConv.Applies(g.UpsampledLayout(upsample), o))
+        {
+            WinogradBackwardWeight(new WinogradConv.Plan(g.UpsampledLayout(upsample), o, g.N), g.N, px, pgy, g.OutputPerImage, pgw);
+            return;
+        }
         long weightFloats = (long)o * k;
         long partialsCapacity = 0;
         float* partials = blocks > 1 ? BufferPool.Rent((blocks - 1) * weightFloats, out partialsCapacity) : null;
@@ -197,6 +202,40 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    /// <summary>
+    /// gw by <see cref="WinogradConv"/>: as the other paths, block b adds the transformed gradients of its own groups in
+    /// order, and the blocks are summed in block order (here before G's constants apply, once).
+    /// </summary>
+    static void WinogradBackwardWeight(WinogradConv.Plan plan, int n, float* px, float* pgy, long gyPerImage, float* pgw)
+    {
+        int groups = plan.Groups(n), blocks = Math.Min(groups, WeightGradientBlocks);
+        long partialFloats = plan.TransformedGradientFloats;
+        float* partials = BufferPool.Rent(blocks * partialFloats, out long capacity);
+        try
+        {
+            RunConvTasks(blocks, plan.GradientScratchFloats, (b, scratch, _) =>
+            {
+                float* target = partials + b * partialFloats;
+                for (int group = (int)((long)groups * b / blocks), end = (int)((long)groups * (b + 1) / blocks); group < end; group++)
+                {
+                    int n0 = group * plan.ImagesPerGroup, count = Math.Min(plan.ImagesPerGroup, n - n0);
+                    WinogradConv.AccumulateWeightGradient(px + n0 * plan.SourcePerImage, plan.SourcePerImage, pgy + n0 * gyPerImage, gyPerImage, count,
+                        plan, target, group == (int)((long)groups * b / blocks), scratch);
+                }
+            });
+            if (blocks > 1)
+                Parallelism.ForRanges(partialFloats, 1 << 14, (from, to) =>
+                {
+                    for (int b = 1; b < blocks; b++) Simd.Add(partials + from, partials + b * partialFloats + from, partials + from, to - from);
+                });
+            WinogradConv.WeightGradient(partials, plan, pgw);
+        }
+        finally
+        {
+            BufferPool.Return(partials, capacity);
+        }
+    }
+
     public void Conv2dBackwardBias(Tensor gy, Tensor gb)
     {
         int n = gy.Shape[0], o = gy.Shape[1];
@@ -223,6 +262,11 @@ public sealed unsafe partial class CpuBackend
     static void PaddedForward(float* x, long xPerImage, int n, PaddedConv.Layout layout, float* w, int outputs, bool transposeFlip, float* bias, float* y, long yPerImage,
         bool sumBlocksOfTwo = false)
     {
+        if (WinogradConv.Applies(layout, outputs))
+        {
+            WinogradForward(x, xPerImage, n, layout, w, outputs, transposeFlip, bias, y, yPerImage, sumBlocksOfTwo);
+            return;
+        }
         float* packed = BufferPool.Rent(PaddedConv.PackedWeightFloats(outputs, layout), out long capacity);
         try
         {
@@ -239,15 +283,53 @@ public sealed unsafe partial class CpuBackend
                 }
                 float* full = scratch + forwardScratch;
                 PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, full, scratch);
-                // The planes' rows follow one another and Ho is even, so no pair of rows straddles two planes.
-                int wo = layout.Wo, rows = outputs * layout.Ho / 2;
-                for (int r = 0; r < rows; r++) SumPairsOfTwoRows(full + 2L * r * wo, full + (2L * r + 1) * wo, yi + (long)r * (wo / 2), wo / 2);
+                SumBlocksOfTwo(full, outputs, layout.Ho, layout.Wo, yi);
             });
         }
         finally
         {
             BufferPool.Return(packed, capacity);
         }
+    }
+
+    /// <summary><see cref="PaddedForward"/> by <see cref="WinogradConv"/>, one group of images per task.</summary>
+    static void WinogradForward(float* x, long xPerImage, int n, in PaddedConv.Layout layout, float* w, int outputs, bool transposeFlip, float* bias,
+        float* y, long yPerImage, bool sumBlocksOfTwo)
+    {
+        var plan = new WinogradConv.Plan(layout, outputs, n);
+        float* u = BufferPool.Rent(plan.TransformedWeightFloats, out long capacity);
+        try
+        {
+            WinogradConv.TransformWeights(w, plan, transposeFlip, u);
+            long fullPerImage = (long)outputs * plan.H * plan.W, scratchFloats = plan.ScratchFloats;
+            RunConvTasks(plan.Groups(n), scratchFloats + (sumBlocksOfTwo ? plan.ImagesPerGroup * fullPerImage : 0), (group, scratch, _) =>
+            {
+                int n0 = group * plan.ImagesPerGroup, count = Math.Min(plan.ImagesPerGroup, n - n0);
+                if (!sumBlocksOfTwo)
+                {
+                    WinogradConv.Forward(x + n0 * xPerImage, xPerImage, count, plan, u, bias, y + n0 * yPerImage, yPerImage, scratch);
+                    return;
+                }
+                float* full = scratch + scratchFloats;
+                WinogradConv.Forward(x + n0 * xPerImage, xPerImage, count, plan, u, bias, full, fullPerImage, scratch);
+                for (int i = 0; i < count; i++) SumBlocksOfTwo(full + i * fullPerImage, outputs, plan.H, plan.W, y + (n0 + i) * yPerImage);
+            });
+        }
+        finally
+        {
+            BufferPool.Return(u, capacity);
+        }
+    }
+
+    /// <summary>
+    /// y (planes, h/2, w/2)[.., i, j] = the sum of the 2 × 2 block at (2i, 2j) of full (planes, h, w), in
+    /// <see cref="UpsampleNearestBackward"/>'s order: the gradient of a ×2 upsample that fed the convolution.
+    /// </summary>
+    static void SumBlocksOfTwo(float* full, int planes, int h, int w, float* y)
+    {
+        // The planes' rows follow one another and h is even, so no pair of rows straddles two planes.
+        int rows = planes * h / 2;
+        for (int r = 0; r < rows; r++) SumPairsOfTwoRows(full + 2L * r * w, full + (2L * r + 1) * w, y + (long)r * (w / 2), w / 2);
     }
 
     /// <summary>

@@ -102,12 +102,17 @@ internal static unsafe partial class PaddedConv
                     for (int j = 0; j < tile; j++)
                     {
                         int o = b * tile + j;
-                        float v = 0f;
-                        if (o < outputs)
-                            v = transposeFlip ? w[((long)c * outputs + o) * taps + taps - 1 - t] : w[((long)o * inputs + c) * taps + t];
-                        packed[(((long)b * inputs + c) * taps + t) * tile + j] = v;
+                        packed[(((long)b * inputs + c) * taps + t) * tile + j] = o < outputs ? Tap(w, o, c, t, inputs, outputs, taps, transposeFlip) : 0f;
                     }
     }
+
+    /// <summary>
+    /// Tap t of the kernel from input c to output o: w (outputs, inputs, kH, kW)[o, c, t], or with
+    /// <paramref name="transposeFlip"/> the data gradient's kernel read from w (inputs, outputs, kH, kW):
+    /// w'[o, c, t] = w[c, o, taps − 1 − t].
+    /// </summary>
+    public static float Tap(float* w, int o, int c, int t, int inputs, int outputs, int taps, bool transposeFlip) =>
+        transposeFlip ? w[((long)c * outputs + o) * taps + taps - 1 - t] : w[((long)o * inputs + c) * taps + t];
 
     /// <summary>Scratch floats of <see cref="Forward"/>: the staged image and one tile row of outputs.</summary>
     public static long ForwardScratchFloats(in Layout l) =>
