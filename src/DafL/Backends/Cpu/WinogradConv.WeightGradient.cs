@@ -29,14 +29,15 @@ internal static unsafe partial class WinogradConv
     static void AccumulateWeightGradient<TVector>(float* x, long xPerImage, float* gy, long gyPerImage, int count, in Plan p, float* dut, bool first,
         float* scratch) where TVector : struct
     {
-        float* v = scratch, mg = v + p.VFloats, gs = mg + p.MgFloats, work = gs + p.GradientStagedFloats, rows = work + p.StagedFloats;
+        float* v = scratch, mg = v + p.VFloats, gs = mg + p.MgFloats, work = gs + p.GradientStagedFloats;
+        float* rows = work + p.StagedFloats, line = rows + (long)Alpha * p.RowVectorFloats;
         TransformInputs<TVector>(x, xPerImage, count, p, v, work);
         int perImage = p.TilesPerImage, cols = p.OutputColumns, tiles = count * perImage;
         long mgPoint = (long)p.ImagesPerGroup * perImage * cols, plane = (long)p.H * p.W;
         for (int i = 0; i < count; i++)
             for (int o = 0; o < p.Outputs; o++)
             {
-                Stage(gy + i * gyPerImage + o * plane, p.H, p.W, 1, 0, p.GradientPhaseLength, p.GradientRowLength, p.GradientStagedFloats, gs);
+                Stage(gy + i * gyPerImage + o * plane, p.H, p.W, 1, 0, p.GradientPhaseLength, p.GradientRowLength, p.GradientStagedFloats, gs, line);
                 for (int r = 0; r < p.TilesH; r++)
                     TransformGradientRow<TVector>(gs + (long)Tile * r * p.GradientRowLength, p, rows, mg + (long)(i * perImage + r * p.TilesW) * cols + o, mgPoint);
             }

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DafL.Backends.Cpu;
 
@@ -79,8 +80,9 @@ internal static unsafe partial class WinogradConv
         public int RowLength => Tile * PhaseLength;
         /// <summary>A staged row in whole vectors (the vertical pass runs over them, a little past the row).</summary>
         public int RowVectorFloats => (RowLength + Lanes - 1) / Lanes * Lanes;
-        /// <summary>Floats of one staged plane: H + 2 rows and the slack the last row's vectors read.</summary>
-        public int StagedFloats => (H + 2) * RowLength + RowVectorFloats - RowLength;
+        /// <summary>Floats of one staged plane: H + 2 rows, the slack the last row's vectors read and the phase split's
+        /// spill (<see cref="SplitPhases"/>).</summary>
+        public int StagedFloats => (H + 2) * RowLength + RowVectorFloats - RowLength + 8;
         /// <summary>Outputs rounded up to whole micro-kernel rows.</summary>
         public int OutputsPadded => (Outputs + Gemm.Mr - 1) / Gemm.Mr * Gemm.Mr;
         /// <summary>Floats of a row of V (one point, one input): the group's tiles and the spill of a last vector.</summary>
@@ -92,8 +94,10 @@ internal static unsafe partial class WinogradConv
         public long MFloats => (long)Points * OutputsPadded * Tiles + Lanes;
         /// <summary>Floats of the transformed kernel U (points, output blocks, inputs, <see cref="Gemm.Mr"/>).</summary>
         public long TransformedWeightFloats => (long)Points * OutputsPadded * Channels;
-        /// <summary>V, M, the inverse's 40 vectors, the staged plane and the 6 rows of the vertical pass.</summary>
-        public long ScratchFloats => VFloats + MFloats + 40L * Lanes + StagedFloats + (long)Alpha * RowVectorFloats;
+        /// <summary>V, M, the inverse's 40 vectors, then the staging work: the plane, the 6 rows of the vertical pass and
+        /// the staging line.</summary>
+        public long ScratchFloats => VFloats + MFloats + 40L * Lanes + StagingWorkFloats;
+        public long StagingWorkFloats => StagedFloats + (long)Alpha * RowVectorFloats + LineFloats(PhaseLength);
         /// <summary>Floats of one source image, (Channels, H/Upsample, W/Upsample).</summary>
         public long SourcePerImage => (long)Channels * (H / Upsample) * (W / Upsample);
 
@@ -102,15 +106,16 @@ internal static unsafe partial class WinogradConv
         /// <summary>Floats of one phase of a staged row of gy: its tiles in whole vectors.</summary>
         public int GradientPhaseLength => (TilesW + Lanes - 1) / Lanes * Lanes;
         public int GradientRowLength => Tile * GradientPhaseLength;
-        public int GradientStagedFloats => H * GradientRowLength;
+        /// <summary>H rows of gy and the phase split's spill.</summary>
+        public int GradientStagedFloats => H * GradientRowLength + 8;
         /// <summary>Outputs rounded up to whole micro-kernel panels: the columns of Mg and dUᵀ.</summary>
         public int OutputColumns => (Outputs + _kernels.Nr - 1) / _kernels.Nr * _kernels.Nr;
         public int ChannelsPadded => (Channels + Gemm.Mr - 1) / Gemm.Mr * Gemm.Mr;
         public long MgFloats => (long)Points * ImagesPerGroup * TilesPerImage * OutputColumns;
         /// <summary>Floats of dUᵀ, the transformed weight gradient.</summary>
         public long TransformedGradientFloats => (long)Points * ChannelsPadded * OutputColumns;
-        /// <summary>V, Mg, staged gy, the staged plane and the 6 rows of the vertical pass (either input's).</summary>
-        public long GradientScratchFloats => VFloats + MgFloats + GradientStagedFloats + StagedFloats + (long)Alpha * RowVectorFloats;
+        /// <summary>V, Mg, staged gy and the staging work (either input's).</summary>
+        public long GradientScratchFloats => VFloats + MgFloats + GradientStagedFloats + StagingWorkFloats;
     }
 
     // ---------------------------------------------------------------- the kernel: U = G·g·Gᵀ
@@ -184,13 +189,13 @@ internal static unsafe partial class WinogradConv
     /// </summary>
     static void TransformInputs<TVector>(float* x, long xPerImage, int count, in Plan p, float* v, float* work) where TVector : struct
     {
-        float* staged = work, rows = staged + p.StagedFloats;
+        float* staged = work, rows = staged + p.StagedFloats, line = rows + (long)Alpha * p.RowVectorFloats;
         int tilesW = p.TilesW, perImage = p.TilesPerImage, vRow = p.VRow;
         long vPoint = (long)p.Channels * vRow, sourcePlane = (long)(p.H / p.Upsample) * (p.W / p.Upsample);
         for (int i = 0; i < count; i++)
             for (int c = 0; c < p.Channels; c++)
             {
-                Stage(x + i * xPerImage + c * sourcePlane, p.H, p.W, p.Upsample, 1, p.PhaseLength, p.RowLength, p.StagedFloats, staged);
+                Stage(x + i * xPerImage + c * sourcePlane, p.H, p.W, p.Upsample, 1, p.PhaseLength, p.RowLength, p.StagedFloats, staged, line);
                 for (int r = 0; r < p.TilesH; r++)
                     TransformInputRow<TVector>(staged + (long)Tile * r * p.RowLength, p, rows, v + (long)c * vRow + i * perImage + r * tilesW, vPoint);
             }
@@ -215,13 +220,16 @@ internal static unsafe partial class WinogradConv
 
     /// <summary>
     /// staged[(i + pad)·rowLength + (q mod 4)·wq + q/4] = src[i/u, j/u] for the staged column q = j + pad of row i of an
-    /// (h, w) plane upsampled ×u from its (h/u, w/u) source; zero on the border (pad 0 or 1), past each phase's end and
-    /// in the slack up to <paramref name="stagedFloats"/>.
+    /// (h, w) plane upsampled ×u (1 or 2) from its (h/u, w/u) source; zero on the border (pad 0 or 1), past each
+    /// phase's end and in the slack up to <paramref name="stagedFloats"/>. Each row is laid out contiguous in
+    /// <paramref name="line"/> (<see cref="LineFloats"/>) first, then split by phase.
     /// </summary>
-    static void Stage(float* src, int h, int w, int u, int pad, int wq, int rowLength, int stagedFloats, float* staged)
+    static void Stage(float* src, int h, int w, int u, int pad, int wq, int rowLength, int stagedFloats, float* staged, float* line)
     {
-        int sw = w / u;
-        new Span<float>(staged, stagedFloats).Clear();
+        int sw = w / u, lineFloats = LineFloats(wq);
+        new Span<float>(staged, pad * rowLength).Clear();
+        new Span<float>(staged + (long)(h + pad) * rowLength, stagedFloats - (h + pad) * rowLength).Clear();
+        new Span<float>(line, lineFloats).Clear();
         for (int i = 0; i < h; i++)
         {
             float* row = staged + (long)(i + pad) * rowLength;
@@ -231,11 +239,46 @@ internal static unsafe partial class WinogradConv
                 continue;
             }
             float* s = src + (long)(i / u) * sw;
-            for (int j = 0; j < w; j++)
-            {
-                int q = j + pad;
-                row[(q & 3) * wq + (q >> 2)] = s[j / u];
-            }
+            if (u == 1) Buffer.MemoryCopy(s, line + pad, (long)w * sizeof(float), (long)w * sizeof(float));
+            else CpuBackend.DuplicatePairs(s, line + pad, sw);
+            SplitPhases(line, wq, row);
+        }
+    }
+
+    /// <summary>Floats of a staging line for phases of <paramref name="wq"/>: whole blocks of 32 (8 per phase).</summary>
+    static int LineFloats(int wq) => (wq + 7) / 8 * 32;
+
+    static readonly Vector256<int> PhaseOrder = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+
+    /// <summary>
+    /// row[r·wq + t] = line[4t + r] for r &lt; 4, t &lt; wq, 8 places of each phase per block of 32 floats (an 8 × 4
+    /// transpose); a last block past wq spills into the next phase's start or past the row, so the blocks run last
+    /// first and the spill is overwritten (or lands in the next row, staged later, or the plane's slack).
+    /// </summary>
+    static void SplitPhases(float* line, int wq, float* row)
+    {
+        int blocks = (wq + 7) / 8;
+        if (!Avx2.IsSupported)
+        {
+            for (int t = 0; t < wq; t++)
+                for (int r = 0; r < Tile; r++) row[r * wq + t] = line[4 * t + r];
+            return;
+        }
+        for (int b = blocks - 1; b >= 0; b--)
+        {
+            float* l = line + 32 * b;
+            Vector256<float> v0 = Avx.LoadVector256(l), v1 = Avx.LoadVector256(l + 8), v2 = Avx.LoadVector256(l + 16), v3 = Avx.LoadVector256(l + 24);
+            // Per 128-bit half: v0 holds places 0 | 1, v1 2 | 3, v2 4 | 5, v3 6 | 7 (4 phases each).
+            var lo01 = Avx.UnpackLow(v0, v1).AsDouble();  // p0 p0 p1 p1 of places 0 2 | 1 3
+            var hi01 = Avx.UnpackHigh(v0, v1).AsDouble(); // p2 p2 p3 p3
+            var lo23 = Avx.UnpackLow(v2, v3).AsDouble();
+            var hi23 = Avx.UnpackHigh(v2, v3).AsDouble();
+            // Each phase in the place order 0 2 4 6 | 1 3 5 7, then put in order.
+            float* at = row + 8 * b;
+            Avx.Store(at, Avx2.PermuteVar8x32(Avx.UnpackLow(lo01, lo23).AsSingle(), PhaseOrder));
+            Avx.Store(at + wq, Avx2.PermuteVar8x32(Avx.UnpackHigh(lo01, lo23).AsSingle(), PhaseOrder));
+            Avx.Store(at + 2 * wq, Avx2.PermuteVar8x32(Avx.UnpackLow(hi01, hi23).AsSingle(), PhaseOrder));
+            Avx.Store(at + 3 * wq, Avx2.PermuteVar8x32(Avx.UnpackHigh(hi01, hi23).AsSingle(), PhaseOrder));
         }
     }
 }
