@@ -11,7 +11,7 @@ public static class Parallelism
     /// blocks), and a kernel spread over more threads than cores only waits longer, with more scratch buffers
     /// rented at once (each new high-water mark a trip to the system allocator). The chunks do not depend on it.
     /// </summary>
-    static readonly ParallelOptions OneThreadPerCore = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+    internal static readonly ParallelOptions OneThreadPerCore = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
 
     /// <summary>
     /// Splits [0, count) into chunks of at least <paramref name="grain"/> elements and runs them in parallel

@@ -19,6 +19,7 @@ public class UpsampleConvTests : LeakCheckedTest
     public static readonly Case[] Cases =
     [
         new("generator-like 8 channels 4×4, fused", 3, 8, 4, 4, 8, 3, 1, 1),
+        new("40 channels 8×8, fused and Winograd", 5, 40, 8, 8, 40, 3, 1, 1),
         new("odd 5×3, 1 channel, batch 1, fused", 1, 1, 5, 3, 6, 3, 1, 1),
         new("5×5 kernel padding 2, fused", 2, 3, 3, 5, 8, 5, 1, 2),
         new("no padding 3×3 on 3×4, fused", 2, 4, 3, 4, 7, 3, 1, 0),

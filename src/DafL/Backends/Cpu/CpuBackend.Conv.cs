@@ -370,8 +370,8 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// Runs <paramref name="tasks"/> independent tasks, each with a scratch buffer of <paramref name="scratchFloats"/>:
-    /// in parallel (one buffer per worker thread, single-threaded GEMMs) when there are enough tasks to occupy every
-    /// core, else one after another with a multi-threaded GEMM.
+    /// in parallel (one buffer per worker thread, single-threaded GEMMs, at most one worker per core) when there are
+    /// enough tasks to occupy every core, else one after another with a multi-threaded GEMM.
     /// </summary>
     static void RunConvTasks(int tasks, long scratchFloats, ConvTask body)
     {
@@ -389,7 +389,7 @@ public sealed unsafe partial class CpuBackend
             return;
         }
         long rentedCapacity = BufferPool.SizeClass(Math.Max(scratchFloats, 1));
-        Parallel.For(0, tasks,
+        Parallel.For(0, tasks, Parallelism.OneThreadPerCore,
             () => (nint)BufferPool.Rent(scratchFloats, out _),
             (t, _, scratch) =>
             {

@@ -73,7 +73,7 @@ public sealed unsafe partial class CpuBackend
         long grain = Math.Max(1, RowGrain / classes);
         long chunks = (rows + grain - 1) / grain;
         var partials = new double[chunks][];
-        Parallel.For(0, chunks, c =>
+        Parallel.For(0, chunks, Parallelism.OneThreadPerCore, c =>
         {
             var acc = new double[classes];
             var probs = new float[classes];

@@ -160,7 +160,7 @@ public sealed unsafe partial class CpuBackend
         long chunks = Math.Max(1, (count + grain - 1) / grain);
         if (chunks == 1) return partial(0, count);
         var partials = new double[chunks];
-        Parallel.For(0, chunks, c => partials[c] = partial(c * grain, Math.Min(count, (c + 1) * grain)));
+        Parallel.For(0, chunks, Parallelism.OneThreadPerCore, c => partials[c] = partial(c * grain, Math.Min(count, (c + 1) * grain)));
         double total = 0;
         foreach (var p in partials) total += p;
         return total;

@@ -36,18 +36,21 @@ internal static unsafe partial class WinogradConv
     /// <summary>Tiles of one group: the width of its 36 products, wide enough for the micro-kernel to run at speed.</summary>
     const int TargetTiles = 64;
     /// <summary>
-    /// Fewest input and output channels for which the transforms pay for themselves: below it the products are too
-    /// short next to the transforms' memory traffic (measured with ConvBenchmark).
+    /// Per tile the products cost ∝ inputs·outputs and the transforms ∝ inputs + outputs: Winograd runs where the
+    /// first is at least this many times the second. Measured with both kernels side by side on a 2-core AMD EPYC
+    /// (docs/PERF.md): 32→64 and 64→32 (ratio 21) run 1.6–2× faster than <see cref="PaddedConv"/>, 32→32 (16) and
+    /// 32→16 (11) no faster, 16→16 (8) slower.
     /// </summary>
-    const int MinChannels = 8;
+    const int MinProductsPerTransform = 20;
 
     /// <summary>
-    /// The stride-1, padding-1 3×3 convolutions whose output sides are multiples of 4 and that have at least
-    /// <see cref="MinChannels"/> inputs and outputs: <paramref name="l"/> is a <see cref="PaddedConv"/> layout (the
-    /// forward's, or the data gradient's on gy).
+    /// The stride-1, padding-1 3×3 convolutions whose output sides are multiples of 4 and whose channels make the
+    /// products worth the transforms (<see cref="MinProductsPerTransform"/>): <paramref name="l"/> is a
+    /// <see cref="PaddedConv"/> layout (the forward's, or the data gradient's on gy).
     /// </summary>
     public static bool Applies(in PaddedConv.Layout l, int outputs) =>
-        l is { KH: 3, KW: 3, PadH: 1, PadW: 1 } && l.H % Tile == 0 && l.W % Tile == 0 && l.Channels >= MinChannels && outputs >= MinChannels;
+        l is { KH: 3, KW: 3, PadH: 1, PadW: 1 } && l.H % Tile == 0 && l.W % Tile == 0
+        && (long)l.Channels * outputs >= MinProductsPerTransform * ((long)l.Channels + outputs);
 
     /// <summary>The sizes of one Winograd convolution and of its buffers.</summary>
     public readonly struct Plan
@@ -204,7 +207,7 @@ internal static unsafe partial class WinogradConv
         new Span<float>(v + (long)Points * p.Channels * vRow, Gemm.Mr * vRow).Clear();
     }
 
-    /// <summary>M_ξ = U_ξ · V_ξ for the 36 points: per panel of tiles (kept in L1), every block of outputs.</summary>
+    /// <summary>M_ξ = U_ξ · V_ξ for the 36 points: per block of outputs (its rows of U stay in L1), every panel of tiles.</summary>
     static void Products(in Plan p, float* u, float* v, float* m)
     {
         int inputs = p.Channels, tiles = p.Tiles, nr = p.Kernels.Nr, mr = Gemm.Mr, blocks = p.OutputsPadded / mr;
@@ -212,8 +215,8 @@ internal static unsafe partial class WinogradConv
         for (int xi = 0; xi < Points; xi++)
         {
             float* ux = u + (long)xi * p.OutputsPadded * inputs, vx = v + (long)xi * inputs * p.VRow, mx = m + (long)xi * p.OutputsPadded * tiles;
-            for (int t0 = 0; t0 < tiles; t0 += nr)
-                for (int b = 0; b < blocks; b++)
+            for (int b = 0; b < blocks; b++)
+                for (int t0 = 0; t0 < tiles; t0 += nr)
                     wide(inputs, ux + (long)b * inputs * mr, 1, mr, vx + t0, p.VRow, mx + (long)b * mr * tiles + t0, tiles, 1f, 0f);
         }
     }
