@@ -63,4 +63,36 @@ void optim_tests()
         expect_exact(m, m_want, "adam_step_f32 m" + at);
         expect_exact(v, v_want, "adam_step_f32 v" + at);
     }
+    // The multi-tensor Adam against adam_step_f32 per tensor (itself checked above): tensors of one element to
+    // several chunks, each at its own step, weight decay on every other one, at every launch shape and with a
+    // chunk that does not divide the tensors.
+    const long long sizes[] = {777, 1, 64, 200, 33, 129};
+    const int count = (int)(sizeof sizes / sizeof sizes[0]);
+    const long long chunk = 64;
+    for (auto [grid, block] : launch_shapes)
+    {
+        AdamMultiTable table{};
+        std::vector<Floats> p(count), gs(count), m(count), v(count), p_want(count), m_want(count), v_want(count);
+        long long chunks = 0;
+        for (int k = 0; k < count; k++)
+        {
+            size_t n_k = (size_t)sizes[k];
+            p[k] = random_floats(n_k, 80 + k), gs[k] = random_floats(n_k, 90 + k), m[k] = random_floats(n_k, 100 + k), v[k] = random_floats(n_k, 110 + k, 0.0f, 1.0f);
+            p_want[k] = p[k], m_want[k] = m[k], v_want[k] = v[k];
+            int step = k + 1;
+            double bc1 = 1 - std::pow(0.5, step), bc2 = 1 - std::pow(0.999, step);
+            float wd = k % 2 == 0 ? 1e-4f : 0.0f, neg_step_size = (float)(-0.2 / bc1), sqrt_bc2 = (float)std::sqrt(bc2);
+            launch(1, 32, adam_step_f32, p_want[k].data(), gs[k].data(), m_want[k].data(), v_want[k].data(), sizes[k], 0.5f, 0.5f, 0.999f, (float)(1 - 0.999), wd, neg_step_size, sqrt_bc2, 1e-8f);
+            table.tensors[k] = {p[k].data(), gs[k].data(), m[k].data(), v[k].data(), sizes[k], chunks, 0.5f, 0.5f, 0.999f, (float)(1 - 0.999), wd, neg_step_size, sqrt_bc2, 1e-8f};
+            chunks += (sizes[k] + chunk - 1) / chunk;
+        }
+        launch(grid, block, adam_step_multi_f32, table, count, chunks, chunk);
+        for (int k = 0; k < count; k++)
+        {
+            std::string at = " tensor " + std::to_string(k) + " grid " + std::to_string(grid) + " block " + std::to_string(block);
+            expect_exact(p[k], p_want[k], "adam_step_multi_f32 param" + at);
+            expect_exact(m[k], m_want[k], "adam_step_multi_f32 m" + at);
+            expect_exact(v[k], v_want[k], "adam_step_multi_f32 v" + at);
+        }
+    }
 }

@@ -74,15 +74,9 @@ public sealed partial class CudaBackend
         Tensor? gx, Tensor? gWeight, Tensor? gBias)
     {
         const string op = nameof(BatchNormBackward);
-        BatchNormBackward(op, x, Address(gy, op), mean, var, weight, eps, training, gx, gWeight, gBias);
-    }
-
-    /// <summary>The backward with gy at <paramref name="pgy"/> (x's shape), which the fused BN → LeakyReLU backward makes itself.</summary>
-    void BatchNormBackward(string op, Tensor x, DevicePointer pgy, Tensor mean, Tensor var, Tensor? weight, float eps, bool training,
-        Tensor? gx, Tensor? gWeight, Tensor? gBias)
-    {
         CheckEpsilon(op, eps);
         var px = Address(x, op);
+        var pgy = Address(gy, op);
         var pm = Address(mean, op);
         var pv = Address(var, op);
         var pgx = OptionalAddress(gx, op);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using DafL.Backends;
 
@@ -93,4 +94,22 @@ internal unsafe struct DeviceReduceLayout
     public fixed long Sizes[DeviceLayouts.MaxRank];
     public fixed long YStrides[DeviceLayouts.MaxRank];
     public int Rank; // followed by 4 bytes of padding: the struct is 8-byte aligned
+}
+
+/// <summary>optim.cu's AdamMultiTensor: one tensor of an adam_step_multi_f32 launch, 80 bytes, 8-byte aligned.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct DeviceAdamMultiTensor
+{
+    public ulong Param, Grad, M, V;
+    public long N, FirstChunk;
+    public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, WeightDecay, NegStepSize, BiasCorrection2Sqrt, Eps;
+}
+
+/// <summary>optim.cu's AdamMultiTable: <see cref="Capacity"/> tensors (ADAM_MULTI_TENSORS), 3840 bytes.</summary>
+[InlineArray(Capacity)]
+internal struct DeviceAdamMultiTable
+{
+    public const int Capacity = 48;
+
+    DeviceAdamMultiTensor _first;
 }

@@ -12,6 +12,10 @@ public unsafe class DeviceLayoutTests
         Assert.That(sizeof(DeviceBroadcastLayout), Is.EqualTo(100));
         Assert.That(sizeof(DeviceStridedCopyLayout), Is.EqualTo(200));
         Assert.That(sizeof(DeviceReduceLayout), Is.EqualTo(136));
+        Assert.That(sizeof(DeviceAdamMultiTensor), Is.EqualTo(80));
+        Assert.That(sizeof(DeviceAdamMultiTable), Is.EqualTo(80 * DeviceAdamMultiTable.Capacity));
+        // adam_step_multi_f32 (table, int count, long long chunks, long long chunk): within the 4 KiB of kernel parameters.
+        Assert.That(sizeof(DeviceAdamMultiTable) + 8 + 8 + 8, Is.LessThanOrEqualTo(4096));
     }
 
     [Test]
