@@ -55,11 +55,12 @@ public unsafe class ConvTests
     static readonly Case WinogradNonSquare = new(2, 48, 8, 12, 35, 3, 3, 1, 1);
     static readonly Case WinogradWide = new(2, 128, 16, 16, 64, 3, 3, 1, 1);
     static readonly Case WinogradWholeVectorOfTiles = new(1, 40, 32, 32, 40, 3, 3, 1, 1);
+    static readonly Case WinogradOneTilePerImage = new(3, 64, 4, 4, 72, 3, 3, 1, 1);
 
     static readonly Case[] Cases =
     [
         PaddedGenerator, PaddedOddWidth, PaddedOneRow, PaddedOneChannel, PaddedLeNet, PaddedLeNetFirstBatch1, PaddedWideKernelRows, PaddedShortLastGroup,
-        WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles,
+        WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles, WinogradOneTilePerImage,
         Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, OnePixelStrided, Banded, PointwiseStride2,
         Stride2Large, PaddingBeyondKernel, WideRows, Stride2ShortLastGroup, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
     ];
@@ -272,11 +273,40 @@ public unsafe class ConvTests
     [Test]
     public void WinogradRunsTheWideGeneratorShapesAndNoOthers()
     {
-        Assert.That(WinogradCases, Is.EquivalentTo(new[] { WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles }));
+        Assert.That(WinogradCases, Is.EquivalentTo(new[] { WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles, WinogradOneTilePerImage }));
         foreach (var k in WinogradCases)
             Assert.That(WinogradConv.Applies(k.Plan.PaddedGradientLayout, k.C), Is.True, $"{k}: its data gradient too");
         var shortGroup = new WinogradConv.Plan(WinogradShortLastGroup.Plan.PaddedLayout, WinogradShortLastGroup.O, WinogradShortLastGroup.N);
         Assert.That(shortGroup.Groups(WinogradShortLastGroup.N) * shortGroup.ImagesPerGroup, Is.GreaterThan(WinogradShortLastGroup.N), "a short last group");
+    }
+
+    [Test]
+    public void WithoutWinogradTheDirectKernelsRun()
+    {
+        var k = WinogradWide;
+        using var x = Random(k.XShape, 60, false);
+        using var w = Random(k.WShape, 61, false);
+        float[] Forward()
+        {
+            using var y = Conv2d(x, w, null, k.Stride, k.Padding);
+            return y.ToArray();
+        }
+        var winograd = Forward();
+        CpuBackend.AllowWinograd = false;
+        float[] direct;
+        try
+        {
+            Assert.That(WinogradConv.Applies(k.Plan.PaddedLayout, k.O), Is.False);
+            direct = Forward();
+        }
+        finally
+        {
+            CpuBackend.AllowWinograd = true;
+        }
+        Assert.That(direct, Is.Not.EqualTo(winograd), "another summation, so other roundings");
+        var (expected, mag) = NaiveForward(k, x.ToArray(), w.ToArray(), null);
+        AssertClose(direct, expected, mag, "direct y");
+        AssertClose(winograd, expected, mag, "Winograd y");
     }
 
     /// <summary>

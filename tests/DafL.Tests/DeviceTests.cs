@@ -1,3 +1,4 @@
+using DafL.Backends.Cpu;
 using DafL.Backends.Conformance;
 using DafL.Backends.Cuda;
 using DafL.Backends.Dispatch;
@@ -139,6 +140,21 @@ public class DeviceTests : CudaBackendTest
     [TestCase("lenet5-half", 1)]
     [TestCase("resnet18", 3)]
     public void ATrainingForwardAndBackwardOnAMovedModelMatchTheCpu(string arch, int channels)
+    {
+        // The CPU side is the exact reference: direct convolutions. With Winograd, ResNet-18's 20 layers of batch norm
+        // over 2 images amplify its larger rounding (measured: 4.2e-3 of conv1's largest weight gradient).
+        CpuBackend.AllowWinograd = false;
+        try
+        {
+            TrainingPassMatches(arch, channels);
+        }
+        finally
+        {
+            CpuBackend.AllowWinograd = true;
+        }
+    }
+
+    static void TrainingPassMatches(string arch, int channels)
     {
         using var cpu = ModelCatalog.Create(arch, 10, channels, new Philox(3));
         using var cuda = ModelCatalog.Create(arch, 10, channels, new Philox(3));

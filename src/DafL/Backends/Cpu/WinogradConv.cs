@@ -44,12 +44,12 @@ internal static unsafe partial class WinogradConv
     const int MinProductsPerTransform = 20;
 
     /// <summary>
-    /// The stride-1, padding-1 3×3 convolutions whose output sides are multiples of 4 and whose channels make the
-    /// products worth the transforms (<see cref="MinProductsPerTransform"/>): <paramref name="l"/> is a
+    /// While <see cref="CpuBackend.AllowWinograd"/>, the stride-1, padding-1 3×3 convolutions whose output sides are
+    /// multiples of 4 and whose channels make the products worth the transforms (<see cref="MinProductsPerTransform"/>): <paramref name="l"/> is a
     /// <see cref="PaddedConv"/> layout (the forward's, or the data gradient's on gy).
     /// </summary>
     public static bool Applies(in PaddedConv.Layout l, int outputs) =>
-        l is { KH: 3, KW: 3, PadH: 1, PadW: 1 } && l.H % Tile == 0 && l.W % Tile == 0
+        CpuBackend.AllowWinograd && l is { KH: 3, KW: 3, PadH: 1, PadW: 1 } && l.H % Tile == 0 && l.W % Tile == 0
         && (long)l.Channels * outputs >= MinProductsPerTransform * ((long)l.Channels + outputs);
 
     /// <summary>The sizes of one Winograd convolution and of its buffers.</summary>
