@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using DafL.Backends;
+using DafL.Backends.Cpu;
 using DafL.Random;
 
 namespace DafL.Benchmarks;
@@ -54,11 +55,19 @@ public class ConvBenchmark : IFlopCounted
     [ParamsSource(nameof(Cases))]
     public ConvCase Case { get; set; } = null!;
 
+    /// <summary>
+    /// <see cref="CpuBackend.AllowWinograd"/> for this case: both settings side by side show what Winograd gains where
+    /// <c>WinogradConv.Applies</c> takes the shape (elsewhere the two rows run the same kernels).
+    /// </summary>
+    [Params(true, false)]
+    public bool Winograd { get; set; }
+
     Tensor _x = null!, _w = null!, _b = null!, _y = null!, _gy = null!, _gx = null!, _gw = null!;
 
     [GlobalSetup]
     public void Setup()
     {
+        CpuBackend.AllowWinograd = Winograd;
         var c = Case;
         var gen = new Philox(1);
         _x = Tensor.Randn([c.N, c.C, c.H, c.W], gen);
@@ -74,6 +83,7 @@ public class ConvBenchmark : IFlopCounted
     public void Cleanup()
     {
         foreach (var t in new[] { _x, _w, _b, _y, _gy, _gx, _gw }) t.Dispose();
+        CpuBackend.AllowWinograd = true;
     }
 
     public (double Flops, int Threads) Work(string method) => (Case.Gflop * 1e9, Environment.ProcessorCount);
