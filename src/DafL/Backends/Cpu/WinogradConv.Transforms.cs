@@ -25,8 +25,7 @@ internal static unsafe partial class WinogradConv
             InputTransform(Load<TVector>(d), Load<TVector>(d + rowLength), Load<TVector>(d + 2 * rowLength), Load<TVector>(d + 3 * rowLength),
                 Load<TVector>(d + 4 * rowLength), Load<TVector>(d + 5 * rowLength),
                 out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-            Store(r0, rows + q); Store(r1, rows + ld + q); Store(r2, rows + 2 * ld + q);
-            Store(r3, rows + 3 * ld + q); Store(r4, rows + 4 * ld + q); Store(r5, rows + 5 * ld + q);
+            StoreSix(r0, r1, r2, r3, r4, r5, rows + q, ld);
         }
         for (int k = 0; k < Alpha; k++)
         {
@@ -38,11 +37,17 @@ internal static unsafe partial class WinogradConv
                 InputTransform(Load<TVector>(e), Load<TVector>(e + wq), Load<TVector>(e + 2 * wq), Load<TVector>(e + 3 * wq),
                     Load<TVector>(e + 1), Load<TVector>(e + wq + 1),
                     out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-                float* o = vk + t;
-                Store(r0, o); Store(r1, o + vPoint); Store(r2, o + 2 * vPoint);
-                Store(r3, o + 3 * vPoint); Store(r4, o + 4 * vPoint); Store(r5, o + 5 * vPoint);
+                StoreSix(r0, r1, r2, r3, r4, r5, vk + t, vPoint);
             }
         }
+    }
+
+    /// <summary>The six results of a 1-D transform, <paramref name="stride"/> floats apart from <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreSix<TVector>(TVector r0, TVector r1, TVector r2, TVector r3, TVector r4, TVector r5, float* p, long stride) where TVector : struct
+    {
+        Store(r0, p); Store(r1, p + stride); Store(r2, p + 2 * stride);
+        Store(r3, p + 3 * stride); Store(r4, p + 4 * stride); Store(r5, p + 5 * stride);
     }
 
     /// <summary>(r0 .. r5) = Bᵀ·(d0 .. d5).</summary>

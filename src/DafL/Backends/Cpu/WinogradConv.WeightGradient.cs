@@ -67,8 +67,7 @@ internal static unsafe partial class WinogradConv
             float* d = gs + q;
             GradientTransform(Load<TVector>(d), Load<TVector>(d + ld), Load<TVector>(d + 2 * ld), Load<TVector>(d + 3 * ld),
                 out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-            Store(r0, rows + q); Store(r1, rows + ld + q); Store(r2, rows + 2 * ld + q);
-            Store(r3, rows + 3 * ld + q); Store(r4, rows + 4 * ld + q); Store(r5, rows + 5 * ld + q);
+            StoreSix(r0, r1, r2, r3, r4, r5, rows + q, ld);
         }
         for (int k = 0; k < Alpha; k++)
         {
@@ -78,8 +77,7 @@ internal static unsafe partial class WinogradConv
                 float* e = row + t0; // tile t's four columns are the four phases at t
                 GradientTransform(Load<TVector>(e), Load<TVector>(e + wq), Load<TVector>(e + 2 * wq), Load<TVector>(e + 3 * wq),
                     out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-                Store(r0, across); Store(r1, across + lanes); Store(r2, across + 2 * lanes);
-                Store(r3, across + 3 * lanes); Store(r4, across + 4 * lanes); Store(r5, across + 5 * lanes);
+                StoreSix(r0, r1, r2, r3, r4, r5, across, lanes);
                 int valid = Math.Min(lanes, p.TilesW - t0);
                 for (int l = 0; l < Alpha; l++)
                 {
