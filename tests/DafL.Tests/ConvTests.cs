@@ -233,32 +233,44 @@ public unsafe class ConvTests
     [Test]
     public void PaddedKernelsMatchNaiveLoopsAtBothWidths([ValueSource(nameof(PaddedCases))] Case k, [Values(8, 16)] int lanes)
     {
-        float[] x = Values(k.XShape, 40), w = Values(k.WShape, 41), b = Values([k.O], 42), gy = Values(k.YShape, 43);
-        var y = new float[k.N * k.O * k.Ho * k.Wo];
-        var gx = new float[x.Length];
-        var gw = new float[w.Length];
         var forward = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
         var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
         long scratchFloats = Math.Max(Math.Max(PaddedConv.ForwardScratchFloats(forward), PaddedConv.ForwardScratchFloats(data)),
             PaddedConv.WeightScratchFloats(forward, k.O, k.N));
         long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
-        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
+        AssertKernelsMatchNaiveLoops(k, lanes, 40, scratchFloats, packedFloats, (px, pw, pb, pgy, py, pgx, pgw, scratch, packed) =>
+        {
+            long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
+            PaddedConv.PackWeights(pw, k.O, forward, false, packed);
+            for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, pb, py + n * yPerImage, scratch);
+            PaddedConv.PackWeights(pw, k.C, data, true, packed);
+            for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, null, pgx + n * xPerImage, scratch);
+            PaddedConv.BackwardWeight(px, pgy, k.N, forward, k.O, pgw, scratch);
+        });
+    }
+
+    /// <summary>x, w, b, gy in; y, gx, gw out; scratch and the kernel's weight buffer.</summary>
+    delegate void KernelRun(float* x, float* w, float* b, float* gy, float* y, float* gx, float* gw, float* scratch, float* weights);
+
+    /// <summary>
+    /// One kernel family's three directions on random inputs (seeds <paramref name="seed"/> …+3), with pooled scratch and
+    /// weight buffers of the sizes given, checked against the float64 loops.
+    /// </summary>
+    static void AssertKernelsMatchNaiveLoops(Case k, int lanes, ulong seed, long scratchFloats, long weightFloats, KernelRun run)
+    {
+        float[] x = Values(k.XShape, seed), w = Values(k.WShape, seed + 1), b = Values([k.O], seed + 2), gy = Values(k.YShape, seed + 3);
+        var y = new float[k.N * k.O * k.Ho * k.Wo];
+        var gx = new float[x.Length];
+        var gw = new float[w.Length];
+        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), weights = BufferPool.Rent(weightFloats, out long weightCapacity);
         try
         {
-            fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw)
-            {
-                long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
-                PaddedConv.PackWeights(pw, k.O, forward, false, packed);
-                for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, pb, py + n * yPerImage, scratch);
-                PaddedConv.PackWeights(pw, k.C, data, true, packed);
-                for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, null, pgx + n * xPerImage, scratch);
-                PaddedConv.BackwardWeight(px, pgy, k.N, forward, k.O, pgw, scratch);
-            }
+            fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw) run(px, pw, pb, pgy, py, pgx, pgw, scratch, weights);
         }
         finally
         {
             BufferPool.Return(scratch, scratchCapacity);
-            BufferPool.Return(packed, packedCapacity);
+            BufferPool.Return(weights, weightCapacity);
         }
         var (expected, mag) = NaiveForward(k, x, w, b);
         AssertClose(y, expected, mag, $"y of {k}, {lanes} lanes");
@@ -317,42 +329,24 @@ public unsafe class ConvTests
     [Test]
     public void WinogradKernelsMatchNaiveLoopsAtBothWidths([ValueSource(nameof(WinogradCases))] Case k, [Values(8, 16)] int lanes)
     {
-        float[] x = Values(k.XShape, 50), w = Values(k.WShape, 51), b = Values([k.O], 52), gy = Values(k.YShape, 53);
-        var y = new float[k.N * k.O * k.Ho * k.Wo];
-        var gx = new float[x.Length];
-        var gw = new float[w.Length];
         var forward = new WinogradConv.Plan(new PaddedConv.Layout(k.C, k.H, k.W, 1, 1, 3, 3, lanes), k.O, k.N);
         var data = new WinogradConv.Plan(new PaddedConv.Layout(k.O, k.Ho, k.Wo, 1, 1, 3, 3, lanes), k.C, k.N);
         long scratchFloats = Math.Max(Math.Max(forward.ScratchFloats, data.ScratchFloats), forward.GradientScratchFloats);
         long weightFloats = Math.Max(Math.Max(forward.TransformedWeightFloats, data.TransformedWeightFloats), forward.TransformedGradientFloats);
-        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), u = BufferPool.Rent(weightFloats, out long uCapacity);
-        try
+        AssertKernelsMatchNaiveLoops(k, lanes, 50, scratchFloats, weightFloats, (px, pw, pb, pgy, py, pgx, pgw, scratch, u) =>
         {
-            fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw)
-            {
-                long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
-                WinogradConv.TransformWeights(pw, forward, false, u);
-                for (int n0 = 0; n0 < k.N; n0 += forward.ImagesPerGroup)
-                    WinogradConv.Forward(px + n0 * xPerImage, xPerImage, Math.Min(forward.ImagesPerGroup, k.N - n0), forward, u, pb, py + n0 * yPerImage, yPerImage, scratch);
-                WinogradConv.TransformWeights(pw, data, true, u);
-                for (int n0 = 0; n0 < k.N; n0 += data.ImagesPerGroup)
-                    WinogradConv.Forward(pgy + n0 * yPerImage, yPerImage, Math.Min(data.ImagesPerGroup, k.N - n0), data, u, null, pgx + n0 * xPerImage, xPerImage, scratch);
-                for (int n0 = 0; n0 < k.N; n0 += forward.ImagesPerGroup)
-                    WinogradConv.AccumulateWeightGradient(px + n0 * xPerImage, xPerImage, pgy + n0 * yPerImage, yPerImage,
-                        Math.Min(forward.ImagesPerGroup, k.N - n0), forward, u, n0 == 0, scratch);
-                WinogradConv.WeightGradient(u, forward, pgw);
-            }
-        }
-        finally
-        {
-            BufferPool.Return(scratch, scratchCapacity);
-            BufferPool.Return(u, uCapacity);
-        }
-        var (expected, mag) = NaiveForward(k, x, w, b);
-        AssertClose(y, expected, mag, $"y of {k}, {lanes} lanes");
-        var r = NaiveBackward(k, x, w, gy);
-        AssertClose(gx, r.Gx, r.GxMag, $"gx of {k}, {lanes} lanes");
-        AssertClose(gw, r.Gw, r.GwMag, $"gw of {k}, {lanes} lanes");
+            long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
+            WinogradConv.TransformWeights(pw, forward, false, u);
+            for (int n0 = 0; n0 < k.N; n0 += forward.ImagesPerGroup)
+                WinogradConv.Forward(px + n0 * xPerImage, xPerImage, Math.Min(forward.ImagesPerGroup, k.N - n0), forward, u, pb, py + n0 * yPerImage, yPerImage, scratch);
+            WinogradConv.TransformWeights(pw, data, true, u);
+            for (int n0 = 0; n0 < k.N; n0 += data.ImagesPerGroup)
+                WinogradConv.Forward(pgy + n0 * yPerImage, yPerImage, Math.Min(data.ImagesPerGroup, k.N - n0), data, u, null, pgx + n0 * xPerImage, xPerImage, scratch);
+            for (int n0 = 0; n0 < k.N; n0 += forward.ImagesPerGroup)
+                WinogradConv.AccumulateWeightGradient(px + n0 * xPerImage, xPerImage, pgy + n0 * yPerImage, yPerImage,
+                    Math.Min(forward.ImagesPerGroup, k.N - n0), forward, u, n0 == 0, scratch);
+            WinogradConv.WeightGradient(u, forward, pgw);
+        });
     }
 
     [Test]
