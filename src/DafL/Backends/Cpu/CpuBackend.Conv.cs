@@ -217,11 +217,12 @@ public sealed unsafe partial class CpuBackend
             RunConvTasks(blocks, plan.GradientScratchFloats, (b, scratch, _) =>
             {
                 float* target = partials + b * partialFloats;
-                for (int group = (int)((long)groups * b / blocks), end = (int)((long)groups * (b + 1) / blocks); group < end; group++)
+                int first = (int)((long)groups * b / blocks), end = (int)((long)groups * (b + 1) / blocks);
+                for (int group = first; group < end; group++)
                 {
                     int n0 = group * plan.ImagesPerGroup, count = Math.Min(plan.ImagesPerGroup, n - n0);
                     WinogradConv.AccumulateWeightGradient(px + n0 * plan.SourcePerImage, plan.SourcePerImage, pgy + n0 * gyPerImage, gyPerImage, count,
-                        plan, target, group == (int)((long)groups * b / blocks), scratch);
+                        plan, target, group == first, scratch);
                 }
             });
             if (blocks > 1)

@@ -209,7 +209,7 @@ public static unsafe partial class Gemm
     static bool ReadBInPlace(int rowPanels, int ldb) =>
         rowPanels <= InPlaceMaxReuse || (rowPanels <= Mc / Mr && ldb % 512 != 0);
 
-    static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+    internal static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     /// <summary>Step that cuts <paramref name="extent"/> into as few blocks of at most <paramref name="limit"/> as possible, all of about equal size (a multiple of <paramref name="multiple"/>).</summary>
     static int Balanced(int extent, int limit, int multiple)

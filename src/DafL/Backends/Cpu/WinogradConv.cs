@@ -73,21 +73,21 @@ internal static unsafe partial class WinogradConv
         public int TilesW => W / Tile;
         public int TilesPerImage => TilesH * TilesW;
         /// <summary>Columns of a group's products: its tiles rounded up to whole micro-kernel panels.</summary>
-        public int Tiles => (ImagesPerGroup * TilesPerImage + _kernels.Nr - 1) / _kernels.Nr * _kernels.Nr;
+        public int Tiles => Gemm.RoundUp(ImagesPerGroup * TilesPerImage, _kernels.Nr);
         public int Groups(int batch) => (batch + ImagesPerGroup - 1) / ImagesPerGroup;
 
         /// <summary>Floats of one phase of a staged row: the row's tiles rounded up to whole vectors, and one more
         /// (a tile's last two columns are the next tile's first two).</summary>
-        public int PhaseLength => (TilesW + Lanes - 1) / Lanes * Lanes + 1;
+        public int PhaseLength => Gemm.RoundUp(TilesW, Lanes) + 1;
         /// <summary>Floats of one staged row: its 4 phases.</summary>
         public int RowLength => Tile * PhaseLength;
         /// <summary>A staged row in whole vectors (the vertical pass runs over them, a little past the row).</summary>
-        public int RowVectorFloats => (RowLength + Lanes - 1) / Lanes * Lanes;
+        public int RowVectorFloats => Gemm.RoundUp(RowLength, Lanes);
         /// <summary>Floats of one staged plane: H + 2 rows, the slack the last row's vectors read and the phase split's
         /// spill (<see cref="SplitPhases"/>).</summary>
         public int StagedFloats => (H + 2) * RowLength + RowVectorFloats - RowLength + 8;
         /// <summary>Outputs rounded up to whole micro-kernel rows.</summary>
-        public int OutputsPadded => (Outputs + Gemm.Mr - 1) / Gemm.Mr * Gemm.Mr;
+        public int OutputsPadded => Gemm.RoundUp(Outputs, Gemm.Mr);
         /// <summary>Floats of a row of V (one point, one input): the group's tiles and the spill of a last vector.</summary>
         public int VRow => Tiles + Lanes;
         /// <summary>Floats of V (points, inputs, <see cref="VRow"/>) and <see cref="Gemm.Mr"/> rows more, which the
@@ -107,13 +107,13 @@ internal static unsafe partial class WinogradConv
         // The weight gradient's buffers: gy staged without padding, its transform Mg (points, tiles, output columns)
         // and dUᵀ (points, inputs rounded up to Mr, output columns).
         /// <summary>Floats of one phase of a staged row of gy: its tiles in whole vectors.</summary>
-        public int GradientPhaseLength => (TilesW + Lanes - 1) / Lanes * Lanes;
+        public int GradientPhaseLength => Gemm.RoundUp(TilesW, Lanes);
         public int GradientRowLength => Tile * GradientPhaseLength;
         /// <summary>H rows of gy and the phase split's spill.</summary>
         public int GradientStagedFloats => H * GradientRowLength + 8;
         /// <summary>Outputs rounded up to whole micro-kernel panels: the columns of Mg and dUᵀ.</summary>
-        public int OutputColumns => (Outputs + _kernels.Nr - 1) / _kernels.Nr * _kernels.Nr;
-        public int ChannelsPadded => (Channels + Gemm.Mr - 1) / Gemm.Mr * Gemm.Mr;
+        public int OutputColumns => Gemm.RoundUp(Outputs, _kernels.Nr);
+        public int ChannelsPadded => Gemm.RoundUp(Channels, Gemm.Mr);
         public long MgFloats => (long)Points * ImagesPerGroup * TilesPerImage * OutputColumns;
         /// <summary>Floats of dUᵀ, the transformed weight gradient.</summary>
         public long TransformedGradientFloats => (long)Points * ChannelsPadded * OutputColumns;
@@ -194,7 +194,7 @@ internal static unsafe partial class WinogradConv
     {
         float* staged = work, rows = staged + p.StagedFloats, line = rows + (long)Alpha * p.RowVectorFloats;
         int tilesW = p.TilesW, perImage = p.TilesPerImage, vRow = p.VRow;
-        long vPoint = (long)p.Channels * vRow, sourcePlane = (long)(p.H / p.Upsample) * (p.W / p.Upsample);
+        long vPoint = (long)p.Channels * vRow, sourcePlane = p.SourcePerImage / p.Channels;
         for (int i = 0; i < count; i++)
             for (int c = 0; c < p.Channels; c++)
             {
@@ -202,8 +202,10 @@ internal static unsafe partial class WinogradConv
                 for (int r = 0; r < p.TilesH; r++)
                     TransformInputRow<TVector>(staged + (long)Tile * r * p.RowLength, p, rows, v + (long)c * vRow + i * perImage + r * tilesW, vPoint);
             }
-        // Tiles past the group's last image are never read back; zero, so that no stale NaN runs through the products.
-        for (long row = 0; row < Points * p.Channels; row++) new Span<float>(v + row * vRow + count * perImage, vRow - count * perImage).Clear();
+        // A short group's columns past its last image are never read back; zero, so that no stale NaN runs through the
+        // products. (Columns from Tiles on are never read at all.)
+        if (count * perImage < p.Tiles)
+            for (long row = 0; row < Points * p.Channels; row++) new Span<float>(v + row * vRow + count * perImage, p.Tiles - count * perImage).Clear();
         new Span<float>(v + (long)Points * p.Channels * vRow, Gemm.Mr * vRow).Clear();
     }
 
@@ -249,7 +251,7 @@ internal static unsafe partial class WinogradConv
     }
 
     /// <summary>Floats of a staging line for phases of <paramref name="wq"/>: whole blocks of 32 (8 per phase).</summary>
-    static int LineFloats(int wq) => (wq + 7) / 8 * 32;
+    static int LineFloats(int wq) => Gemm.RoundUp(wq, 8) * 4;
 
     static readonly Vector256<int> PhaseOrder = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
 
