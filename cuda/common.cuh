@@ -40,6 +40,28 @@ __device__ __forceinline__ float warp_max(float v)
     return v;
 }
 
+// The per-channel chunked walk of a (outer, kept, inner) tensor for kept index k: the pairs (a, b) of k's reduced
+// coordinates are numbered row-major, and this thread visits element (a·kept + k)·inner + b of the numbers first,
+// first + blockDim, … below end, in that order. The pair is advanced by (blockDim / inner, blockDim % inner) with a
+// carry, so the loop needs no division per element. Used by the per-channel sums (reduce.cu) and batch norm's
+// chunked moments (norm.cu).
+template <class Visit>
+__device__ __forceinline__ void for_each_in_kept_chunk(long long first, long long end, long long kept, long long k, long long inner, Visit visit)
+{
+    long long step_a = blockDim.x / inner, step_b = blockDim.x % inner;
+    for (long long p = first, a = first / inner, b = first % inner; p < end; p += blockDim.x)
+    {
+        visit((a * kept + k) * inner + b);
+        a += step_a;
+        b += step_b;
+        if (b >= inner)
+        {
+            b -= inner;
+            a++;
+        }
+    }
+}
+
 // Block-wide sum / max; every thread gets the result. scratch: 32 elements of shared memory, free to reuse once
 // the call returns.
 __device__ __forceinline__ double block_sum(double v, double* scratch)

@@ -70,33 +70,24 @@ extern "C" __global__ void batch_norm_var_from_inv_std_f32(const float* inv_std,
 
 // Per-channel float64 sums of two terms of each position, in chunks: a block owns one (chunk k, channel c) pair
 // at a time, thread t taking positions t, t + blockDim, … of the chunk's `chunk` positions of the channel's
-// n·plane (image-major; position p is image p / plane, offset p % plane, advanced with a carry as in reduce.cu's
-// sum_reduce_keep_reduce_chunks_f32, so the loop needs no division per element), and writes the block's two sums
+// n·plane (image-major, walked by for_each_in_kept_chunk as reduce.cu's per-channel sums), and writes the block's two sums
 // to partials[2·(c·chunks + k)] and [… + 1]. term(i, c) gives the two terms at element i of channel c.
 template <class Term>
 __device__ __forceinline__ void channel_chunk_sums(long long n, long long channels, long long plane, long long chunk, double* partials, Term term)
 {
     __shared__ double scratch[32];
     long long count = n * plane, chunks = (count + chunk - 1) / chunk;
-    long long step_image = blockDim.x / plane, step_offset = blockDim.x % plane;
     for (long long c = blockIdx.y; c < channels; c += gridDim.y)
         for (long long k = blockIdx.x; k < chunks; k += gridDim.x)
         {
             long long first = k * chunk + threadIdx.x, end = min(count, (k + 1) * chunk);
             double s = 0.0, s2 = 0.0;
-            for (long long p = first, image = first / plane, offset = first % plane; p < end; p += blockDim.x)
+            for_each_in_kept_chunk(first, end, channels, c, plane, [&](long long i)
             {
-                double2 t = term((image * channels + c) * plane + offset, c);
+                double2 t = term(i, c);
                 s += t.x;
                 s2 += t.y;
-                image += step_image;
-                offset += step_offset;
-                if (offset >= plane)
-                {
-                    offset -= plane;
-                    image++;
-                }
-            }
+            });
             s = block_sum(s, scratch);
             s2 = block_sum(s2, scratch);
             if (threadIdx.x == 0)

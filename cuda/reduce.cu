@@ -123,31 +123,20 @@ extern "C" __global__ void __launch_bounds__(COLUMN_TILE * COLUMN_SLICES) sum_co
 // shapes: x (outer, kept, inner) → partials (kept, chunks) as float64, chunks = ceil(outer·inner / chunk)
 // Pass 1 of the per-channel sum (batch norm's and the bias's gradients: (N, C, H·W) summed to (C)). Each block
 // owns one (chunk c, kept k) pair at a time: the pairs (a, b) of k's reduced coordinates are numbered in row-major
-// order, and the block sums numbers [c·chunk, (c+1)·chunk), thread t taking t, t + blockDim, … . The pair is
-// advanced by (blockDim / inner, blockDim % inner) with a carry, so the loop needs no division per element.
+// order, and the block sums numbers [c·chunk, (c+1)·chunk), thread t taking t, t + blockDim, …
+// (for_each_in_kept_chunk, common.cuh).
 // A grid of (chunks, kept) blocks fills the GPU even when kept is small (a generator's 8 or 16 channels): one
 // block per channel, as before, left all but a few SMs idle on batch 512. Any grid works (both axes stride).
 extern "C" __global__ void __launch_bounds__(SUM_THREADS) sum_reduce_keep_reduce_chunks_f32(const float* x, double* partials, long long outer, long long kept, long long inner, long long chunk)
 {
     __shared__ double scratch[32];
     long long pairs = outer * inner, chunks = (pairs + chunk - 1) / chunk;
-    long long step_a = blockDim.x / inner, step_b = blockDim.x % inner;
     for (long long k = blockIdx.y; k < kept; k += gridDim.y)
         for (long long c = blockIdx.x; c < chunks; c += gridDim.x)
         {
             long long first = c * chunk + threadIdx.x, end = min(pairs, (c + 1) * chunk);
             double s = 0.0;
-            for (long long p = first, a = first / inner, b = first % inner; p < end; p += blockDim.x)
-            {
-                s += x[(a * kept + k) * inner + b];
-                a += step_a;
-                b += step_b;
-                if (b >= inner)
-                {
-                    b -= inner;
-                    a++;
-                }
-            }
+            for_each_in_kept_chunk(first, end, kept, k, inner, [&](long long i) { s += x[i]; });
             s = block_sum(s, scratch);
             if (threadIdx.x == 0) partials[k * chunks + c] = s;
         }
