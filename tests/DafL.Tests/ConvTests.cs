@@ -35,13 +35,14 @@ public unsafe class ConvTests
     static readonly Case PaddingBeyondKernel = new(2, 2, 4, 5, 5, 3, 3, 2, 3);
     static readonly Case WideRows = new(1, 3, 20, 27, 5, 3, 3, 1, 1);
     static readonly Case Stride2ShortLastGroup = new(13, 3, 9, 9, 5, 3, 3, 2, 1);
-    // direct (at most four output channels)
-    static readonly Case DirectOneOutput = new(3, 4, 10, 9, 1, 3, 3, 1, 1);
+    // direct (at most four output channels, strided or a kernel other than 3 or 5 wide)
     static readonly Case DirectStride2 = new(2, 3, 9, 11, 3, 5, 5, 2, 2);
     static readonly Case DirectPaddingBeyondKernel = new(2, 2, 4, 5, 2, 3, 3, 2, 3);
     static readonly Case DirectPointwise = new(2, 3, 4, 6, 4, 1, 1, 1, 0);
 
-    // padded direct (stride 1, 3×3 or 5×5; PaddedConv)
+    // padded direct (stride 1, 3×3 or 5×5; PaddedConv), also for one to four outputs (the generator's last layer, LeNet-5-half's first)
+    static readonly Case PaddedOneOutput = new(3, 4, 10, 9, 1, 3, 3, 1, 1);
+    static readonly Case PaddedThreeOutputsKernel5 = new(2, 1, 32, 32, 3, 5, 5, 1, 0);
     static readonly Case PaddedGenerator = new(3, 16, 16, 16, 16, 3, 3, 1, 1);
     static readonly Case PaddedOddWidth = new(2, 5, 7, 20, 7, 3, 3, 1, 1);
     static readonly Case PaddedOneRow = new(2, 3, 1, 9, 6, 3, 3, 1, 1);
@@ -60,9 +61,10 @@ public unsafe class ConvTests
     static readonly Case[] Cases =
     [
         PaddedGenerator, PaddedOddWidth, PaddedOneRow, PaddedOneChannel, PaddedLeNet, PaddedLeNetFirstBatch1, PaddedWideKernelRows, PaddedShortLastGroup,
+        PaddedOneOutput, PaddedThreeOutputsKernel5,
         WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles, WinogradOneTilePerImage,
         Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, OnePixelStrided, Banded, PointwiseStride2,
-        Stride2Large, PaddingBeyondKernel, WideRows, Stride2ShortLastGroup, DirectOneOutput, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
+        Stride2Large, PaddingBeyondKernel, WideRows, Stride2ShortLastGroup, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
     ];
 
     long _buffersAtStart, _tensorsAtStart;
@@ -206,7 +208,8 @@ public unsafe class ConvTests
     [Test]
     public void CasesCoverEveryPanelLayout()
     {
-        foreach (var k in Cases) Assert.That(k.Plan.IsDirect, Is.EqualTo(k.O <= 4), $"{k.Plan}: direct only for few outputs");
+        foreach (var k in Cases)
+            Assert.That(k.Plan.IsDirect, Is.EqualTo(k.O <= 4 && !k.Plan.IsPadded && !k.Plan.IsFullyConnected), $"{k.Plan}: direct only for few outputs");
         Assert.That(Pointwise.Plan is { IsPointwise: true, ImagesPerGroup: 1 }, Is.True, $"{Pointwise.Plan}: x read in place");
         Assert.That(PointwiseBatch.Plan is { IsPointwise: true, ImagesPerGroup: > 1 }, Is.True, $"{PointwiseBatch.Plan}: pointwise, images side by side");
         Assert.That(Banded.Plan.RowsPerPanel, Is.LessThan(Banded.Ho), $"{Banded.Plan}: image cut into bands of rows");
@@ -214,10 +217,11 @@ public unsafe class ConvTests
         Assert.That(OnePixelOutput.Plan.IsFullyConnected, Is.True, $"{OnePixelOutput.Plan}: kernel covers the input");
         Assert.That(OnePixelStrided.Plan is { IsFullyConnected: false, ImagesPerGroup: 5 }, Is.True, $"{OnePixelStrided.Plan}: all images in one panel");
         Assert.That(Cases.Count(k => k.Plan.IsFullyConnected), Is.EqualTo(1), "only one case is a plain matrix product");
+        Assert.That(Cases.Count(k => k.Plan.IsDirect), Is.EqualTo(3), "three cases run DirectConv");
         Assert.That(Stride2ShortLastGroup.Plan.Groups * Stride2ShortLastGroup.Plan.ImagesPerGroup, Is.GreaterThan(Stride2ShortLastGroup.N),
             $"{Stride2ShortLastGroup.Plan}: a short last group");
         foreach (var k in Cases)
-            Assert.That(k.Plan.IsPadded, Is.EqualTo(k is { Stride: 1, KW: 3 or 5, O: > 4 } && !k.Plan.IsFullyConnected),
+            Assert.That(k.Plan.IsPadded, Is.EqualTo(k is { Stride: 1, KW: 3 or 5 } && !k.Plan.IsFullyConnected),
                 $"{k.Plan}: padded direct for stride-1 3- and 5-wide kernels");
         Assert.That(PaddedShortLastGroup.Plan is { Groups: > 1 } p && p.Groups * p.ImagesPerGroup > PaddedShortLastGroup.N, Is.True,
                 $"{PaddedShortLastGroup.Plan}: weight gradient over several groups of images, the last short");
@@ -242,11 +246,55 @@ public unsafe class ConvTests
         {
             long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
             PaddedConv.PackWeights(pw, k.O, forward, false, packed);
-            for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, pb, py + n * yPerImage, scratch);
+            for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, false, pb, py + n * yPerImage, scratch);
             PaddedConv.PackWeights(pw, k.C, data, true, packed);
-            for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, null, pgx + n * xPerImage, scratch);
+            for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, true, null, pgx + n * xPerImage, scratch);
             PaddedConv.BackwardWeight(px, pgy, k.N, forward, k.O, pgw, scratch);
         });
+    }
+
+    /// <summary>
+    /// For one output channel <see cref="PaddedConv"/> adds the same terms in <see cref="DirectConv"/>'s order (the bias
+    /// first, then input by input and tap by tap from (0, 0), the data gradient's flipped taps walked backwards; the
+    /// padding's taps add exact zeros), so its forward and data gradient are DirectConv's to the bit: moving the
+    /// generator's last layer onto it changed no golden value.
+    /// </summary>
+    [Test]
+    public void OneOutputOnPaddedConvIsDirectConvBitForBit([Values(8, 16)] int lanes)
+    {
+        var k = PaddedOneOutput;
+        var g = k.Plan;
+        var forward = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
+        var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
+        float[] x = Values(k.XShape, 50), w = Values(k.WShape, 51), b = Values([k.O], 52), gy = Values(k.YShape, 53);
+        float[] yPadded = new float[gy.Length], yDirect = new float[gy.Length], gxPadded = new float[x.Length], gxDirect = new float[x.Length];
+        long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
+        long scratchFloats = Math.Max(PaddedConv.ForwardScratchFloats(forward), PaddedConv.ForwardScratchFloats(data));
+        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
+        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
+        try
+        {
+            fixed (float* px = x, pw = w, pb = b, pgy = gy, pyp = yPadded, pyd = yDirect, pgxp = gxPadded, pgxd = gxDirect)
+            {
+                PaddedConv.PackWeights(pw, k.O, forward, false, packed);
+                for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, false, pb, pyp + n * yPerImage, scratch);
+                PaddedConv.PackWeights(pw, k.C, data, true, packed);
+                for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, true, null, pgxp + n * xPerImage, scratch);
+                Array.Fill(yDirect, b[0]);
+                for (int n = 0; n < k.N; n++)
+                {
+                    DirectConv.Forward(px + n * xPerImage, pw, g, pyd + n * yPerImage);
+                    DirectConv.BackwardData(pgy + n * yPerImage, pw, g, pgxd + n * xPerImage);
+                }
+            }
+        }
+        finally
+        {
+            BufferPool.Return(scratch, scratchCapacity);
+            BufferPool.Return(packed, packedCapacity);
+        }
+        Assert.That(yPadded, Is.EqualTo(yDirect), $"y of {k}, {lanes} lanes");
+        Assert.That(gxPadded, Is.EqualTo(gxDirect), $"gx of {k}, {lanes} lanes");
     }
 
     /// <summary>x, w, b, gy in; y, gx, gw out; scratch and the kernel's weight buffer.</summary>

@@ -104,12 +104,12 @@ internal readonly unsafe struct ConvGeometry
     /// </summary>
     public bool IsFullyConnected => KH == H && KW == W && Padding == 0;
     /// <summary>Few output channels: each image is convolved directly (<see cref="DirectConv"/>), without im2col.</summary>
-    public bool IsDirect => !IsFullyConnected && O <= DirectMaxOutputs;
+    public bool IsDirect => !IsFullyConnected && !IsPadded && O <= DirectMaxOutputs;
     /// <summary>
     /// Stride 1, a 3- or 5-wide kernel, padding below the kernel size (so that the data gradient is a convolution
     /// of gy padded by k − 1 − p): <see cref="PaddedConv"/>.
     /// </summary>
-    public bool IsPadded => !IsFullyConnected && !IsDirect && Stride == 1 && KW is (3 or 5) && Padding < KH && Padding < KW;
+    public bool IsPadded => !IsFullyConnected && Stride == 1 && KW is (3 or 5) && Padding < KH && Padding < KW;
     /// <summary>The staged image of x (forward and weight gradient) for <see cref="PaddedConv"/>.</summary>
     public PaddedConv.Layout PaddedLayout => UpsampledLayout(1);
     /// <summary><see cref="PaddedLayout"/> staged from a source (C, H/upsample, W/upsample) upsampled by nearest neighbour.</summary>

@@ -280,11 +280,11 @@ public sealed unsafe partial class CpuBackend
                 float* yi = y + i * yPerImage;
                 if (!sumBlocksOfTwo)
                 {
-                    PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, yi, scratch);
+                    PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, transposeFlip, bias, yi, scratch);
                     return;
                 }
                 float* full = scratch + forwardScratch;
-                PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, bias, full, scratch);
+                PaddedConv.Forward(x + i * xPerImage, layout, packed, outputs, transposeFlip, bias, full, scratch);
                 SumBlocksOfTwo(full, outputs, layout.Ho, layout.Wo, yi);
             });
         }

@@ -90,8 +90,9 @@ internal static unsafe partial class PaddedConv
     /// <summary>
     /// packed[((b·inputs + c)·kH·kW + t)·T + j] = weight of output b·T + j, input c, tap t (0 past the last output),
     /// T = <see cref="Layout.TileOutputs"/>, inputs = the layout's channels: each tile reads its weights in tap order.
-    /// With <paramref name="transposeFlip"/>, w (inputs, outputs, kH, kW) is read as the data gradient's kernel
-    /// w'[o, c, ki, kj] = w[c, o, kH−1−ki, kW−1−kj].
+    /// With <paramref name="transposeFlip"/>, w (inputs, outputs, kH, kW) is the data gradient's kernel read transposed:
+    /// w'[o, c, t] = w[c, o, t]. Its flip, w'[o, c, ki, kj] = w[c, o, kH−1−ki, kW−1−kj], is left to <see cref="Forward"/>,
+    /// which walks that case's taps last to first (the flipped kernel read backwards is w in its own order).
     /// </summary>
     public static void PackWeights(float* w, int outputs, in Layout l, bool transposeFlip, float* packed)
     {
@@ -102,7 +103,8 @@ internal static unsafe partial class PaddedConv
                     for (int j = 0; j < tile; j++)
                     {
                         int o = b * tile + j;
-                        packed[(((long)b * inputs + c) * taps + t) * tile + j] = o < outputs ? Tap(w, o, c, t, inputs, outputs, taps, transposeFlip) : 0f;
+                        packed[(((long)b * inputs + c) * taps + t) * tile + j] =
+                            o >= outputs ? 0f : transposeFlip ? w[((long)c * outputs + o) * taps + t] : w[((long)o * inputs + c) * taps + t];
                     }
     }
 
@@ -120,8 +122,11 @@ internal static unsafe partial class PaddedConv
 
     /// <summary>
     /// y (outputs, Ho, Wo) = x (the layout's source, staged) ⋆ the packed kernel (+ bias[o] when bias is not null), one image.
+    /// Each output sums bias first, then input by input and tap by tap, taps in kernel order, or last to first for
+    /// <paramref name="transposeFlip"/> (which must be what <see cref="PackWeights"/> got): so the weight of tap
+    /// (0, 0) always comes first, the order of <see cref="DirectConv"/>, whose results these are for one output channel.
     /// </summary>
-    public static void Forward(float* x, in Layout l, float* packed, int outputs, float* bias, float* y, float* scratch)
+    public static void Forward(float* x, in Layout l, float* packed, int outputs, bool transposeFlip, float* bias, float* y, float* scratch)
     {
         float* staged = scratch, tileRow = scratch + (long)l.Channels * l.Plane + l.Slack(l.TiledRun);
         StagePadded(x, l, staged, l.Plane);
@@ -129,41 +134,40 @@ internal static unsafe partial class PaddedConv
         int taps = l.KH * l.KW, wp = l.Wp, wo = l.Wo, ho = l.Ho, run = l.TiledRun;
         int* offsets = stackalloc int[taps];
         for (int ki = 0, t = 0; ki < l.KH; ki++)
-            for (int kj = 0; kj < l.KW; kj++) offsets[t++] = ki * wp + kj;
+            for (int kj = 0; kj < l.KW; kj++, t++) offsets[transposeFlip ? taps - 1 - t : t] = ki * wp + kj;
         int tileOutputs = l.TileOutputs;
+        float* start = stackalloc float[tileOutputs];
         long weightsPerBlock = (long)l.Channels * taps * tileOutputs;
         for (int o0 = 0; o0 < outputs; o0 += tileOutputs)
         {
             float* wb = packed + o0 / tileOutputs * weightsPerBlock;
+            for (int j = 0; j < tileOutputs; j++) start[j] = bias != null && o0 + j < outputs ? bias[o0 + j] : 0f;
             for (int q = 0; q < run; q += l.TilePixels)
             {
-                if (l.Is512) Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
-                else Tile2x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, tileRow + q, run);
+                if (l.Is512) Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
+                else Tile2x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
             }
             // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
+            long rowBytes = (long)wo * sizeof(float);
             for (int j = 0; j < Math.Min(tileOutputs, outputs - o0); j++)
             {
                 float* src = tileRow + (long)j * run, dst = y + (long)(o0 + j) * ho * wo;
-                for (int oh = 0; oh < ho; oh++, src += wp, dst += wo)
-                {
-                    if (bias != null) Simd.Affine(src, 1f, bias[o0 + j], dst, wo);
-                    else Buffer.MemoryCopy(src, dst, (long)wo * sizeof(float), (long)wo * sizeof(float));
-                }
+                for (int oh = 0; oh < ho; oh++, src += wp, dst += wo) Buffer.MemoryCopy(src, dst, rowBytes, rowBytes);
             }
         }
     }
 
     /// <summary>
-    /// out[j·ldOut + 0..6L) = Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..6L) for j &lt; 4, L = 16 floats per vector: the 4 × 6 zmm vectors stay
+    /// out[j·ldOut + 0..6L) = start[j] + Σ_c,t w[c, t, j] · x[c·plane + offsets[t] + 0..6L) for j &lt; 4, L = 16 floats per vector: the 4 × 6 zmm vectors stay
     /// in registers over every tap (explicit locals, so the JIT keeps them there).
     /// </summary>
-    static void Tile4x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+    static void Tile4x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* start, float* output, nint ldOut)
     {
         const int l = 16;
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
-            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default,
-            a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default,
-            a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
+        Vector512<float> a00 = Vector512.Create(start[0]), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00,
+            a10 = Vector512.Create(start[1]), a11 = a10, a12 = a10, a13 = a10, a14 = a10, a15 = a10,
+            a20 = Vector512.Create(start[2]), a21 = a20, a22 = a20, a23 = a20, a24 = a20, a25 = a20,
+            a30 = Vector512.Create(start[3]), a31 = a30, a32 = a30, a33 = a30, a34 = a30, a35 = a30;
         for (int c = 0; c < channels; c++, x += plane)
             for (int t = 0; t < taps; t++, w += 4)
             {
@@ -198,10 +202,10 @@ internal static unsafe partial class PaddedConv
     }
 
     /// <summary><see cref="Tile4x6"/> for AVX2: 2 outputs × 6 vectors of 8 (12 of the 16 ymm registers).</summary>
-    static void Tile2x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* output, nint ldOut)
+    static void Tile2x6(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* start, float* output, nint ldOut)
     {
-        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default,
-            a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        Vector256<float> a00 = Vector256.Create(start[0]), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00,
+            a10 = Vector256.Create(start[1]), a11 = a10, a12 = a10, a13 = a10, a14 = a10, a15 = a10;
         for (int c = 0; c < channels; c++, x += plane)
             for (int t = 0; t < taps; t++, w += 2)
             {
