@@ -239,7 +239,7 @@ public unsafe class ConvTests
     {
         var forward = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
         var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
-        long scratchFloats = Math.Max(Math.Max(PaddedConv.ForwardScratchFloats(forward), PaddedConv.ForwardScratchFloats(data)),
+        long scratchFloats = Math.Max(Math.Max(PaddedConv.ForwardScratchFloats(forward, k.O), PaddedConv.ForwardScratchFloats(data, k.C)),
             PaddedConv.WeightScratchFloats(forward, k.O, k.N));
         long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
         AssertKernelsMatchNaiveLoops(k, lanes, 40, scratchFloats, packedFloats, (px, pw, pb, pgy, py, pgx, pgw, scratch, packed) =>
@@ -269,7 +269,7 @@ public unsafe class ConvTests
         float[] x = Values(k.XShape, 50), w = Values(k.WShape, 51), b = Values([k.O], 52), gy = Values(k.YShape, 53);
         float[] yPadded = new float[gy.Length], yDirect = new float[gy.Length], gxPadded = new float[x.Length], gxDirect = new float[x.Length];
         long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
-        long scratchFloats = Math.Max(PaddedConv.ForwardScratchFloats(forward), PaddedConv.ForwardScratchFloats(data));
+        long scratchFloats = Math.Max(PaddedConv.ForwardScratchFloats(forward, k.O), PaddedConv.ForwardScratchFloats(data, k.C));
         long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
         float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
         try
@@ -295,6 +295,43 @@ public unsafe class ConvTests
         }
         Assert.That(yPadded, Is.EqualTo(yDirect), $"y of {k}, {lanes} lanes");
         Assert.That(gxPadded, Is.EqualTo(gxDirect), $"gx of {k}, {lanes} lanes");
+    }
+
+    /// <summary>
+    /// Each output of a wide forward tile (16 outputs with the vectors over channels, at 8 lanes) is, bit for bit, what
+    /// the tile of the same output alone (vectors over pixels) gives: the two tiles add the same terms in the same order.
+    /// </summary>
+    [Test]
+    public void WideForwardTileGivesEachOutputTheNarrowTilesBits([Values(8, 16)] int lanes)
+    {
+        var k = PaddedGenerator with { O = 20 };
+        var l = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
+        float[] x = Values(k.XShape, 60), w = Values(k.WShape, 61), b = Values([k.O], 62);
+        long perOutput = (long)k.C * k.KH * k.KW, plane = (long)k.Ho * k.Wo;
+        float[] wide = new float[k.O * plane], narrow = new float[wide.Length];
+        long scratchFloats = Math.Max(PaddedConv.ForwardScratchFloats(l, k.O), PaddedConv.ForwardScratchFloats(l, 1));
+        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, l), PaddedConv.PackedWeightFloats(1, l));
+        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
+        try
+        {
+            fixed (float* px = x, pw = w, pb = b, pwide = wide, pnarrow = narrow)
+            {
+                PaddedConv.PackWeights(pw, k.O, l, false, packed);
+                PaddedConv.Forward(px, l, packed, k.O, false, pb, pwide, scratch);
+                for (int o = 0; o < k.O; o++)
+                {
+                    PaddedConv.PackWeights(pw + o * perOutput, 1, l, false, packed);
+                    PaddedConv.Forward(px, l, packed, 1, false, pb + o, pnarrow + o * plane, scratch);
+                }
+            }
+        }
+        finally
+        {
+            BufferPool.Return(scratch, scratchCapacity);
+            BufferPool.Return(packed, packedCapacity);
+        }
+        Assert.That(new PaddedConv.ForwardTile(l, k.O).ChannelVectors, Is.EqualTo(lanes == 8), "the AVX2 layout runs the channel-vector tile");
+        Assert.That(wide, Is.EqualTo(narrow));
     }
 
     /// <summary>x, w, b, gy in; y, gx, gw out; scratch and the kernel's weight buffer.</summary>

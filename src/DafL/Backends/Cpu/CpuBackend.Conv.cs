@@ -273,7 +273,7 @@ public sealed unsafe partial class CpuBackend
         try
         {
             PaddedConv.PackWeights(w, outputs, layout, transposeFlip, packed);
-            long forwardScratch = PaddedConv.ForwardScratchFloats(layout);
+            long forwardScratch = PaddedConv.ForwardScratchFloats(layout, outputs);
             long fullOutput = sumBlocksOfTwo ? (long)outputs * layout.Ho * layout.Wo : 0;
             RunConvTasks(n, forwardScratch + fullOutput, (i, scratch, _) =>
             {

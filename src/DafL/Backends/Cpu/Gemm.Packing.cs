@@ -111,7 +111,7 @@ static unsafe partial class Gemm
     /// 8 floats each, in increasing c: with ldd &lt; 8 each store's surplus lands where the next one writes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose8x8(float* src, nint lds, int rows, float* dst, nint ldd)
+    internal static void Transpose8x8(float* src, nint lds, int rows, float* dst, nint ldd)
     {
         nint last = (rows - 1) * lds;
         var r0 = Avx.LoadVector256(src);

@@ -15,9 +15,10 @@ namespace DafL.Backends.Cpu;
 /// multiply zeros (weight gradient). Worked out per tap, a vector is one unaligned load. The plan
 /// (<see cref="ConvGeometry.IsPadded"/>) depends on the shapes only; the sums run in a fixed order whatever the threads.
 /// <list type="bullet">
-/// <item>Forward: a tile of <see cref="Layout.TileOutputs"/> output channels × <see cref="TileVectors"/> pixel vectors
-/// stays in registers over all C·kH·kW taps: per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs
-/// (Vector512; 2 broadcasts and 12 FMAs in Vector256).</item>
+/// <item>Forward: a tile of outputs stays in registers over all C·kH·kW taps (<see cref="ForwardTile"/>): 4 output
+/// channels × 6 pixel vectors (Vector512; per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs), 2 × 6
+/// (Vector256, fewer than 16 outputs), or 6 pixels × 16 output channels with the vectors over the outputs (Vector256;
+/// per tap 2 weight loads, 6 input broadcasts, 12 FMAs).</item>
 /// <item>Data gradient: the forward kernel itself, run on gy padded by k − 1 − p with the weight transposed and
 /// flipped (<see cref="PackWeights"/>): gx[c, i, j] = Σ_o,ki,kj gy_pad[o, i + ki, j + kj] · w[o, c, kH−1−ki, kW−1−kj].</item>
 /// <item>Weight gradient: gw[o, c, ki, kj] = Σ_images Σ_q gy[o, q] · x_pad[c, q + ki·Wp + kj], for one (block of
@@ -29,8 +30,12 @@ internal static unsafe partial class PaddedConv
 {
     /// <summary>Floats per vector of this machine's kernels (tests run the other width too, via <see cref="Layout.Lanes"/>).</summary>
     public static int NativeLanes => Simd.Has512 ? Vector512<float>.Count : Vector256<float>.Count;
-    /// <summary>Pixel vectors of a forward tile.</summary>
+    /// <summary>Pixel vectors of a forward tile whose vectors run over pixels.</summary>
     const int TileVectors = 6;
+    /// <summary>Output channels of the AVX2 forward tile whose vectors run over output channels (<see cref="Tile6x16"/>).</summary>
+    const int ChannelTileOutputs = 16;
+    /// <summary>Pixels of that tile.</summary>
+    const int ChannelTilePixels = 6;
 
     /// <summary>
     /// The staged layout of one image: its padded planes and the pixel run the kernels compute, in vectors of
@@ -53,15 +58,8 @@ internal static unsafe partial class PaddedConv
         public long SourcePerImage => (long)Channels * (H / Upsample) * (W / Upsample);
 
         public bool Is512 => Lanes == Vector512<float>.Count;
-        /// <summary>
-        /// Output channels of a forward tile: 4 × 6 accumulators of the 32 zmm registers, or 2 × 6 of AVX2's 16 ymm
-        /// (with the 2 broadcasts and the input vector).
-        /// </summary>
-        public int TileOutputs => Is512 ? 4 : 2;
         /// <summary>Output channels of one weight-gradient block: 8 × 3 or 4 × 5 accumulators (4 × 3 or 2 × 5 in ymm).</summary>
         public int GradientOutputs => (Is512 ? 2 : 1) * (KW == 3 ? 4 : 2);
-        /// <summary>Pixels of one forward tile.</summary>
-        public int TilePixels => TileVectors * Lanes;
         public int Hp => H + 2 * PadH;
         public int Wp => W + 2 * PadW;
         public int Ho => Hp - KH + 1;
@@ -70,8 +68,6 @@ internal static unsafe partial class PaddedConv
         public int Plane => Hp * Wp;
         /// <summary>The pixel run of one output plane, q ∈ [0, Ho·Wp).</summary>
         public int Run => Ho * Wp;
-        /// <summary>The run rounded up to whole forward tiles.</summary>
-        public int TiledRun => (Run + TilePixels - 1) / TilePixels * TilePixels;
         /// <summary>The run rounded up to whole vectors.</summary>
         public int VectorRun => (Run + Lanes - 1) / Lanes * Lanes;
         /// <summary>
@@ -83,20 +79,52 @@ internal static unsafe partial class PaddedConv
 
     // ---------------------------------------------------------------- forward (and data gradient)
 
+    /// <summary>
+    /// The forward register tile for a layout and a number of outputs. With AVX2 and at least 16 outputs the vectors run
+    /// over output channels (<see cref="Tile6x16"/>: 6 pixels × 16 outputs, per tap 2 aligned weight loads and 6
+    /// broadcasts, the GEMM micro-kernel's shape); otherwise they run over pixels (<see cref="Tile4x6"/>,
+    /// <see cref="Tile2x6"/>: 4 or 2 outputs × 6 vectors of pixels, per tap 6 shifted loads, most across two cache
+    /// lines). Both sum each output in the same order, so the choice changes no bit.
+    /// </summary>
+    public readonly struct ForwardTile
+    {
+        /// <summary>Output channels of one tile (the packed weights' block).</summary>
+        public readonly int Outputs;
+        /// <summary>Pixels of one tile.</summary>
+        public readonly int Pixels;
+        /// <summary>The layout's pixel run rounded up to whole tiles (and, for channel vectors, to whole 8 × 8 transposes).</summary>
+        public readonly int Run;
+        public readonly bool ChannelVectors;
+
+        public ForwardTile(in Layout l, int outputs)
+        {
+            ChannelVectors = !l.Is512 && outputs >= ChannelTileOutputs;
+            Outputs = ChannelVectors ? ChannelTileOutputs : l.Is512 ? 4 : 2;
+            Pixels = ChannelVectors ? ChannelTilePixels : TileVectors * l.Lanes;
+            Run = Gemm.RoundUp(l.Run, ChannelVectors ? 3 * 8 : Pixels);
+        }
+
+        /// <summary>
+        /// Floats of the tile's output buffers: one block of outputs over the run, (Outputs, Run), and for channel
+        /// vectors the same pixel-major, (Run, Outputs), as the tile writes it.
+        /// </summary>
+        public long BufferFloats => (ChannelVectors ? 2L : 1L) * Outputs * Run;
+    }
+
     /// <summary>Floats of <see cref="PackWeights"/>' result: the outputs rounded up to whole tiles, × inputs × taps.</summary>
     public static long PackedWeightFloats(int outputs, in Layout l) =>
-        (long)(outputs + l.TileOutputs - 1) / l.TileOutputs * l.TileOutputs * l.Channels * l.KH * l.KW;
+        (long)Gemm.RoundUp(outputs, new ForwardTile(l, outputs).Outputs) * l.Channels * l.KH * l.KW;
 
     /// <summary>
     /// packed[((b·inputs + c)·kH·kW + t)·T + j] = weight of output b·T + j, input c, tap t (0 past the last output),
-    /// T = <see cref="Layout.TileOutputs"/>, inputs = the layout's channels: each tile reads its weights in tap order.
+    /// T = <see cref="ForwardTile.Outputs"/>, inputs = the layout's channels: each tile reads its weights in tap order.
     /// With <paramref name="transposeFlip"/>, w (inputs, outputs, kH, kW) is the data gradient's kernel read transposed:
     /// w'[o, c, t] = w[c, o, t]. Its flip, w'[o, c, ki, kj] = w[c, o, kH−1−ki, kW−1−kj], is left to <see cref="Forward"/>,
     /// which walks that case's taps last to first (the flipped kernel read backwards is w in its own order).
     /// </summary>
     public static void PackWeights(float* w, int outputs, in Layout l, bool transposeFlip, float* packed)
     {
-        int inputs = l.Channels, taps = l.KH * l.KW, tile = l.TileOutputs, blocks = (outputs + tile - 1) / tile;
+        int inputs = l.Channels, taps = l.KH * l.KW, tile = new ForwardTile(l, outputs).Outputs, blocks = (outputs + tile - 1) / tile;
         for (int b = 0; b < blocks; b++)
             for (int c = 0; c < inputs; c++)
                 for (int t = 0; t < taps; t++)
@@ -116,9 +144,12 @@ internal static unsafe partial class PaddedConv
     public static float Tap(float* w, int o, int c, int t, int inputs, int outputs, int taps, bool transposeFlip) =>
         transposeFlip ? w[((long)c * outputs + o) * taps + taps - 1 - t] : w[((long)o * inputs + c) * taps + t];
 
-    /// <summary>Scratch floats of <see cref="Forward"/>: the staged image and one tile row of outputs.</summary>
-    public static long ForwardScratchFloats(in Layout l) =>
-        (long)l.Channels * l.Plane + l.Slack(l.TiledRun) + (long)l.TileOutputs * l.TiledRun;
+    /// <summary>Scratch floats of <see cref="Forward"/>: the staged image and the tile's output buffers.</summary>
+    public static long ForwardScratchFloats(in Layout l, int outputs)
+    {
+        var tile = new ForwardTile(l, outputs);
+        return (long)l.Channels * l.Plane + l.Slack(tile.Run) + tile.BufferFloats;
+    }
 
     /// <summary>
     /// y (outputs, Ho, Wo) = x (the layout's source, staged) ⋆ the packed kernel (+ bias[o] when bias is not null), one image.
@@ -128,25 +159,35 @@ internal static unsafe partial class PaddedConv
     /// </summary>
     public static void Forward(float* x, in Layout l, float* packed, int outputs, bool transposeFlip, float* bias, float* y, float* scratch)
     {
-        float* staged = scratch, tileRow = scratch + (long)l.Channels * l.Plane + l.Slack(l.TiledRun);
+        var tile = new ForwardTile(l, outputs);
+        float* staged = scratch, tileRow = scratch + (long)l.Channels * l.Plane + l.Slack(tile.Run), pixelMajor = tileRow + (long)tile.Outputs * tile.Run;
         StagePadded(x, l, staged, l.Plane);
-        new Span<float>(staged + (long)l.Channels * l.Plane, l.Slack(l.TiledRun)).Clear();
-        int taps = l.KH * l.KW, wp = l.Wp, wo = l.Wo, ho = l.Ho, run = l.TiledRun;
+        new Span<float>(staged + (long)l.Channels * l.Plane, l.Slack(tile.Run)).Clear();
+        int taps = l.KH * l.KW, wp = l.Wp, wo = l.Wo, ho = l.Ho, run = tile.Run;
         int* offsets = stackalloc int[taps];
         for (int ki = 0, t = 0; ki < l.KH; ki++)
             for (int kj = 0; kj < l.KW; kj++, t++) offsets[transposeFlip ? taps - 1 - t : t] = ki * wp + kj;
-        int tileOutputs = l.TileOutputs;
+        int tileOutputs = tile.Outputs;
         float* start = stackalloc float[tileOutputs];
         long weightsPerBlock = (long)l.Channels * taps * tileOutputs;
         for (int o0 = 0; o0 < outputs; o0 += tileOutputs)
         {
             float* wb = packed + o0 / tileOutputs * weightsPerBlock;
             for (int j = 0; j < tileOutputs; j++) start[j] = bias != null && o0 + j < outputs ? bias[o0 + j] : 0f;
-            for (int q = 0; q < run; q += l.TilePixels)
+            if (tile.ChannelVectors)
             {
-                if (l.Is512) Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
-                else Tile2x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
+                for (int q = 0; q < run; q += ChannelTilePixels) Tile6x16(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, pixelMajor + q * ChannelTileOutputs);
+                // (Run, 16) → (16, Run), 8 pixels × 8 outputs at a time
+                for (int q = 0; q < run; q += 8)
+                    for (int j = 0; j < ChannelTileOutputs; j += 8)
+                        Gemm.Transpose8x8(pixelMajor + q * ChannelTileOutputs + j, ChannelTileOutputs, 8, tileRow + (long)j * run + q, run);
             }
+            else
+                for (int q = 0; q < run; q += tile.Pixels)
+                {
+                    if (l.Is512) Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
+                    else Tile2x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
+                }
             // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
             long rowBytes = (long)wo * sizeof(float);
             for (int j = 0; j < Math.Min(tileOutputs, outputs - o0); j++)
@@ -227,6 +268,43 @@ internal static unsafe partial class PaddedConv
             }
         StoreRow(output, a00, a01, a02, a03, a04, a05);
         StoreRow(output + ldOut, a10, a11, a12, a13, a14, a15);
+    }
+
+    /// <summary>
+    /// out[i·16 + 0..16) = start[0..16) + Σ_c,t x[c·plane + offsets[t] + i] · w[c, t, 0..16) for the 6 pixels i: the
+    /// vectors run over 16 output channels (2 ymm), each pixel's input a broadcast, so per tap 2 aligned weight loads,
+    /// 6 broadcasts and 12 FMAs in 12 accumulators (15 of the 16 ymm registers).
+    /// </summary>
+    static void Tile6x16(int channels, int taps, int* offsets, float* x, nint plane, float* w, float* start, float* output)
+    {
+        var s0 = Vector256.Load(start);
+        var s1 = Vector256.Load(start + 8);
+        Vector256<float> a00 = s0, a01 = s1, a10 = s0, a11 = s1, a20 = s0, a21 = s1, a30 = s0, a31 = s1, a40 = s0, a41 = s1, a50 = s0, a51 = s1;
+        for (int c = 0; c < channels; c++, x += plane)
+            for (int t = 0; t < taps; t++, w += 16)
+            {
+                float* p = x + offsets[t];
+                var w0 = Vector256.Load(w);
+                var w1 = Vector256.Load(w + 8);
+                var b = Vector256.Create(p[0]);
+                a00 = Vector256.FusedMultiplyAdd(b, w0, a00); a01 = Vector256.FusedMultiplyAdd(b, w1, a01);
+                b = Vector256.Create(p[1]);
+                a10 = Vector256.FusedMultiplyAdd(b, w0, a10); a11 = Vector256.FusedMultiplyAdd(b, w1, a11);
+                b = Vector256.Create(p[2]);
+                a20 = Vector256.FusedMultiplyAdd(b, w0, a20); a21 = Vector256.FusedMultiplyAdd(b, w1, a21);
+                b = Vector256.Create(p[3]);
+                a30 = Vector256.FusedMultiplyAdd(b, w0, a30); a31 = Vector256.FusedMultiplyAdd(b, w1, a31);
+                b = Vector256.Create(p[4]);
+                a40 = Vector256.FusedMultiplyAdd(b, w0, a40); a41 = Vector256.FusedMultiplyAdd(b, w1, a41);
+                b = Vector256.Create(p[5]);
+                a50 = Vector256.FusedMultiplyAdd(b, w0, a50); a51 = Vector256.FusedMultiplyAdd(b, w1, a51);
+            }
+        Vector256.Store(a00, output); Vector256.Store(a01, output + 8);
+        Vector256.Store(a10, output + 16); Vector256.Store(a11, output + 24);
+        Vector256.Store(a20, output + 32); Vector256.Store(a21, output + 40);
+        Vector256.Store(a30, output + 48); Vector256.Store(a31, output + 56);
+        Vector256.Store(a40, output + 64); Vector256.Store(a41, output + 72);
+        Vector256.Store(a50, output + 80); Vector256.Store(a51, output + 88);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
