@@ -51,20 +51,19 @@ public unsafe class ConvTests
     static readonly Case PaddedLeNetFirstBatch1 = new(1, 1, 32, 32, 6, 5, 5, 1, 0);
     static readonly Case PaddedWideKernelRows = new(2, 2, 6, 11, 5, 3, 5, 1, 1);
     static readonly Case PaddedShortLastGroup = new(27, 2, 20, 20, 5, 3, 3, 1, 1);
-    // Winograd F(4×4, 3×3) (3×3, stride 1, padding 1, sides multiples of 4, inputs·outputs ≥ 20·(inputs + outputs))
+    // Winograd F(4×4, 3×3) (3×3, stride 1, padding 1, sides multiples of 4, inputs·outputs ≥ 10·(inputs + outputs))
     static readonly Case WinogradShortLastGroup = new(6, 40, 16, 16, 41, 3, 3, 1, 1);
     static readonly Case WinogradNonSquare = new(2, 48, 8, 12, 35, 3, 3, 1, 1);
     static readonly Case WinogradWide = new(2, 128, 16, 16, 64, 3, 3, 1, 1);
     static readonly Case WinogradWholeVectorOfTiles = new(1, 40, 32, 32, 40, 3, 3, 1, 1);
     static readonly Case WinogradOneTilePerImage = new(3, 64, 4, 4, 72, 3, 3, 1, 1);
-    // Winograd for the forward and the data gradient only (inputs·outputs ≥ 10·(inputs + outputs) but below 20·): the width-32 generator
-    static readonly Case WinogradWeightGradientDirect = new(3, 32, 8, 8, 32, 3, 3, 1, 1);
+    static readonly Case WinogradWidth32 = new(3, 32, 8, 8, 32, 3, 3, 1, 1);
 
     static readonly Case[] Cases =
     [
         PaddedGenerator, PaddedOddWidth, PaddedOneRow, PaddedOneChannel, PaddedLeNet, PaddedLeNetFirstBatch1, PaddedWideKernelRows, PaddedShortLastGroup,
         PaddedOneOutput, PaddedThreeOutputsKernel5,
-        WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles, WinogradOneTilePerImage, WinogradWeightGradientDirect,
+        WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles, WinogradOneTilePerImage, WinogradWidth32,
         Pointwise, PointwiseBatch, Pad1Batch5NonSquare, Kernel5Batch1, Stride2Batch5, OnePixelOutput, OnePixelStrided, Banded, PointwiseStride2,
         Stride2Large, PaddingBeyondKernel, WideRows, Stride2ShortLastGroup, DirectStride2, DirectPaddingBeyondKernel, DirectPointwise,
     ];
@@ -374,13 +373,10 @@ public unsafe class ConvTests
     {
         Assert.That(WinogradCases, Is.EquivalentTo(new[]
         {
-            WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles, WinogradOneTilePerImage, WinogradWeightGradientDirect,
+            WinogradShortLastGroup, WinogradNonSquare, WinogradWide, WinogradWholeVectorOfTiles, WinogradOneTilePerImage, WinogradWidth32,
         }));
         foreach (var k in WinogradCases)
-        {
             Assert.That(WinogradConv.Applies(k.Plan.PaddedGradientLayout, k.C), Is.True, $"{k}: its data gradient too");
-            Assert.That(WinogradConv.AppliesToWeightGradient(k.Plan.PaddedLayout, k.O), Is.EqualTo(k != WinogradWeightGradientDirect), $"{k}: its weight gradient");
-        }
         var shortGroup = new WinogradConv.Plan(WinogradShortLastGroup.Plan.PaddedLayout, WinogradShortLastGroup.O, WinogradShortLastGroup.N);
         Assert.That(shortGroup.Groups(WinogradShortLastGroup.N) * shortGroup.ImagesPerGroup, Is.GreaterThan(WinogradShortLastGroup.N), "a short last group");
     }

@@ -147,7 +147,7 @@ public sealed unsafe partial class CpuBackend
             gw.Span.Clear(); // an empty batch has a zero gradient
             return;
         }
-        if (g.IsPadded && WinogradConv.AppliesToWeightGradient(g.UpsampledLayout(upsample), o))
+        if (g.IsPadded && WinogradConv.Applies(g.UpsampledLayout(upsample), o))
         {
             WinogradBackwardWeight(new WinogradConv.Plan(g.UpsampledLayout(upsample), o, g.N), g.N, px, pgy, g.OutputPerImage, pgw);
             return;

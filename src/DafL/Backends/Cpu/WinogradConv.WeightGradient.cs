@@ -29,17 +29,25 @@ internal static unsafe partial class WinogradConv
     static void AccumulateWeightGradient<TVector>(float* x, long xPerImage, float* gy, long gyPerImage, int count, in Plan p, float* dut, bool first,
         float* scratch) where TVector : struct
     {
-        float* v = scratch, mg = v + p.VFloats, gs = mg + p.MgFloats, work = gs + p.GradientStagedFloats;
+        // byOutput (points, 8 outputs, one image's tiles): each output's transform in vectors, before it joins Mg's rows
+        float* v = scratch, mg = v + p.VFloats, byOutput = mg + p.MgFloats, gs = byOutput + (long)Points * TransposeOutputs * p.GradientTileStride;
+        float* work = gs + p.GradientStagedFloats;
         float* rows = work + p.StagedFloats, line = rows + (long)Alpha * p.RowVectorFloats;
         TransformInputs<TVector>(x, xPerImage, count, p, v, work);
-        int perImage = p.TilesPerImage, cols = p.OutputColumns, tiles = count * perImage;
-        long mgPoint = (long)p.ImagesPerGroup * perImage * cols, plane = (long)p.H * p.W;
+        int perImage = p.TilesPerImage, cols = p.OutputColumns, tiles = count * perImage, stride = p.GradientTileStride;
+        long mgPoint = (long)p.ImagesPerGroup * perImage * cols, plane = (long)p.H * p.W, byPoint = (long)TransposeOutputs * stride;
         for (int i = 0; i < count; i++)
-            for (int o = 0; o < p.Outputs; o++)
+            for (int o0 = 0; o0 < p.Outputs; o0 += TransposeOutputs)
             {
-                Stage(gy + i * gyPerImage + o * plane, p.H, p.W, 1, 0, p.GradientPhaseLength, p.GradientRowLength, p.GradientStagedFloats, gs, line);
-                for (int r = 0; r < p.TilesH; r++)
-                    TransformGradientRow<TVector>(gs + (long)Tile * r * p.GradientRowLength, p, rows, mg + (long)(i * perImage + r * p.TilesW) * cols + o, mgPoint);
+                int n = Math.Min(TransposeOutputs, p.Outputs - o0);
+                for (int j = 0; j < n; j++)
+                {
+                    Stage(gy + i * gyPerImage + (o0 + j) * plane, p.H, p.W, 1, 0, p.GradientPhaseLength, p.GradientRowLength, p.GradientStagedFloats, gs, line);
+                    for (int r = 0; r < p.TilesH; r++)
+                        TransformGradientRow<TVector>(gs + (long)Tile * r * p.GradientRowLength, p, rows, byOutput + j * stride + r * p.TilesW, byPoint);
+                }
+                for (int xi = 0; xi < Points; xi++)
+                    ScatterToTileRows(byOutput + xi * byPoint, stride, n, perImage, mg + xi * mgPoint + (long)i * perImage * cols + o0, cols);
             }
         int nr = p.Kernels.Nr, mr = Gemm.Mr, blocks = p.ChannelsPadded / mr, vRow = p.VRow;
         var wide = p.Kernels.Wide;
@@ -53,15 +61,18 @@ internal static unsafe partial class WinogradConv
         }
     }
 
+    /// <summary>Outputs whose transforms <see cref="ScatterToTileRows"/> turns into (tiles, outputs) rows at once.</summary>
+    const int TransposeOutputs = 8;
+
     /// <summary>
-    /// Mg[ξ = 6k + l][tile t][output] of one output channel's tile row (4 rows of staged gy at <paramref name="gs"/>),
-    /// into <paramref name="mg"/> + ξ·<paramref name="mgPoint"/> + t·<see cref="Plan.OutputColumns"/>: down in vectors
-    /// along the rows, across in vectors of tiles, then scattered to the (tiles, outputs) rows.
+    /// Mg[ξ = 6k + l][tile t] of one output channel's tile row (4 rows of staged gy at <paramref name="gs"/>), into
+    /// <paramref name="mg"/> + ξ·<paramref name="mgPoint"/> + t: down in vectors along the rows, then across in vectors
+    /// of tiles, each stored whole (a last vector's lanes past the row land on the next row's tiles, written after it,
+    /// or in <see cref="Plan.GradientTileStride"/>'s slack).
     /// </summary>
     static void TransformGradientRow<TVector>(float* gs, in Plan p, float* rows, float* mg, long mgPoint) where TVector : struct
     {
-        int lanes = Count<TVector>(), ld = p.GradientRowLength, wq = p.GradientPhaseLength, cols = p.OutputColumns;
-        float* across = stackalloc float[Alpha * Vector512<float>.Count];
+        int lanes = Count<TVector>(), ld = p.GradientRowLength, wq = p.GradientPhaseLength;
         for (int q = 0; q < ld; q += lanes)
         {
             float* d = gs + q;
@@ -77,14 +88,29 @@ internal static unsafe partial class WinogradConv
                 float* e = row + t0; // tile t's four columns are the four phases at t
                 GradientTransform(Load<TVector>(e), Load<TVector>(e + wq), Load<TVector>(e + 2 * wq), Load<TVector>(e + 3 * wq),
                     out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-                StoreSix(r0, r1, r2, r3, r4, r5, across, lanes);
-                int valid = Math.Min(lanes, p.TilesW - t0);
-                for (int l = 0; l < Alpha; l++)
-                {
-                    float* src = across + l * lanes, dst = mk + l * mgPoint + (long)t0 * cols;
-                    for (int t = 0; t < valid; t++) dst[(long)t * cols] = src[t];
-                }
+                StoreSix(r0, r1, r2, r3, r4, r5, mk + t0, mgPoint);
             }
+        }
+    }
+
+    /// <summary>
+    /// dst[t·ldDst + j] = src[j·ldSrc + t] for the <paramref name="tiles"/> tiles t and 8 outputs j (rows past
+    /// <paramref name="outputs"/> repeat the last one, in columns that are junk): one point's transforms, as the
+    /// micro-kernel's (tiles, outputs) B panel, 8 × 8 at a time.
+    /// </summary>
+    static void ScatterToTileRows(float* src, int ldSrc, int outputs, int tiles, float* dst, int ldDst)
+    {
+        float* block = stackalloc float[TransposeOutputs * TransposeOutputs];
+        for (int t0 = 0; t0 < tiles; t0 += TransposeOutputs)
+        {
+            int valid = Math.Min(TransposeOutputs, tiles - t0);
+            if (valid == TransposeOutputs)
+            {
+                Gemm.Transpose8x8(src + t0, ldSrc, outputs, dst + (long)t0 * ldDst, ldDst);
+                continue;
+            }
+            Gemm.Transpose8x8(src + t0, ldSrc, outputs, block, TransposeOutputs);
+            for (int t = 0; t < valid; t++) Vector256.Store(Vector256.Load(block + t * TransposeOutputs), dst + (long)(t0 + t) * ldDst);
         }
     }
 

@@ -36,33 +36,22 @@ internal static unsafe partial class WinogradConv
     /// <summary>Tiles of one group: the width of its 36 products, wide enough for the micro-kernel to run at speed.</summary>
     const int TargetTiles = 64;
     /// <summary>
-    /// Per tile the products cost ∝ inputs·outputs and the transforms ∝ inputs + outputs: the forward and the data
-    /// gradient run Winograd where the first is at least this many times the second. Measured with both kernels side
-    /// by side on a 2-core AMD EPYC (docs/PERF.md, 2026-12-08): batch 512, 32→32 at 16×16 (ratio 16) and 32→16 at
-    /// 32×32 (10.7) 1.3–1.5× faster than <see cref="PaddedConv"/>; 16→16 (8) and 16→8 (5.3) within 0–1.3×, so they
-    /// keep the direct kernels (more accurate).
+    /// Per tile the products cost ∝ inputs·outputs and the transforms ∝ inputs + outputs: Winograd runs where the
+    /// first is at least this many times the second. Measured with both kernels side by side on a 2-core AMD EPYC
+    /// (docs/PERF.md, 2026-12-08): at batch 512, 32→32 at 16×16 (ratio 16) and 32→16 at 32×32 (10.7) 1.3–1.5× faster
+    /// than <see cref="PaddedConv"/> in each direction; 16→16 (8) and 16→8 (5.3) no faster forward and backward on the
+    /// data, slower on the weights, so they keep the direct kernels (more accurate).
     /// </summary>
     const int MinProductsPerTransform = 10;
-    /// <summary>
-    /// The same for the weight gradient, whose transforms cost more (the input's and the gradient's, and its blocks'
-    /// sums): as fast as <see cref="PaddedConv"/> at 32→32 and 32→16, 1.5–1.7× slower at 16→16 and 16→8; 1.35–1.9×
-    /// faster at 128→128 and 128→64 (ratio 64, 43).
-    /// </summary>
-    const int MinProductsPerWeightTransform = 20;
 
     /// <summary>
     /// While <see cref="CpuBackend.AllowWinograd"/>, the stride-1, padding-1 3×3 convolutions whose output sides are
     /// multiples of 4 and whose channels make the products worth the transforms (<see cref="MinProductsPerTransform"/>):
     /// <paramref name="l"/> is a <see cref="PaddedConv"/> layout (the forward's, or the data gradient's on gy).
     /// </summary>
-    public static bool Applies(in PaddedConv.Layout l, int outputs) => Fits(l, outputs, MinProductsPerTransform);
-
-    /// <summary><see cref="Applies"/> for the weight gradient (<see cref="MinProductsPerWeightTransform"/>), on the forward's layout.</summary>
-    public static bool AppliesToWeightGradient(in PaddedConv.Layout l, int outputs) => Fits(l, outputs, MinProductsPerWeightTransform);
-
-    static bool Fits(in PaddedConv.Layout l, int outputs, int productsPerTransform) =>
+    public static bool Applies(in PaddedConv.Layout l, int outputs) =>
         CpuBackend.AllowWinograd && l is { KH: 3, KW: 3, PadH: 1, PadW: 1 } && l.H % Tile == 0 && l.W % Tile == 0
-        && (long)l.Channels * outputs >= productsPerTransform * ((long)l.Channels + outputs);
+        && (long)l.Channels * outputs >= MinProductsPerTransform * ((long)l.Channels + outputs);
 
     /// <summary>The sizes of one Winograd convolution and of its buffers.</summary>
     public readonly struct Plan
@@ -127,10 +116,13 @@ internal static unsafe partial class WinogradConv
         public int OutputColumns => Gemm.RoundUp(Outputs, _kernels.Nr);
         public int ChannelsPadded => Gemm.RoundUp(Channels, Gemm.Mr);
         public long MgFloats => (long)Points * ImagesPerGroup * TilesPerImage * OutputColumns;
+        /// <summary>Floats between two outputs' transforms of one image (before they become Mg's rows): its tiles in
+        /// whole 8 × 8 transposes, and a vector's slack.</summary>
+        public int GradientTileStride => Gemm.RoundUp(TilesPerImage, TransposeOutputs) + Lanes;
         /// <summary>Floats of dUᵀ, the transformed weight gradient.</summary>
         public long TransformedGradientFloats => (long)Points * ChannelsPadded * OutputColumns;
-        /// <summary>V, Mg, staged gy and the staging work (either input's).</summary>
-        public long GradientScratchFloats => VFloats + MgFloats + GradientStagedFloats + StagingWorkFloats;
+        /// <summary>V, Mg, 8 outputs' transforms of one image, staged gy and the staging work (either input's).</summary>
+        public long GradientScratchFloats => VFloats + MgFloats + (long)Points * TransposeOutputs * GradientTileStride + GradientStagedFloats + StagingWorkFloats;
     }
 
     // ---------------------------------------------------------------- the kernel: U = G·g·Gᵀ
