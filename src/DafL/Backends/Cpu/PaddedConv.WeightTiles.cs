@@ -141,6 +141,35 @@ internal static unsafe partial class PaddedConv
         SumTo(sums, a00, a01, a02, a03, a04); SumTo(sums + 5, a10, a11, a12, a13, a14);
     }
 
+    /// <summary>
+    /// For a layer of one output (the generator's last): sums[j·3 + kj] = Σ_images Σ_q g[n·vrun + q] · x[j·xStride +
+    /// n·plane + q + kj] for 4 inputs j and 3 taps kj. The accumulators run over inputs where <see cref="Row4x3"/>'s run
+    /// over outputs (3 of its 4 would be zero rows here); each adds the same terms in the same order.
+    /// </summary>
+    static void Inputs4x3<TVector>(float* x, nint xStride, float* g, int images, nint plane, int vrun, float* sums)
+        where TVector : struct
+    {
+        int l = Count<TVector>();
+        TVector a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default,
+            a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        nint x2 = 2 * xStride, x3 = 3 * xStride;
+        for (int n = 0; n < images; n++, x += plane, g += vrun)
+            for (int q = 0; q < vrun; q += l)
+            {
+                float* p = x + q;
+                var v = Load<TVector>(g + q);
+                a00 = FusedMultiplyAdd(v, Load<TVector>(p), a00); a01 = FusedMultiplyAdd(v, Load<TVector>(p + 1), a01);
+                a02 = FusedMultiplyAdd(v, Load<TVector>(p + 2), a02);
+                a10 = FusedMultiplyAdd(v, Load<TVector>(p + xStride), a10); a11 = FusedMultiplyAdd(v, Load<TVector>(p + xStride + 1), a11);
+                a12 = FusedMultiplyAdd(v, Load<TVector>(p + xStride + 2), a12);
+                a20 = FusedMultiplyAdd(v, Load<TVector>(p + x2), a20); a21 = FusedMultiplyAdd(v, Load<TVector>(p + x2 + 1), a21);
+                a22 = FusedMultiplyAdd(v, Load<TVector>(p + x2 + 2), a22);
+                a30 = FusedMultiplyAdd(v, Load<TVector>(p + x3), a30); a31 = FusedMultiplyAdd(v, Load<TVector>(p + x3 + 1), a31);
+                a32 = FusedMultiplyAdd(v, Load<TVector>(p + x3 + 2), a32);
+            }
+        SumTo(sums, a00, a01, a02); SumTo(sums + 3, a10, a11, a12); SumTo(sums + 6, a20, a21, a22); SumTo(sums + 9, a30, a31, a32);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void SumTo<TVector>(float* s, TVector v0, TVector v1, TVector v2) where TVector : struct
     {

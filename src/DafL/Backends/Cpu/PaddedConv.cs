@@ -316,6 +316,9 @@ internal static unsafe partial class PaddedConv
 
     // ---------------------------------------------------------------- weight gradient
 
+    /// <summary>Inputs of one <see cref="Inputs4x3"/> tile, the weight gradient of a 3-wide layer of one output.</summary>
+    const int OneOutputInputs = 4;
+
     /// <summary>Scratch floats of <see cref="BackwardWeight"/> for <paramref name="images"/> images of outputs channels.</summary>
     public static long WeightScratchFloats(in Layout l, int outputs, int images)
     {
@@ -327,7 +330,8 @@ internal static unsafe partial class PaddedConv
     /// gw (outputs, Channels, kH, kW) += the weight gradient of <paramref name="images"/> images of x (the layout's source)
     /// and gy (outputs, Ho, Wo). x is staged channel by channel with the images side by side, gy with the images side
     /// by side in runs of <see cref="Layout.VectorRun"/> (zero past each row's Wo and past the run), padded with zero
-    /// channels to whole blocks; per (block of outputs, c, ki) the accumulators run over all images before one sum each.
+    /// channels to whole blocks; per (block of outputs, c, ki) the accumulators run over all images before one sum each
+    /// (for one output and a 3-wide kernel, per (block of 4 inputs, ki): <see cref="Inputs4x3"/>).
     /// </summary>
     public static void BackwardWeight(float* x, float* gy, int images, in Layout l, int outputs, float* gw, float* scratch)
     {
@@ -345,8 +349,21 @@ internal static unsafe partial class PaddedConv
                 float* src = gy + ((long)n * outputs + o) * ho * wo, dst = gs + o * gChannel + (long)n * vrun;
                 for (int oh = 0; oh < ho; oh++, src += wo, dst += wp) Buffer.MemoryCopy(src, dst, rowBytes, rowBytes);
             }
-        float* sums = stackalloc float[ob * l.KW];
+        float* sums = stackalloc float[Math.Max(ob, OneOutputInputs) * l.KW];
         int taps = l.KH * l.KW;
+        if (outputs == 1 && l.KW == 3 && c % OneOutputInputs == 0)
+        {
+            for (int c0 = 0; c0 < c; c0 += OneOutputInputs)
+                for (int ki = 0; ki < l.KH; ki++)
+                {
+                    float* xr = xs + c0 * xChannel + ki * wp;
+                    if (l.Is512) Inputs4x3<Vector512<float>>(xr, (nint)xChannel, gs, images, plane, vrun, sums);
+                    else Inputs4x3<Vector256<float>>(xr, (nint)xChannel, gs, images, plane, vrun, sums);
+                    for (int j = 0; j < OneOutputInputs; j++)
+                        for (int kj = 0; kj < 3; kj++) gw[(long)(c0 + j) * taps + ki * 3 + kj] += sums[j * 3 + kj];
+                }
+            return;
+        }
         for (int o0 = 0; o0 < outputs; o0 += ob)
             for (int ci = 0; ci < c; ci++)
                 for (int ki = 0; ki < l.KH; ki++)
