@@ -13,10 +13,10 @@ namespace DafL.Backends.Cpu;
 /// (O, nb·P) block.</item>
 /// </list>
 /// A kernel as large as the input is a plain matrix product over the batch (<see cref="IsFullyConnected"/>).
-/// Layers with at most <see cref="DirectMaxOutputs"/> output channels skip all this and run <see cref="DirectConv"/>
-/// image by image. Other stride-1 3×3 and 5×5 layers run the register-blocked <see cref="PaddedConv"/>
-/// (<see cref="IsPadded"/>), where <see cref="ImagesPerGroup"/> is the images one weight-gradient pass stages together,
-/// or, for padding 1 with enough channels (<see cref="WinogradConv.Applies"/>), Winograd F(4×4, 3×3).
+/// Stride-1 3×3 and 5×5 layers run the register-blocked <see cref="PaddedConv"/> (<see cref="IsPadded"/>), where
+/// <see cref="ImagesPerGroup"/> is the images one weight-gradient pass stages together, or, for padding 1 with enough
+/// channels (<see cref="WinogradConv.Applies"/>), Winograd F(4×4, 3×3). Other layers with at most
+/// <see cref="DirectMaxOutputs"/> output channels skip all this and run <see cref="DirectConv"/> image by image.
 /// The plan depends on the shapes only, never on the number of threads, so results are the same on every machine.
 /// </summary>
 internal readonly unsafe struct ConvGeometry

@@ -3,10 +3,10 @@ using DafL.Memory;
 namespace DafL.Backends.Cpu;
 
 /// <summary>
-/// 2-D convolution as im2col + GEMM (<see cref="ConvGeometry"/> explains the panels), directly for layers with
-/// very few output channels (<see cref="DirectConv"/>), or register-blocked on a padded copy of each image for
-/// stride-1 3×3 and 5×5 layers (<see cref="PaddedConv"/>, one image per task), and by Winograd F(4×4, 3×3) for the
-/// wide padding-1 3×3 ones (<see cref="WinogradConv"/>, one group of images per task). Work is split over groups of
+/// 2-D convolution as im2col + GEMM (<see cref="ConvGeometry"/> explains the panels), register-blocked on a padded
+/// copy of each image for stride-1 3×3 and 5×5 layers (<see cref="PaddedConv"/>, one image per task), by Winograd
+/// F(4×4, 3×3) for the wide padding-1 3×3 ones (<see cref="WinogradConv"/>, one group of images per task), or directly
+/// for the other layers with very few output channels (<see cref="DirectConv"/>). Work is split over groups of
 /// images, one group per task with a GEMM that runs on one thread; when there are fewer groups than cores the groups
 /// run one after another with a multi-threaded GEMM instead. Each worker thread rents one scratch buffer per call.
 /// </summary>

@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 namespace DafL.Backends.Cpu;
 
 /// <summary>
-/// Direct convolution of one image, for layers with very few output channels (the generator's last layer has 1 or
-/// 3). im2col would write K = C·kH·kW floats per output pixel only for a GEMM with O ≤ 4 rows to read them once;
+/// Direct convolution of one image, for layers with very few output channels that <see cref="PaddedConv"/> does not
+/// take (strided, or kernels other than 3 or 5 wide; PaddedConv sums a one-output layer in this order). im2col would write K = C·kH·kW floats per output pixel only for a GEMM with O ≤ 4 rows to read them once;
 /// here each kernel tap instead walks the same input and output rows in place: y[o] row += w[o, c, ki, kj] · shifted
 /// x[c] row (forward), gx[c] row += w · shifted gy[o] row (data gradient), gw[o, c, ki, kj] += gy[o] row · shifted
 /// x[c] row (weight gradient). Rows and columns that fall in the padding are skipped (<see cref="ConvGeometry.ValidTaps"/>).
