@@ -101,7 +101,7 @@ internal static unsafe partial class PaddedConv
             ChannelVectors = !l.Is512 && outputs >= ChannelTileOutputs;
             Outputs = ChannelVectors ? ChannelTileOutputs : l.Is512 ? 4 : 2;
             Pixels = ChannelVectors ? ChannelTilePixels : TileVectors * l.Lanes;
-            Run = Gemm.RoundUp(l.Run, ChannelVectors ? 3 * 8 : Pixels);
+            Run = Gemm.RoundUp(l.Run, ChannelVectors ? 24 : Pixels); // 24: whole tiles of 6 and whole transposes of 8
         }
 
         /// <summary>
@@ -131,8 +131,9 @@ internal static unsafe partial class PaddedConv
                     for (int j = 0; j < tile; j++)
                     {
                         int o = b * tile + j;
-                        packed[(((long)b * inputs + c) * taps + t) * tile + j] =
-                            o >= outputs ? 0f : transposeFlip ? w[((long)c * outputs + o) * taps + t] : w[((long)o * inputs + c) * taps + t];
+                        // the data gradient's flipped kernel, packed backwards: w itself, in its own tap order
+                        int tap = transposeFlip ? taps - 1 - t : t;
+                        packed[(((long)b * inputs + c) * taps + t) * tile + j] = o < outputs ? Tap(w, o, c, tap, inputs, outputs, taps, transposeFlip) : 0f;
                     }
     }
 
