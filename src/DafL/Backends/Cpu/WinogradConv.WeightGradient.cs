@@ -9,7 +9,7 @@ namespace DafL.Backends.Cpu;
 /// gw = Gᵀ·dU·G with dU_ξ = Σ_tiles Mg_ξ ⊙ V_ξ, Mg = A·gy·Aᵀ (each 4×4 tile of gy taken to the 6×6 points): per point
 /// one product dU_ξ (outputs, inputs) over the long reduction of tiles, written transposed as
 /// dUᵀ_ξ (inputs, outputs) = V_ξ (inputs, tiles) · Mg_ξᵀ (tiles, outputs), so that the micro-kernel reads V in place
-/// and Mg as its B panel ((tiles, outputs) rows, which the transform of gy scatters). Groups of images add into one
+/// and Mg as its B panel ((tiles, outputs) rows, which the transform of gy fills 8 × 8 by transposes). Groups of images add into one
 /// dUᵀ in a fixed order (the caller sums blocks of groups in block order); G's constants apply once, at the end, in
 /// float64.
 /// </summary>
