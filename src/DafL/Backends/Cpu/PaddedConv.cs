@@ -17,8 +17,8 @@ namespace DafL.Backends.Cpu;
 /// <list type="bullet">
 /// <item>Forward: a tile of outputs stays in registers over all C·kH·kW taps (<see cref="ForwardTile"/>): 4 output
 /// channels × 6 pixel vectors (Vector512; per tap 6 loads of the shifted input, 4 weight broadcasts, 24 FMAs), 2 × 6
-/// (Vector256, fewer than 16 outputs), or 6 pixels × 16 output channels with the vectors over the outputs (Vector256;
-/// per tap 2 weight loads, 6 input broadcasts, 12 FMAs).</item>
+/// (Vector256, 2 to 15 outputs), 1 × 12 (Vector256, one output), or 6 pixels × 16 output channels with the vectors over
+/// the outputs (Vector256; per tap 2 weight loads, 6 input broadcasts, 12 FMAs).</item>
 /// <item>Data gradient: the forward kernel itself, run on gy padded by k − 1 − p with the weight transposed and
 /// flipped (<see cref="PackWeights"/>): gx[c, i, j] = Σ_o,ki,kj gy_pad[o, i + ki, j + kj] · w[o, c, kH−1−ki, kW−1−kj].</item>
 /// <item>Weight gradient: gw[o, c, ki, kj] = Σ_images Σ_q gy[o, q] · x_pad[c, q + ki·Wp + kj], for one (block of
@@ -36,6 +36,8 @@ internal static unsafe partial class PaddedConv
     const int ChannelTileOutputs = 16;
     /// <summary>Pixels of that tile.</summary>
     const int ChannelTilePixels = 6;
+    /// <summary>Pixel vectors of the AVX2 forward tile of one output (<see cref="Tile1x12"/>).</summary>
+    const int OneOutputVectors = 12;
 
     /// <summary>
     /// The staged layout of one image: its padded planes and the pixel run the kernels compute, in vectors of
@@ -84,7 +86,7 @@ internal static unsafe partial class PaddedConv
     /// over output channels (<see cref="Tile6x16"/>: 6 pixels × 16 outputs, per tap 2 aligned weight loads and 6
     /// broadcasts, the GEMM micro-kernel's shape); otherwise they run over pixels (<see cref="Tile4x6"/>,
     /// <see cref="Tile2x6"/>: 4 or 2 outputs × 6 vectors of pixels, per tap 6 shifted loads, most across two cache
-    /// lines). Both sum each output in the same order, so the choice changes no bit.
+    /// lines; <see cref="Tile1x12"/> for one output). All sum each output in the same order, so the choice changes no bit.
     /// </summary>
     public readonly struct ForwardTile
     {
@@ -95,12 +97,15 @@ internal static unsafe partial class PaddedConv
         /// <summary>The layout's pixel run rounded up to whole tiles (and, for channel vectors, to whole 8 × 8 transposes).</summary>
         public readonly int Run;
         public readonly bool ChannelVectors;
+        /// <summary>One output (AVX2): <see cref="Tile1x12"/>, where the 2-output tile would compute a zero one beside it.</summary>
+        public readonly bool OneOutput;
 
         public ForwardTile(in Layout l, int outputs)
         {
             ChannelVectors = !l.Is512 && outputs >= ChannelTileOutputs;
-            Outputs = ChannelVectors ? ChannelTileOutputs : l.Is512 ? 4 : 2;
-            Pixels = ChannelVectors ? ChannelTilePixels : TileVectors * l.Lanes;
+            OneOutput = !l.Is512 && outputs == 1;
+            Outputs = ChannelVectors ? ChannelTileOutputs : OneOutput ? 1 : l.Is512 ? 4 : 2;
+            Pixels = ChannelVectors ? ChannelTilePixels : (OneOutput ? OneOutputVectors : TileVectors) * l.Lanes;
             Run = Gemm.RoundUp(l.Run, ChannelVectors ? 24 : Pixels); // 24: whole tiles of 6 and whole transposes of 8
         }
 
@@ -187,6 +192,7 @@ internal static unsafe partial class PaddedConv
                 for (int q = 0; q < run; q += tile.Pixels)
                 {
                     if (l.Is512) Tile4x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
+                    else if (tile.OneOutput) Tile1x12(l.Channels, taps, offsets, staged + q, l.Plane, wb, start[0], tileRow + q);
                     else Tile2x6(l.Channels, taps, offsets, staged + q, l.Plane, wb, start, tileRow + q, run);
                 }
             // Keep the first Wo of every Wp positions: the rest lie past the output's right edge.
@@ -269,6 +275,30 @@ internal static unsafe partial class PaddedConv
             }
         StoreRow(output, a00, a01, a02, a03, a04, a05);
         StoreRow(output + ldOut, a10, a11, a12, a13, a14, a15);
+    }
+
+    /// <summary>
+    /// out[0..12L) = start + Σ_c,t w[c, t] · x[c·plane + offsets[t] + 0..12L), L = 8: one output over 12 pixel vectors
+    /// (12 of the 16 ymm registers), per tap 12 shifted loads and one broadcast.
+    /// </summary>
+    static void Tile1x12(int channels, int taps, int* offsets, float* x, nint plane, float* w, float start, float* output)
+    {
+        Vector256<float> a0 = Vector256.Create(start), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
+            a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (int c = 0; c < channels; c++, x += plane)
+            for (int t = 0; t < taps; t++, w++)
+            {
+                float* p = x + offsets[t];
+                var b = Vector256.Create(w[0]);
+                a0 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p), a0); a1 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 16), a2); a3 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 24), a3);
+                a4 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 32), a4); a5 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 40), a5);
+                a6 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 48), a6); a7 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 56), a7);
+                a8 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 64), a8); a9 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 72), a9);
+                a10 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 80), a10); a11 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 88), a11);
+            }
+        StoreRow(output, a0, a1, a2, a3, a4, a5);
+        StoreRow(output + 48, a6, a7, a8, a9, a10, a11);
     }
 
     /// <summary>
