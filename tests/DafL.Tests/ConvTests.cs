@@ -238,20 +238,53 @@ public unsafe class ConvTests
     [Test]
     public void PaddedKernelsMatchNaiveLoopsAtBothWidths([ValueSource(nameof(PaddedCases))] Case k, [Values(8, 16)] int lanes)
     {
-        var forward = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
-        var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
-        long scratchFloats = Math.Max(Math.Max(PaddedConv.ForwardScratchFloats(forward, k.O), PaddedConv.ForwardScratchFloats(data, k.C)),
-            PaddedConv.WeightScratchFloats(forward, k.O, k.N));
-        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
-        AssertKernelsMatchNaiveLoops(k, lanes, 40, scratchFloats, packedFloats, (px, pw, pb, pgy, py, pgx, pgw, scratch, packed) =>
+        var (forward, data) = PaddedLayouts(k, lanes);
+        long scratchFloats = Math.Max(ForwardAndDataScratchFloats(k, forward, data), PaddedConv.WeightScratchFloats(forward, k.O, k.N));
+        AssertKernelsMatchNaiveLoops(k, lanes, 40, scratchFloats, ForwardAndDataPackedFloats(k, forward, data), (px, pw, pb, pgy, py, pgx, pgw, scratch, packed) =>
         {
-            long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
-            PaddedConv.PackWeights(pw, k.O, forward, false, packed);
-            for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, false, pb, py + n * yPerImage, scratch);
-            PaddedConv.PackWeights(pw, k.C, data, true, packed);
-            for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, true, null, pgx + n * xPerImage, scratch);
+            PaddedForwardAndData(k, forward, data, px, pw, pb, pgy, py, pgx, scratch, packed);
             PaddedConv.BackwardWeight(px, pgy, k.N, forward, k.O, pgw, scratch);
         });
+    }
+
+    /// <summary>The staged layouts at a vector width: x's (forward and weight gradient) and gy's (the data gradient).</summary>
+    static (PaddedConv.Layout Forward, PaddedConv.Layout Data) PaddedLayouts(Case k, int lanes) =>
+        (new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes),
+         new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes));
+
+    static long ForwardAndDataScratchFloats(Case k, in PaddedConv.Layout forward, in PaddedConv.Layout data) =>
+        Math.Max(PaddedConv.ForwardScratchFloats(forward, k.O), PaddedConv.ForwardScratchFloats(data, k.C));
+
+    static long ForwardAndDataPackedFloats(Case k, in PaddedConv.Layout forward, in PaddedConv.Layout data) =>
+        Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
+
+    /// <summary>y and gx of every image by <see cref="PaddedConv"/>: the forward, and the data gradient as the forward of padded gy.</summary>
+    static void PaddedForwardAndData(Case k, in PaddedConv.Layout forward, in PaddedConv.Layout data, float* x, float* w, float* b, float* gy,
+        float* y, float* gx, float* scratch, float* packed)
+    {
+        long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
+        PaddedConv.PackWeights(w, k.O, forward, false, packed);
+        for (int n = 0; n < k.N; n++) PaddedConv.Forward(x + n * xPerImage, forward, packed, k.O, false, b, y + n * yPerImage, scratch);
+        PaddedConv.PackWeights(w, k.C, data, true, packed);
+        for (int n = 0; n < k.N; n++) PaddedConv.Forward(gy + n * yPerImage, data, packed, k.C, true, null, gx + n * xPerImage, scratch);
+    }
+
+    /// <summary>Scratch and a weight buffer, pooled.</summary>
+    delegate void BufferRun(float* scratch, float* weights);
+
+    /// <summary>Runs <paramref name="run"/> with pooled buffers of the sizes given, returned after.</summary>
+    static void WithPooledBuffers(long scratchFloats, long weightFloats, BufferRun run)
+    {
+        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), weights = BufferPool.Rent(weightFloats, out long weightCapacity);
+        try
+        {
+            run(scratch, weights);
+        }
+        finally
+        {
+            BufferPool.Return(scratch, scratchCapacity);
+            BufferPool.Return(weights, weightCapacity);
+        }
     }
 
     /// <summary>
@@ -265,22 +298,15 @@ public unsafe class ConvTests
     {
         var k = PaddedOneOutput;
         var g = k.Plan;
-        var forward = new PaddedConv.Layout(k.C, k.H, k.W, k.Padding, k.Padding, k.KH, k.KW, lanes);
-        var data = new PaddedConv.Layout(k.O, k.Ho, k.Wo, k.KH - 1 - k.Padding, k.KW - 1 - k.Padding, k.KH, k.KW, lanes);
+        var (forward, data) = PaddedLayouts(k, lanes);
         float[] x = Values(k.XShape, 50), w = Values(k.WShape, 51), b = Values([k.O], 52), gy = Values(k.YShape, 53);
         float[] yPadded = new float[gy.Length], yDirect = new float[gy.Length], gxPadded = new float[x.Length], gxDirect = new float[x.Length];
         long xPerImage = (long)k.C * k.H * k.W, yPerImage = (long)k.O * k.Ho * k.Wo;
-        long scratchFloats = Math.Max(PaddedConv.ForwardScratchFloats(forward, k.O), PaddedConv.ForwardScratchFloats(data, k.C));
-        long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, forward), PaddedConv.PackedWeightFloats(k.C, data));
-        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
-        try
+        WithPooledBuffers(ForwardAndDataScratchFloats(k, forward, data), ForwardAndDataPackedFloats(k, forward, data), (scratch, packed) =>
         {
             fixed (float* px = x, pw = w, pb = b, pgy = gy, pyp = yPadded, pyd = yDirect, pgxp = gxPadded, pgxd = gxDirect)
             {
-                PaddedConv.PackWeights(pw, k.O, forward, false, packed);
-                for (int n = 0; n < k.N; n++) PaddedConv.Forward(px + n * xPerImage, forward, packed, k.O, false, pb, pyp + n * yPerImage, scratch);
-                PaddedConv.PackWeights(pw, k.C, data, true, packed);
-                for (int n = 0; n < k.N; n++) PaddedConv.Forward(pgy + n * yPerImage, data, packed, k.C, true, null, pgxp + n * xPerImage, scratch);
+                PaddedForwardAndData(k, forward, data, px, pw, pb, pgy, pyp, pgxp, scratch, packed);
                 Array.Fill(yDirect, b[0]);
                 for (int n = 0; n < k.N; n++)
                 {
@@ -288,12 +314,7 @@ public unsafe class ConvTests
                     DirectConv.BackwardData(pgy + n * yPerImage, pw, g, pgxd + n * xPerImage);
                 }
             }
-        }
-        finally
-        {
-            BufferPool.Return(scratch, scratchCapacity);
-            BufferPool.Return(packed, packedCapacity);
-        }
+        });
         Assert.That(yPadded, Is.EqualTo(yDirect), $"y of {k}, {lanes} lanes");
         Assert.That(gxPadded, Is.EqualTo(gxDirect), $"gx of {k}, {lanes} lanes");
     }
@@ -312,8 +333,7 @@ public unsafe class ConvTests
         float[] wide = new float[k.O * plane], narrow = new float[wide.Length];
         long scratchFloats = Math.Max(PaddedConv.ForwardScratchFloats(l, k.O), PaddedConv.ForwardScratchFloats(l, 1));
         long packedFloats = Math.Max(PaddedConv.PackedWeightFloats(k.O, l), PaddedConv.PackedWeightFloats(1, l));
-        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), packed = BufferPool.Rent(packedFloats, out long packedCapacity);
-        try
+        WithPooledBuffers(scratchFloats, packedFloats, (scratch, packed) =>
         {
             fixed (float* px = x, pw = w, pb = b, pwide = wide, pnarrow = narrow)
             {
@@ -325,12 +345,7 @@ public unsafe class ConvTests
                     PaddedConv.Forward(px, l, packed, 1, false, pb + o, pnarrow + o * plane, scratch);
                 }
             }
-        }
-        finally
-        {
-            BufferPool.Return(scratch, scratchCapacity);
-            BufferPool.Return(packed, packedCapacity);
-        }
+        });
         Assert.That(new PaddedConv.ForwardTile(l, k.O).ChannelVectors, Is.EqualTo(lanes == 8), "the AVX2 layout runs the channel-vector tile");
         Assert.That(wide, Is.EqualTo(narrow));
     }
@@ -348,16 +363,10 @@ public unsafe class ConvTests
         var y = new float[k.N * k.O * k.Ho * k.Wo];
         var gx = new float[x.Length];
         var gw = new float[w.Length];
-        float* scratch = BufferPool.Rent(scratchFloats, out long scratchCapacity), weights = BufferPool.Rent(weightFloats, out long weightCapacity);
-        try
+        WithPooledBuffers(scratchFloats, weightFloats, (scratch, weights) =>
         {
             fixed (float* px = x, pw = w, pb = b, pgy = gy, py = y, pgx = gx, pgw = gw) run(px, pw, pb, pgy, py, pgx, pgw, scratch, weights);
-        }
-        finally
-        {
-            BufferPool.Return(scratch, scratchCapacity);
-            BufferPool.Return(weights, weightCapacity);
-        }
+        });
         var (expected, mag) = NaiveForward(k, x, w, b);
         AssertClose(y, expected, mag, $"y of {k}, {lanes} lanes");
         var r = NaiveBackward(k, x, w, gy);
